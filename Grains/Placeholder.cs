@@ -1,0 +1,1 @@
+namespace Orleans.LoadBalancer.Grains; internal static class Placeholder { }
