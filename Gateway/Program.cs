@@ -1,1 +1,12 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Orleans.LoadBalancer.Gateway.Admin;
+using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Proxy;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddLoadBalancerGateway();
+
+var app = builder.Build();
+app.MapAdminEndpoints();
+var proxy = app.Services.GetRequiredService<ReplicaProxy>();
+app.Map("/{**path}", proxy.InvokeAsync);
+app.Run();

@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Routing;
+using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
+
+namespace Orleans.LoadBalancer.Gateway.Admin;
+
+/// <summary>The seed's admin API (<c>/rep</c>, <c>/add</c>, <c>/rm</c>) and ours (<c>/replicas</c>, <c>/ring</c>).</summary>
+public static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/rep", (RingSnapshotStore store) => SeedJson.Ok(store.Current.Replicas.Select(r => r.Name).ToList()));
+        app.MapPost("/add", (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
+            ChangeAsync(context, client, follower, admin.Value, (grain, request) => grain.Add(request.Count, request.Hostnames)));
+        app.MapDelete("/rm", (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
+            ChangeAsync(context, client, follower, admin.Value, (grain, request) => grain.Remove(request.Count, request.Hostnames)));
+        app.MapGet("/replicas", async (IClusterClient client) =>
+        {
+            var replicas = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).GetReplicas();
+            return Results.Ok(new
+            {
+                message = new
+                {
+                    N = replicas.Count,
+                    replicas = replicas.Select(r => new
+                    {
+                        name = r.Name,
+                        address = r.Address,
+                        state = r.Health.ToString().ToLowerInvariant(),
+                        runtime = r.Runtime,
+                        runtimeId = r.RuntimeId,
+                        restarts = r.Restarts,
+                        share = r.Share,
+                    }),
+                },
+                status = "successful",
+            });
+        });
+        app.MapGet("/ring", (RingSnapshotStore store) =>
+        {
+            var snapshot = store.Current;
+            return Results.Ok(new
+            {
+                message = new
+                {
+                    version = snapshot.Version,
+                    algorithm = snapshot.Settings.Algorithm,
+                    N = snapshot.Count,
+                    replicas = snapshot.Replicas.Select((r, i) => new { name = r.Name, up = r.IsUp, share = snapshot.Share(i) }),
+                },
+                status = "successful",
+            });
+        });
+        return app;
+    }
+
+    private static async Task<IResult> ChangeAsync(
+        HttpContext context,
+        IClusterClient client,
+        RingFollower follower,
+        AdminOptions admin,
+        Func<IReplicaManagerGrain, AdminRequest, Task<AdminResult>> change)
+    {
+        if (!IsAuthorized(context.Request, admin))
+        {
+            return SeedJson.Failure(StatusCodes.Status401Unauthorized, "Missing or wrong API key (Authorization: Bearer <key>)");
+        }
+
+        var (request, error) = await AdminRequest.ReadAsync(context.Request, context.RequestAborted);
+        if (request is null)
+        {
+            return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);
+        }
+
+        var result = await change(client.GetGrain<IReplicaManagerGrain>(RingKeys.Default), request);
+        if (!result.Succeeded)
+        {
+            var status = result.Error == AdminError.InvalidRequest ? StatusCodes.Status400BadRequest : StatusCodes.Status503ServiceUnavailable;
+            return SeedJson.Failure(status, result.Message!);
+        }
+
+        // This gateway answers its next request on the new ring, without waiting for the push.
+        await follower.RefreshAsync(result.Version);
+        return SeedJson.Ok(result.Replicas);
+    }
+
+    private static bool IsAuthorized(HttpRequest request, AdminOptions admin)
+    {
+        if (string.IsNullOrEmpty(admin.ApiKey))
+        {
+            return true;
+        }
+
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(
+            Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()),
+            Encoding.UTF8.GetBytes(admin.ApiKey));
+    }
+}

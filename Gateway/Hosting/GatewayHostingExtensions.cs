@@ -1,0 +1,52 @@
+using Orleans.Configuration;
+using Orleans.LoadBalancer.Gateway.Proxy;
+using Orleans.LoadBalancer.Gateway.Routing;
+using Orleans.LoadBalancer.Hosting;
+
+namespace Orleans.LoadBalancer.Gateway.Hosting;
+
+public static class GatewayHostingExtensions
+{
+    /// <summary>Adds the Orleans client, the ring follower and the proxy, with settings validated now.</summary>
+    public static WebApplicationBuilder AddLoadBalancerGateway(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var cluster = (configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new()).Validated(ClusterSettings.Section);
+        var gateway = (configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new()).Validated(GatewayOptions.Section);
+
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(gateway));
+        builder.Services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
+
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+
+            if (cluster.IsRedis)
+            {
+                client.UseRedisClustering(cluster.RedisConnectionString);
+            }
+            else
+            {
+                client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
+            }
+
+            // Wait for the cluster rather than failing start-up when the gateway starts first.
+            client.UseConnectionRetryFilter(async (_, cancellationToken) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                return true;
+            });
+        });
+
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<RingSnapshotStore>();
+        builder.Services.AddSingleton<RingFollower>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RingFollower>());
+        builder.Services.AddSingleton<ReplicaProxy>();
+        return builder;
+    }
+}

@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.LoadBalancer.Gateway.Hosting;
+
+/// <summary>The gateway's behaviour, section <c>Gateway</c>.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>The header that carries the routing key; when absent a random 6-digit id is used and returned in it.</summary>
+    [Required]
+    public string RequestIdHeader { get; set; } = "X-Request-Id";
+
+    /// <summary>The seed's behaviour: a replica's 404 becomes a 400 "endpoint does not exist". Turn off for real backends.</summary>
+    public bool RewriteNotFound { get; set; } = true;
+
+    /// <summary>How often the gateway renews its ring subscription and pulls a newer snapshot if it missed one.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan RingRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a proxied request may wait for the replica's response headers.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

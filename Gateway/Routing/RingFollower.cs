@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Options;
+using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
+
+namespace Orleans.LoadBalancer.Gateway.Routing;
+
+/// <summary>
+/// Keeps <see cref="RingSnapshotStore"/> current: the RingGrain pushes each new snapshot to this observer, and a
+/// background loop renews the subscription and pulls by version, healing missed pushes and grain reactivations.
+/// Start-up completes only once the first snapshot is in, so the gateway never serves without a ring.
+/// </summary>
+public sealed class RingFollower(
+    IClusterClient client,
+    RingSnapshotStore store,
+    IOptions<GatewayOptions> options,
+    ILogger<RingFollower> logger) : IHostedService, IRingObserver, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private IRingObserver? _reference;
+    private Task? _loop;
+
+    private IRingGrain Ring => client.GetGrain<IRingGrain>(RingKeys.Default);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Held in a field: the runtime keeps only a weak reference to the observer object.
+        _reference = client.CreateObjectReference<IRingObserver>(this);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Install(await Ring.Subscribe(_reference), "subscribe");
+                break;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Could not get the ring yet (attempt {Attempt}); retrying", attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 2000)), cancellationToken);
+            }
+        }
+
+        _loop = FollowAsync(_stopping.Token);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken);
+        }
+
+        if (_reference is not null)
+        {
+            try
+            {
+                await Ring.Unsubscribe(_reference).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                logger.LogDebug(ex, "Could not unsubscribe from the ring");
+            }
+
+            client.DeleteObjectReference<IRingObserver>(_reference);
+        }
+    }
+
+    public Task OnSnapshot(RoutingSnapshot snapshot)
+    {
+        Install(snapshot, "push");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Pulls the snapshot now unless the store already has <paramref name="minimumVersion"/>.</summary>
+    public async Task RefreshAsync(long minimumVersion)
+    {
+        if (store.Current.Version >= minimumVersion)
+        {
+            return;
+        }
+
+        if (await Ring.GetSnapshotIfNewer(store.Current.Version) is { } snapshot)
+        {
+            Install(snapshot, "pull");
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task FollowAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.RingRefreshInterval);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await timer.WaitForNextTickAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                // Renewing also re-creates the subscription after the RingGrain was reactivated elsewhere.
+                Install(await Ring.Subscribe(_reference!), "renew");
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Could not renew the ring subscription; routing continues on version {Version}", store.Current.Version);
+            }
+        }
+    }
+
+    private void Install(RoutingSnapshot snapshot, string source)
+    {
+        if (store.TryUpdate(snapshot))
+        {
+            logger.LogInformation(
+                "Routing on ring version {Version} ({Count} replicas, {Algorithm}) from {Source}",
+                snapshot.Version, snapshot.Count, snapshot.Settings.Algorithm, source);
+        }
+    }
+}

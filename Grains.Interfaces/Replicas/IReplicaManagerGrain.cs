@@ -1,0 +1,29 @@
+namespace Orleans.LoadBalancer.Replicas;
+
+/// <summary>
+/// Drives replica lifecycle: validates admin requests, starts and stops replicas through the runtime,
+/// and tells the RingGrain what changed. One activation per cluster, key <see cref="Ring.RingKeys.Default"/>.
+/// </summary>
+[Alias("Orleans.LoadBalancer.Replicas.IReplicaManagerGrain")]
+public interface IReplicaManagerGrain : IGrainWithStringKey
+{
+    /// <summary>The seed's <c>POST /add</c>: <paramref name="count"/> new replicas, named from <paramref name="hostnames"/> first, the rest at random.</summary>
+    [Alias("Add")]
+    Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames);
+
+    /// <summary>The seed's <c>DELETE /rm</c>: <paramref name="count"/> replicas, those in <paramref name="hostnames"/> first, the rest at random.</summary>
+    [Alias("Remove")]
+    Task<AdminResult> Remove(int count, IReadOnlyList<string> hostnames);
+
+    /// <summary>Every replica with its lifecycle state.</summary>
+    [Alias("GetReplicas")]
+    Task<IReadOnlyList<ReplicaStatus>> GetReplicas();
+
+    /// <summary>Reconciles the runtime with the ring and, on a new cluster, starts the initial replicas. Idempotent.</summary>
+    [Alias("EnsureStarted")]
+    Task EnsureStarted();
+
+    /// <summary>A gateway saw <paramref name="name"/> fail; the health loop checks it at once.</summary>
+    [Alias("ReportSuspect")]
+    Task ReportSuspect(string name);
+}

@@ -1,0 +1,12 @@
+namespace Orleans.LoadBalancer.Replicas;
+
+/// <summary>A replica's lifecycle as <c>GET /replicas</c> reports it.</summary>
+[GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Replicas.ReplicaStatus")]
+public sealed record ReplicaStatus(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Address,
+    [property: Id(2)] string Runtime,
+    [property: Id(3)] string RuntimeId,
+    [property: Id(4)] ReplicaHealth Health,
+    [property: Id(5)] int Restarts,
+    [property: Id(6)] double Share);

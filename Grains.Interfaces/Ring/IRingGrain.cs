@@ -1,0 +1,50 @@
+using Orleans.LoadBalancer.Routing;
+
+namespace Orleans.LoadBalancer.Ring;
+
+/// <summary>
+/// The single authority for the replica set and the routing table. One activation per cluster, key <see cref="RingKeys.Default"/>.
+/// Every change is persisted before it is announced, and each change is one version step.
+/// </summary>
+[Alias("Orleans.LoadBalancer.Ring.IRingGrain")]
+public interface IRingGrain : IGrainWithStringKey
+{
+    /// <summary>The current snapshot.</summary>
+    [Alias("GetSnapshot")]
+    Task<RoutingSnapshot> GetSnapshot();
+
+    /// <summary>The current snapshot when its version is above <paramref name="version"/>, otherwise <c>null</c>.</summary>
+    [Alias("GetSnapshotIfNewer")]
+    Task<RoutingSnapshot?> GetSnapshotIfNewer(long version);
+
+    /// <summary>Subscribes (or renews) <paramref name="observer"/> and returns the current snapshot.</summary>
+    [Alias("Subscribe")]
+    Task<RoutingSnapshot> Subscribe(IRingObserver observer);
+
+    [Alias("Unsubscribe")]
+    Task Unsubscribe(IRingObserver observer);
+
+    /// <summary>The replica a key routes to now; for tools and tests, never for the request hot path.</summary>
+    [Alias("GetTarget")]
+    Task<RouteTarget> GetTarget(string key);
+
+    /// <summary>The whole ring, for the Orleans Dashboard and <c>/replicas</c>.</summary>
+    [Alias("GetState")]
+    Task<RingState> GetState();
+
+    /// <summary>Adds replicas in one version step. Throws <see cref="ArgumentException"/> and changes nothing on bad input.</summary>
+    [Alias("AddReplicas")]
+    Task<RoutingSnapshot> AddReplicas(IReadOnlyList<ReplicaRecord> replicas);
+
+    /// <summary>Removes replicas in one version step. Throws <see cref="ArgumentException"/> and changes nothing on bad input.</summary>
+    [Alias("RemoveReplicas")]
+    Task<RoutingSnapshot> RemoveReplicas(IReadOnlyList<string> names);
+
+    /// <summary>Replaces the records of existing replicas (address, runtime id, up/down) in one version step; the table is unchanged.</summary>
+    [Alias("UpdateReplicas")]
+    Task<RoutingSnapshot> UpdateReplicas(IReadOnlyList<ReplicaRecord> replicas);
+
+    /// <summary>Rebuilds the table with other settings, keeping the members (an explicit, operator-driven change).</summary>
+    [Alias("ChangeSettings")]
+    Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings);
+}

@@ -1,0 +1,16 @@
+namespace Orleans.LoadBalancer.Ring;
+
+/// <summary>The ring as people read it: version, algorithm and each replica with its share of the key space.</summary>
+[GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Ring.RingState")]
+public sealed record RingState(
+    [property: Id(0)] long Version,
+    [property: Id(1)] string Algorithm,
+    [property: Id(2)] IReadOnlyList<RingReplicaState> Replicas);
+
+[GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Ring.RingReplicaState")]
+public sealed record RingReplicaState(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Address,
+    [property: Id(2)] string RuntimeId,
+    [property: Id(3)] bool IsUp,
+    [property: Id(4)] double Share);

@@ -1,1 +1,0 @@
-namespace Orleans.LoadBalancer.Grains; internal static class Placeholder { }

@@ -1,0 +1,23 @@
+namespace Orleans.LoadBalancer.Grains.Replicas;
+
+/// <summary>
+/// Starts and stops replica processes or containers. Implemented by the silo (local processes, Docker);
+/// the ReplicaManagerGrain decides what runs, the runtime only carries it out.
+/// </summary>
+public interface IReplicaRuntime
+{
+    /// <summary>Short name for logs and <c>/replicas</c>, e.g. <c>process</c> or <c>docker</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>
+    /// Starts a replica named <paramref name="name"/> and returns once it has been launched (not necessarily serving).
+    /// Throws <see cref="ReplicaStartException"/> with a clear message when it cannot be started; leaves nothing behind.
+    /// </summary>
+    Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Stops the replica and releases what it held. Succeeds when it is already gone.</summary>
+    Task StopAsync(ReplicaInstance instance, CancellationToken cancellationToken);
+
+    /// <summary>The replicas this runtime runs for this cluster now (for reconciliation and adoption after a restart).</summary>
+    Task<IReadOnlyList<ReplicaInstance>> ListAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,275 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
+
+namespace Orleans.LoadBalancer.Grains.Replicas;
+
+public sealed class ReplicaManagerGrain(
+    IReplicaRuntime runtime,
+    HeartbeatProbe probe,
+    IOptions<ReplicaOptions> options,
+    ILogger<ReplicaManagerGrain> logger) : Grain, IReplicaManagerGrain
+{
+    private readonly ReplicaOptions _options = options.Value;
+    private readonly Dictionary<string, ReplicaLife> _lives = new(StringComparer.Ordinal);
+
+    private IRingGrain Ring => GrainFactory.GetGrain<IRingGrain>(RingKeys.Default);
+
+    public async Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames)
+    {
+        var ring = await Ring.GetState();
+        var current = ring.Replicas.Select(r => r.Name).ToList();
+        if (ValidateAdd(count, hostnames, current) is { } error)
+        {
+            return AdminResult.Invalid(error, current, ring.Version);
+        }
+
+        var taken = new HashSet<string>(current, StringComparer.Ordinal);
+        taken.UnionWith(hostnames);
+        var names = hostnames.ToList();
+        while (names.Count < count)
+        {
+            names.Add(ReplicaNames.NewRandom(taken));
+            taken.Add(names[^1]);
+        }
+
+        return await StartAndRegisterAsync(names, ring);
+    }
+
+    public async Task<AdminResult> Remove(int count, IReadOnlyList<string> hostnames)
+    {
+        var ring = await Ring.GetState();
+        var current = ring.Replicas.Select(r => r.Name).ToList();
+        if (ValidateRemove(count, hostnames, current) is { } error)
+        {
+            return AdminResult.Invalid(error, current, ring.Version);
+        }
+
+        var names = hostnames.ToList();
+        var candidates = current.Except(names, StringComparer.Ordinal).ToList();
+        while (names.Count < count)
+        {
+            var pick = Random.Shared.Next(candidates.Count);
+            names.Add(candidates[pick]);
+            candidates.RemoveAt(pick);
+        }
+
+        // Out of the ring first, so no gateway routes to a replica that is stopping.
+        var snapshot = await Ring.RemoveReplicas(names);
+        var removed = ring.Replicas.Where(r => names.Contains(r.Name, StringComparer.Ordinal)).ToList();
+        foreach (var replica in removed)
+        {
+            _lives.Remove(replica.Name);
+        }
+
+        await Task.WhenAll(removed.Select(r => StopQuietlyAsync(new ReplicaInstance(r.Name, r.Address, r.RuntimeId))));
+        logger.LogInformation("Removed replicas {Replicas}; {Count} remain", names, snapshot.Count);
+        return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+    }
+
+    public async Task<IReadOnlyList<ReplicaStatus>> GetReplicas()
+    {
+        var ring = await Ring.GetState();
+        return ring.Replicas
+            .Select(r =>
+            {
+                var life = _lives.GetValueOrDefault(r.Name);
+                var health = life?.Health ?? (r.IsUp ? ReplicaHealth.Healthy : ReplicaHealth.Dead);
+                return new ReplicaStatus(r.Name, r.Address, runtime.Kind, r.RuntimeId, health, life?.Restarts ?? 0, r.Share);
+            })
+            .ToList();
+    }
+
+    public async Task EnsureStarted()
+    {
+        var ring = await Ring.GetState();
+        var running = await runtime.ListAsync(CancellationToken.None);
+        await ReconcileAsync(ring, running);
+
+        if (ring.Version == 0 && ring.Replicas.Count == 0 && _options.InitialCount > 0)
+        {
+            var names = Enumerable.Range(1, _options.InitialCount).Select(ReplicaNames.Initial).ToList();
+            var result = await StartAndRegisterAsync(names, ring);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException($"Could not start the initial replicas: {result.Message}");
+            }
+        }
+    }
+
+    public Task ReportSuspect(string name) => Task.CompletedTask;
+
+    private string? ValidateAdd(int count, IReadOnlyList<string> hostnames, IReadOnlyList<string> current)
+    {
+        if (hostnames.Count > count)
+        {
+            return "Length of hostname list is more than newly added instances";
+        }
+
+        if (count <= 0)
+        {
+            return "'n' must be a positive integer";
+        }
+
+        if (current.Count + count > _options.MaxCount)
+        {
+            return $"Adding {count} replicas to {current.Count} would exceed the maximum of {_options.MaxCount} replicas";
+        }
+
+        return ValidateNames(hostnames) ?? hostnames
+            .Where(h => current.Contains(h, StringComparer.Ordinal))
+            .Select(h => $"Replica '{h}' already exists")
+            .FirstOrDefault();
+    }
+
+    private static string? ValidateRemove(int count, IReadOnlyList<string> hostnames, IReadOnlyList<string> current)
+    {
+        if (hostnames.Count > count)
+        {
+            return "Length of hostname list is more than removable instances";
+        }
+
+        if (count <= 0)
+        {
+            return "'n' must be a positive integer";
+        }
+
+        if (count > current.Count)
+        {
+            return $"Cannot remove {count} replicas: only {current.Count} exist";
+        }
+
+        return Duplicate(hostnames) ?? hostnames
+            .Where(h => !current.Contains(h, StringComparer.Ordinal))
+            .Select(h => $"Replica '{h}' does not exist")
+            .FirstOrDefault();
+    }
+
+    private static string? ValidateNames(IReadOnlyList<string> hostnames) =>
+        hostnames.Where(h => !ReplicaNames.IsValid(h))
+            .Select(h => $"Hostname '{h}' is not a valid name ({ReplicaNames.Rule})")
+            .FirstOrDefault() ?? Duplicate(hostnames);
+
+    private static string? Duplicate(IReadOnlyList<string> hostnames) =>
+        hostnames.GroupBy(h => h, StringComparer.Ordinal)
+            .Where(g => g.Count() > 1)
+            .Select(g => $"Hostname '{g.Key}' is given more than once")
+            .FirstOrDefault();
+
+    /// <summary>Starts every replica and waits for its heartbeat; registers all of them in one version step, or none.</summary>
+    private async Task<AdminResult> StartAndRegisterAsync(IReadOnlyList<string> names, RingState ring)
+    {
+        var current = ring.Replicas.Select(r => r.Name).ToList();
+        var starts = names.Select(StartHealthyAsync).ToList();
+        try
+        {
+            await Task.WhenAll(starts);
+        }
+        catch (Exception)
+        {
+            var started = starts.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result).ToList();
+            await Task.WhenAll(started.Select(StopQuietlyAsync));
+            var failure = starts.First(t => t.IsFaulted).Exception!.InnerException!;
+            logger.LogWarning(failure, "Could not start replicas {Replicas}; nothing was changed", names);
+            return AdminResult.RuntimeFailure(failure.Message, current, ring.Version);
+        }
+
+        var instances = starts.Select(t => t.Result).ToList();
+        try
+        {
+            var snapshot = await Ring.AddReplicas(instances.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
+            foreach (var instance in instances)
+            {
+                _lives[instance.Name] = new ReplicaLife { Health = ReplicaHealth.Healthy };
+            }
+
+            logger.LogInformation("Added replicas {Replicas}; {Count} in the ring", names, snapshot.Count);
+            return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+        }
+        catch (ArgumentException ex)
+        {
+            await Task.WhenAll(instances.Select(StopQuietlyAsync));
+            return AdminResult.Invalid(ex.Message, current, ring.Version);
+        }
+    }
+
+    private async Task<ReplicaInstance> StartHealthyAsync(string name)
+    {
+        var instance = await runtime.StartAsync(name, CancellationToken.None);
+        if (!await probe.WaitAliveAsync(instance.Address, _options.HeartbeatPath, _options.StartTimeout, CancellationToken.None))
+        {
+            await StopQuietlyAsync(instance);
+            throw new ReplicaStartException(
+                $"Replica '{name}' did not answer {_options.HeartbeatPath} within {_options.StartTimeout.TotalSeconds:0.#} s");
+        }
+
+        return instance;
+    }
+
+    /// <summary>Adopts running replicas that belong to the ring, respawns missing ones, and stops strays.</summary>
+    private async Task ReconcileAsync(RingState ring, IReadOnlyList<ReplicaInstance> running)
+    {
+        var byName = running.GroupBy(i => i.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var updates = new List<ReplicaRecord>();
+        foreach (var replica in ring.Replicas)
+        {
+            var instances = byName.GetValueOrDefault(replica.Name) ?? [];
+            var live = instances.FirstOrDefault(i => i.Address.Length > 0);
+            foreach (var extra in instances.Where(i => i != live))
+            {
+                await StopQuietlyAsync(extra);
+            }
+
+            if (live is not null)
+            {
+                _lives[replica.Name] = new ReplicaLife { Health = ReplicaHealth.Healthy };
+                if (live.Address != replica.Address || live.RuntimeId != replica.RuntimeId || !replica.IsUp)
+                {
+                    updates.Add(new ReplicaRecord(replica.Name, live.Address, live.RuntimeId));
+                }
+
+                logger.LogInformation("Adopted running replica {Replica} at {Address}", replica.Name, live.Address);
+                continue;
+            }
+
+            try
+            {
+                var instance = await StartHealthyAsync(replica.Name);
+                _lives[replica.Name] = new ReplicaLife { Health = ReplicaHealth.Healthy, Restarts = 1 };
+                updates.Add(new ReplicaRecord(replica.Name, instance.Address, instance.RuntimeId));
+                logger.LogInformation("Respawned missing replica {Replica} at {Address}", replica.Name, instance.Address);
+            }
+            catch (ReplicaStartException ex)
+            {
+                _lives[replica.Name] = new ReplicaLife { Health = ReplicaHealth.Failed };
+                updates.Add(new ReplicaRecord(replica.Name, replica.Address, replica.RuntimeId, IsUp: false));
+                logger.LogError(ex, "Could not respawn missing replica {Replica}", replica.Name);
+            }
+        }
+
+        var members = ring.Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var stray in running.Where(i => !members.Contains(i.Name)))
+        {
+            logger.LogWarning("Stopping stray replica {Replica} ({RuntimeId}): it is not in the ring", stray.Name, stray.RuntimeId);
+            await StopQuietlyAsync(stray);
+        }
+
+        if (updates.Count > 0)
+        {
+            await Ring.UpdateReplicas(updates);
+        }
+    }
+
+    private async Task StopQuietlyAsync(ReplicaInstance instance)
+    {
+        try
+        {
+            await runtime.StopAsync(instance, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not stop replica {Replica} ({RuntimeId})", instance.Name, instance.RuntimeId);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using Orleans.LoadBalancer.Routing;
+
+namespace Orleans.LoadBalancer.Grains.Ring;
+
+[GenerateSerializer, Alias("Orleans.LoadBalancer.Grains.Ring.RingGrainState")]
+public sealed class RingGrainState
+{
+    /// <summary>0 until the ring is first written: a new cluster.</summary>
+    [Id(0)] public long Version { get; set; }
+
+    [Id(1)] public RoutingTable? Table { get; set; }
+
+    /// <summary>In table member order.</summary>
+    [Id(2)] public List<Orleans.LoadBalancer.Ring.ReplicaRecord> Replicas { get; set; } = [];
+}

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.LoadBalancer.Grains.Replicas;
+using Orleans.LoadBalancer.Grains.Ring;
+using Orleans.LoadBalancer.Hosting;
+using Orleans.LoadBalancer.Routing;
+using Orleans.LoadBalancer.Silo.Replicas;
+
+namespace Orleans.LoadBalancer.Silo.Hosting;
+
+public static class SiloHostingExtensions
+{
+    /// <summary>Adds the silo and the infrastructure its grains ask for (replica runtime, storage), with settings validated now.</summary>
+    public static WebApplicationBuilder AddLoadBalancerSilo(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var cluster = Read<ClusterSettings>(configuration, ClusterSettings.Section);
+        var replicas = Read<ReplicaOptions>(configuration, ReplicaOptions.Section);
+        var routing = configuration.GetSection("Routing").Get<RoutingSettings>() ?? RoutingSettings.Default;
+        try
+        {
+            routing.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"Invalid configuration: Routing: {ex.Message}", ex);
+        }
+
+        builder.Services.AddSingleton(Options.Create(cluster));
+        builder.Services.AddSingleton(Options.Create(replicas));
+        builder.Services.AddSingleton(Options.Create(routing));
+        builder.Services.AddOptions<ProcessReplicaOptions>().Bind(configuration.GetSection(ProcessReplicaOptions.Section));
+        builder.Services.AddOptions<DockerReplicaOptions>().Bind(configuration.GetSection(DockerReplicaOptions.Section));
+        builder.Services.AddSingleton<HeartbeatProbe>();
+        if (replicas.Runtime == "Docker")
+        {
+            builder.Services.AddSingleton<IReplicaRuntime, DockerReplicaRuntime>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<IReplicaRuntime, LocalProcessReplicaRuntime>();
+        }
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+
+            if (cluster.IsRedis)
+            {
+                silo.UseRedisClustering(cluster.RedisConnectionString);
+                silo.AddRedisGrainStorage(RingGrain.StorageName, o =>
+                    o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(cluster.RedisConnectionString));
+                silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(
+                    cluster.SiloPort,
+                    cluster.GatewayPort,
+                    new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, cluster.PrimarySiloPort),
+                    cluster.ServiceId,
+                    cluster.ClusterId);
+                silo.AddMemoryGrainStorage(RingGrain.StorageName);
+            }
+        });
+
+        builder.Services.AddHostedService<ReplicaBootstrapper>();
+        return builder;
+    }
+
+    private static T Read<T>(IConfiguration configuration, string section)
+        where T : class, new() =>
+        (configuration.GetSection(section).Get<T>() ?? new T()).Validated(section);
+}

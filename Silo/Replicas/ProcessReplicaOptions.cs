@@ -1,0 +1,26 @@
+namespace Orleans.LoadBalancer.Silo.Replicas;
+
+/// <summary>The local-process runtime, section <c>Replicas:Process</c>.</summary>
+public sealed class ProcessReplicaOptions
+{
+    public const string Section = "Replicas:Process";
+
+    /// <summary>
+    /// The replica program: a <c>.dll</c> (run with the current <c>dotnet</c> host) or an executable.
+    /// Empty: the BackendServer built next to the silo.
+    /// </summary>
+    public string Command { get; set; } = "";
+
+    /// <summary>The address replicas listen on; keep it on loopback.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    public string ResolveCommand()
+    {
+        if (!string.IsNullOrWhiteSpace(Command))
+        {
+            return Path.GetFullPath(Command);
+        }
+
+        return Path.Combine(AppContext.BaseDirectory, "Orleans.LoadBalancer.BackendServer.dll");
+    }
+}
