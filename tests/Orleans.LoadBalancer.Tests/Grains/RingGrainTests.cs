@@ -1,0 +1,133 @@
+using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
+
+namespace Orleans.LoadBalancer.Tests.Grains;
+
+/// <summary>The RingGrain's contract, on a test cluster. Each test uses a ring of its own (its own grain key).</summary>
+[Collection(GrainClusterCollection.Name)]
+public sealed class RingGrainTests(GrainClusterFixture fixture)
+{
+    private IRingGrain NewRing() => fixture.Grains.GetGrain<IRingGrain>("ring-" + Guid.NewGuid().ToString("N"));
+
+    private static ReplicaRecord Record(string name) => new(name, $"http://127.0.0.1:1/{name}", "0");
+
+    [Fact]
+    public async Task Every_accepted_change_is_one_version_step_and_a_rejected_one_is_none()
+    {
+        var ring = NewRing();
+        Assert.Equal(0, (await ring.GetSnapshot()).Version);
+
+        var added = await ring.AddReplicas([Record("a"), Record("b"), Record("c")]);
+        Assert.Equal(1, added.Version);
+        Assert.Equal(["a", "b", "c"], added.Replicas.Select(r => r.Name));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => ring.AddReplicas([Record("d"), Record("a")]));
+        await Assert.ThrowsAsync<ArgumentException>(() => ring.RemoveReplicas(["zz"]));
+        await Assert.ThrowsAsync<ArgumentException>(() => ring.UpdateReplicas([Record("zz")]));
+        Assert.Equal(added, await ring.GetSnapshot());
+
+        var removed = await ring.RemoveReplicas(["b"]);
+        Assert.Equal(2, removed.Version);
+        Assert.Equal(["a", "c"], removed.Replicas.Select(r => r.Name));
+
+        var marked = await ring.UpdateReplicas([Record("a") with { IsUp = false }]);
+        Assert.Equal(3, marked.Version);
+        Assert.False(marked.Replicas[0].IsUp);
+        Assert.Equal(3, (await ring.UpdateReplicas([Record("a") with { IsUp = false }])).Version);
+    }
+
+    [Fact]
+    public async Task Marking_a_replica_down_keeps_the_table_and_moves_only_its_keys()
+    {
+        var ring = NewRing();
+        var up = await ring.AddReplicas([Record("a"), Record("b"), Record("c"), Record("d")]);
+        var down = await ring.UpdateReplicas([Record("b") with { IsUp = false }]);
+
+        for (var i = 0; i < 20_000; i++)
+        {
+            var hash = up.Hash($"key-{i}");
+            Assert.Equal(up.Owner(hash), down.Owner(hash));
+            var before = up.Route(hash);
+            var after = down.Route(hash);
+            if (up.Replicas[before].Name != "b")
+            {
+                Assert.Equal(before, after);
+            }
+            else
+            {
+                Assert.NotEqual("b", down.Replicas[after].Name);
+            }
+        }
+
+        Assert.Equal(1.0, Enumerable.Range(0, down.Count).Sum(down.Share), 9);
+    }
+
+    [Fact]
+    public async Task GetTarget_agrees_with_the_snapshot_and_GetState_shows_shares()
+    {
+        var ring = NewRing();
+        Assert.Null((await ring.GetTarget("x")).Replica);
+        var snapshot = await ring.AddReplicas([Record("a"), Record("b")]);
+
+        for (var i = 0; i < 50; i++)
+        {
+            var target = await ring.GetTarget($"k{i}");
+            Assert.Equal(snapshot.Replicas[snapshot.Route(snapshot.Hash($"k{i}"))].Name, target.Replica);
+            Assert.Equal(snapshot.Version, target.Version);
+        }
+
+        var state = await ring.GetState();
+        Assert.Equal(snapshot.Version, state.Version);
+        Assert.Equal("slots", state.Algorithm);
+        Assert.Equal(0.5, state.Replicas[0].Share, 3);
+        Assert.Equal(1.0, state.Replicas.Sum(r => r.Share), 9);
+    }
+
+    [Fact]
+    public async Task Subscribers_get_each_new_snapshot_pushed_in_order()
+    {
+        var ring = NewRing();
+        var observer = new RecordingObserver();
+        var reference = fixture.Grains.CreateObjectReference<IRingObserver>(observer);
+        var initial = await ring.Subscribe(reference);
+
+        await ring.AddReplicas([Record("a")]);
+        await ring.AddReplicas([Record("b")]);
+        await ring.RemoveReplicas(["a"]);
+
+        await Infrastructure.Eventually.TrueAsync(() => Task.FromResult(observer.Versions.Count == 3), TimeSpan.FromSeconds(5));
+        Assert.Equal([initial.Version + 1, initial.Version + 2, initial.Version + 3], observer.Versions.OrderBy(v => v));
+        GC.KeepAlive(observer);
+    }
+
+    [Fact]
+    public async Task The_ring_survives_deactivation_with_the_same_version_and_table()
+    {
+        var key = "ring-" + Guid.NewGuid().ToString("N");
+        var ring = fixture.Grains.GetGrain<IRingGrain>(key);
+        var before = await ring.AddReplicas([Record("a"), Record("b"), Record("c")]);
+        before = await ring.RemoveReplicas(["b"]);
+
+        await fixture.Grains.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        var after = await fixture.Grains.GetGrain<IRingGrain>(key).GetSnapshot();
+        Assert.Equal(before.Version, after.Version);
+        Assert.Equal(before.Replicas, after.Replicas);
+        for (var i = 0; i < 5_000; i++)
+        {
+            var hash = before.Hash($"key-{i}");
+            Assert.Equal(before.Owner(hash), after.Owner(hash));
+        }
+    }
+
+    private sealed class RecordingObserver : IRingObserver
+    {
+        public System.Collections.Concurrent.ConcurrentBag<long> Versions { get; } = [];
+
+        public Task OnSnapshot(RoutingSnapshot snapshot)
+        {
+            Versions.Add(snapshot.Version);
+            return Task.CompletedTask;
+        }
+    }
+}
