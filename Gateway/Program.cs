@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddLoadBalancerGateway();
 
 var app = builder.Build();
+app.MapPrometheusScrapingEndpoint();
 app.MapAdminEndpoints();
 var proxy = app.Services.GetRequiredService<ReplicaProxy>();
 app.Map("/{**path}", proxy.InvokeAsync);

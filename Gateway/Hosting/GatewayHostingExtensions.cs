@@ -1,4 +1,6 @@
+using OpenTelemetry.Metrics;
 using Orleans.Configuration;
+using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Proxy;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Hosting;
@@ -46,7 +48,15 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<RingSnapshotStore>();
         builder.Services.AddSingleton<RingFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RingFollower>());
+        builder.Services.AddSingleton<ReplicaSuspects>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ReplicaProxy>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(GatewayMetrics.MeterName)
+            .AddMeter("Microsoft.Orleans")
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
         return builder;
     }
 }

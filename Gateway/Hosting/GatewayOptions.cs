@@ -20,5 +20,12 @@ public sealed class GatewayOptions
 
     /// <summary>How long a proxied request may wait for the replica's response headers.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
-    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a replica that failed a request is skipped by this gateway.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan SuspectFor { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Retry a failed request once on the next replica in the key's order (safe requests only).</summary>
+    public bool RetryOnFailure { get; set; } = true;
 }

@@ -3,30 +3,45 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Routing;
+using Orleans.LoadBalancer.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
-/// The hot path: key → current snapshot → replica → forward. No grain call and no lock per request.
+/// The hot path: key → current snapshot → first usable replica in the key's order → forward, retrying a safe request
+/// once on the next replica when the first one fails. No grain call and no lock per request.
 /// </summary>
 public sealed class ReplicaProxy : IDisposable
 {
     private readonly IHttpForwarder _forwarder;
     private readonly RingSnapshotStore _store;
+    private readonly ReplicaSuspects _suspects;
+    private readonly GatewayMetrics _metrics;
     private readonly ILogger<ReplicaProxy> _logger;
     private readonly string _requestIdHeader;
+    private readonly bool _retry;
     private readonly HttpMessageInvoker _invoker;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly ReplicaResponseTransformer _transformer;
 
-    public ReplicaProxy(IHttpForwarder forwarder, RingSnapshotStore store, IOptions<GatewayOptions> options, ILogger<ReplicaProxy> logger)
+    public ReplicaProxy(
+        IHttpForwarder forwarder,
+        RingSnapshotStore store,
+        ReplicaSuspects suspects,
+        GatewayMetrics metrics,
+        IOptions<GatewayOptions> options,
+        ILogger<ReplicaProxy> logger)
     {
         _forwarder = forwarder;
         _store = store;
+        _suspects = suspects;
+        _metrics = metrics;
         _logger = logger;
         _requestIdHeader = options.Value.RequestIdHeader;
+        _retry = options.Value.RetryOnFailure;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -44,6 +59,7 @@ public sealed class ReplicaProxy : IDisposable
 
     public async Task InvokeAsync(HttpContext context)
     {
+        var start = Stopwatch.GetTimestamp();
         var snapshot = _store.Current;
         var key = context.Request.Headers[_requestIdHeader].ToString();
         string? generated = null;
@@ -53,29 +69,108 @@ public sealed class ReplicaProxy : IDisposable
             context.Request.Headers[_requestIdHeader] = key;
         }
 
-        var index = snapshot.Route(snapshot.Hash(key));
+        var hash = snapshot.Hash(key);
+        var index = Choose(snapshot, hash, exclude: -1);
         if (index < 0)
         {
             await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "No replicas available");
             return;
         }
 
-        var replica = snapshot.Replicas[index];
-        context.Features.Set(new RouteDecision { Replica = replica.Name, GeneratedKey = generated });
-        var error = await _forwarder.SendAsync(context, replica.Address, _invoker, _requestConfig, _transformer);
+        var decision = new RouteDecision { Replica = snapshot.Replicas[index].Name, GeneratedKey = generated };
+        context.Features.Set(decision);
+        var error = await _forwarder.SendAsync(context, snapshot.Replicas[index].Address, _invoker, _requestConfig, _transformer);
         if (error != ForwarderError.None)
         {
-            var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-            _logger.LogWarning(failure, "Forwarding to replica {Replica} failed: {Error}", replica.Name, error);
-            if (!context.Response.HasStarted)
-            {
-                context.Response.Headers["X-Replica"] = replica.Name;
-                await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status502BadGateway, $"Replica '{replica.Name}' did not answer");
-            }
+            error = await RecoverAsync(context, snapshot, hash, index, error, decision);
         }
+
+        _metrics.Routed(decision.Replica, context.Response.StatusCode, start);
     }
 
     public void Dispose() => _invoker.Dispose();
+
+    /// <summary>The first replica in the key's order that is up, not suspect here, and not <paramref name="exclude"/>.</summary>
+    private int Choose(RoutingSnapshot snapshot, ulong hash, int exclude)
+    {
+        var index = snapshot.Route(hash);
+        if (index < 0 || (index != exclude && (_suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index].Name))))
+        {
+            return index;
+        }
+
+        Span<int> order = stackalloc int[snapshot.Count];
+        var count = snapshot.PreferenceOrder(hash, order);
+        var fallback = -1;
+        for (var i = 0; i < count; i++)
+        {
+            var candidate = order[i];
+            if (candidate == exclude || !snapshot.Replicas[candidate].IsUp)
+            {
+                continue;
+            }
+
+            if (!_suspects.IsSuspect(snapshot.Replicas[candidate].Name))
+            {
+                return candidate;
+            }
+
+            // Every replica suspect: trying one beats failing the request.
+            fallback = fallback < 0 ? candidate : fallback;
+        }
+
+        return fallback;
+    }
+
+    private async Task<ForwarderError> RecoverAsync(
+        HttpContext context, RoutingSnapshot snapshot, ulong hash, int failed, ForwarderError error, RouteDecision decision)
+    {
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        var failedName = snapshot.Replicas[failed].Name;
+        if (IsReplicaFailure(error) && _suspects.Mark(failedName))
+        {
+            _metrics.MarkedSuspect(failedName);
+        }
+
+        if (_retry && IsReplicaFailure(error) && !context.Response.HasStarted && IsSafeToRetry(context.Request, exception)
+            && Choose(snapshot, hash, exclude: failed) is var next and >= 0)
+        {
+            _logger.LogInformation("Retrying on {Replica} after {FailedReplica} failed: {Error}", snapshot.Replicas[next].Name, failedName, error);
+            _metrics.Retried(failedName);
+            context.Response.Clear();
+            context.Features.Set<IForwarderErrorFeature>(null);
+            decision.Replica = snapshot.Replicas[next].Name;
+            error = await _forwarder.SendAsync(context, snapshot.Replicas[next].Address, _invoker, _requestConfig, _transformer);
+            if (error == ForwarderError.None)
+            {
+                return error;
+            }
+
+            if (IsReplicaFailure(error) && _suspects.Mark(decision.Replica))
+            {
+                _metrics.MarkedSuspect(decision.Replica);
+            }
+        }
+
+        _logger.LogWarning(context.Features.Get<IForwarderErrorFeature>()?.Exception, "Forwarding to replica {Replica} failed: {Error}", decision.Replica, error);
+        if (!context.Response.HasStarted && error != ForwarderError.RequestCanceled)
+        {
+            context.Response.Clear();
+            context.Response.Headers["X-Replica"] = decision.Replica;
+            await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status502BadGateway, $"Replica '{decision.Replica}' did not answer");
+        }
+
+        return error;
+    }
+
+    /// <summary>The replica, not the client, failed: it refused, reset or did not answer in time.</summary>
+    private static bool IsReplicaFailure(ForwarderError error) =>
+        error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.ResponseHeaders;
+
+    /// <summary>Safe methods, or any request that never reached the replica.</summary>
+    private static bool IsSafeToRetry(HttpRequest request, Exception? exception) =>
+        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
+        || exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 
     /// <summary>The seed's routing key when the client sends none: a random 6-digit request id.</summary>
     private static string RandomRequestId() =>

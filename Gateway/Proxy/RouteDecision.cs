@@ -3,7 +3,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// <summary>What the router decided for one request, read back when the replica's response is copied.</summary>
 internal sealed class RouteDecision
 {
-    public required string Replica { get; init; }
+    public required string Replica { get; set; }
 
     /// <summary>The routing key when the gateway made it up; returned to the client so it can stick to it.</summary>
     public string? GeneratedKey { get; init; }

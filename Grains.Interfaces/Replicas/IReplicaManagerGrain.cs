@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Orleans.LoadBalancer.Replicas;
 
 /// <summary>
@@ -24,6 +26,6 @@ public interface IReplicaManagerGrain : IGrainWithStringKey
     Task EnsureStarted();
 
     /// <summary>A gateway saw <paramref name="name"/> fail; the health loop checks it at once.</summary>
-    [Alias("ReportSuspect")]
+    [AlwaysInterleave, OneWay, Alias("ReportSuspect")]
     Task ReportSuspect(string name);
 }

@@ -11,10 +11,27 @@ public sealed class ReplicaManagerGrain(
     IOptions<ReplicaOptions> options,
     ILogger<ReplicaManagerGrain> logger) : Grain, IReplicaManagerGrain
 {
+    // A replica that stays healthy this long after a restart no longer counts as crashing.
+    private static readonly TimeSpan StableAfter = TimeSpan.FromMinutes(1);
+
     private readonly ReplicaOptions _options = options.Value;
     private readonly Dictionary<string, ReplicaLife> _lives = new(StringComparer.Ordinal);
 
+    private bool _reconciled;
+
     private IRingGrain Ring => GrainFactory.GetGrain<IRingGrain>(RingKeys.Default);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // KeepAlive: the health loop must not stop because nobody called the grain for a while.
+        this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.HealthCheckInterval,
+            Period = _options.HealthCheckInterval,
+            KeepAlive = true,
+        });
+        return Task.CompletedTask;
+    }
 
     public async Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames)
     {
@@ -84,8 +101,12 @@ public sealed class ReplicaManagerGrain(
     public async Task EnsureStarted()
     {
         var ring = await Ring.GetState();
-        var running = await runtime.ListAsync(CancellationToken.None);
-        await ReconcileAsync(ring, running);
+        if (!_reconciled)
+        {
+            await ReconcileAsync(ring, await runtime.ListAsync(CancellationToken.None));
+            _reconciled = true;
+            ring = await Ring.GetState();
+        }
 
         if (ring.Version == 0 && ring.Replicas.Count == 0 && _options.InitialCount > 0)
         {
@@ -98,7 +119,152 @@ public sealed class ReplicaManagerGrain(
         }
     }
 
-    public Task ReportSuspect(string name) => Task.CompletedTask;
+    public Task ReportSuspect(string name)
+    {
+        if (_lives.TryGetValue(name, out var life) && life.Health == ReplicaHealth.Healthy)
+        {
+            life.Health = ReplicaHealth.Suspect;
+            logger.LogInformation("A gateway reported replica {Replica} as suspect", name);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// One round of the health loop: probe every replica; mark the dead ones down in one version step (the table keeps
+    /// their place, so only their keys move, to the next replica in each key's order); replace them; mark them up.
+    /// </summary>
+    private async Task CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        if (!_reconciled)
+        {
+            return;
+        }
+
+        var ring = await Ring.GetState();
+        var probes = ring.Replicas
+            .Select(r => (Replica: r, Alive: probe.IsAliveAsync(r.Address, _options.HeartbeatPath, _options.HealthCheckTimeout, cancellationToken)))
+            .ToList();
+        await Task.WhenAll(probes.Select(p => p.Alive));
+
+        var now = DateTime.UtcNow;
+        var down = new List<ReplicaRecord>();
+        var dead = new List<RingReplicaState>();
+        foreach (var (replica, alive) in probes)
+        {
+            var life = Life(replica.Name);
+            if (alive.Result)
+            {
+                life.Failures = 0;
+                if (life.Health is ReplicaHealth.Suspect or ReplicaHealth.Starting)
+                {
+                    life.Health = ReplicaHealth.Healthy;
+                }
+
+                if (life.CrashStreak > 0 && now - life.HealthySince > StableAfter)
+                {
+                    life.CrashStreak = 0;
+                    life.Health = ReplicaHealth.Healthy;
+                }
+
+                continue;
+            }
+
+            life.Failures++;
+            if (life.Failures < _options.FailuresBeforeDead && replica.IsUp)
+            {
+                life.Health = ReplicaHealth.Suspect;
+                continue;
+            }
+
+            if (replica.IsUp)
+            {
+                logger.LogWarning("Replica {Replica} at {Address} is dead after {Failures} failed heartbeats", replica.Name, replica.Address, life.Failures);
+                down.Add(new ReplicaRecord(replica.Name, replica.Address, replica.RuntimeId, IsUp: false));
+                life.Health = ReplicaHealth.Dead;
+            }
+
+            if (now >= life.NextRestart)
+            {
+                dead.Add(replica);
+            }
+        }
+
+        if (down.Count > 0 && !_options.ReplaceWithNewName)
+        {
+            await Ring.UpdateReplicas(down);
+        }
+
+        if (dead.Count > 0)
+        {
+            await Task.WhenAll(dead.Select(ReplaceAsync));
+        }
+    }
+
+    private ReplicaLife Life(string name)
+    {
+        if (!_lives.TryGetValue(name, out var life))
+        {
+            _lives[name] = life = ReplicaLife.Healthy();
+        }
+
+        return life;
+    }
+
+    /// <summary>Stops what is left of a dead replica and starts its replacement, backing off when it keeps dying.</summary>
+    private async Task ReplaceAsync(RingReplicaState replica)
+    {
+        var life = Life(replica.Name);
+        life.Health = ReplicaHealth.Restarting;
+        life.CrashStreak++;
+        life.NextRestart = DateTime.UtcNow + Backoff(life.CrashStreak);
+        await StopQuietlyAsync(new ReplicaInstance(replica.Name, replica.Address, replica.RuntimeId));
+
+        var name = _options.ReplaceWithNewName
+            ? ReplicaNames.NewRandom((await Ring.GetState()).Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal))
+            : replica.Name;
+        ReplicaInstance instance;
+        try
+        {
+            instance = await StartHealthyAsync(name);
+        }
+        catch (ReplicaStartException ex)
+        {
+            life.Health = life.CrashStreak >= _options.FailedAfterRestarts ? ReplicaHealth.Failed : ReplicaHealth.Dead;
+            logger.LogError(ex, "Could not replace replica {Replica} (attempt {Attempt}); next try after {NextRestart:O}", replica.Name, life.CrashStreak, life.NextRestart);
+            return;
+        }
+
+        life.Restarts++;
+        life.Failures = 0;
+        life.HealthySince = DateTime.UtcNow;
+        life.Health = life.CrashStreak >= _options.FailedAfterRestarts ? ReplicaHealth.Failed : ReplicaHealth.Healthy;
+        if (life.Health == ReplicaHealth.Failed)
+        {
+            logger.LogError("Replica {Replica} keeps dying: restarted {Restarts} times in a row", replica.Name, life.CrashStreak);
+        }
+
+        if (_options.ReplaceWithNewName)
+        {
+            await Ring.RemoveReplicas([replica.Name]);
+            await Ring.AddReplicas([new ReplicaRecord(instance.Name, instance.Address, instance.RuntimeId)]);
+            _lives.Remove(replica.Name);
+            _lives[instance.Name] = life;
+        }
+        else
+        {
+            await Ring.UpdateReplicas([new ReplicaRecord(instance.Name, instance.Address, instance.RuntimeId)]);
+        }
+
+        logger.LogInformation("Replaced replica {Replica} with {Replacement} at {Address} (restart {Restarts})", replica.Name, instance.Name, instance.Address, life.Restarts);
+    }
+
+    private TimeSpan Backoff(int crashStreak)
+    {
+        // The first respawn is immediate; then 1 s, 2 s, 4 s … up to the configured maximum.
+        var seconds = crashStreak <= 1 ? 0 : Math.Pow(2, Math.Min(crashStreak - 2, 20));
+        return TimeSpan.FromSeconds(Math.Min(seconds, _options.MaxRestartBackoff.TotalSeconds));
+    }
 
     private string? ValidateAdd(int count, IReadOnlyList<string> hostnames, IReadOnlyList<string> current)
     {
@@ -181,7 +347,7 @@ public sealed class ReplicaManagerGrain(
             var snapshot = await Ring.AddReplicas(instances.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
             foreach (var instance in instances)
             {
-                _lives[instance.Name] = new ReplicaLife { Health = ReplicaHealth.Healthy };
+                _lives[instance.Name] = ReplicaLife.Healthy();
             }
 
             logger.LogInformation("Added replicas {Replicas}; {Count} in the ring", names, snapshot.Count);
@@ -223,7 +389,7 @@ public sealed class ReplicaManagerGrain(
 
             if (live is not null)
             {
-                _lives[replica.Name] = new ReplicaLife { Health = ReplicaHealth.Healthy };
+                _lives[replica.Name] = ReplicaLife.Healthy();
                 if (live.Address != replica.Address || live.RuntimeId != replica.RuntimeId || !replica.IsUp)
                 {
                     updates.Add(new ReplicaRecord(replica.Name, live.Address, live.RuntimeId));

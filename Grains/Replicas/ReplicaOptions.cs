@@ -25,4 +25,30 @@ public sealed class ReplicaOptions
 
     [Required]
     public string HeartbeatPath { get; set; } = "/heartbeat";
+
+    /// <summary>How often each replica's heartbeat is probed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long one probe may take; a replica that accepts but never answers fails by this.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>Failed probes in a row before a replica is dead (marked down and replaced).</summary>
+    [Range(1, 100)]
+    public int FailuresBeforeDead { get; set; } = 2;
+
+    /// <summary>
+    /// The assignment's behaviour: replace a dead replica by one with a new random name (removed and added, so keys move).
+    /// By default the replacement keeps the name and takes back exactly the same keys.
+    /// </summary>
+    public bool ReplaceWithNewName { get; set; }
+
+    /// <summary>The longest wait between respawns of a replica that keeps dying.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan MaxRestartBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Restarts in a row (without a healthy minute between) after which a replica is reported as failed.</summary>
+    [Range(1, 1000)]
+    public int FailedAfterRestarts { get; set; } = 5;
 }
