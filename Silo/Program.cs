@@ -1,8 +1,12 @@
+using Orleans.Dashboard;
 using Orleans.LoadBalancer.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLoadBalancerSilo();
 
 var app = builder.Build();
-app.MapGet("/", () => Results.Ok(new { service = "orleans-lb silo" }));
+app.UseDashboardAuthorization("/dashboard");
+app.MapOrleansDashboard("/dashboard");
+app.MapPrometheusScrapingEndpoint();
+app.MapGet("/", () => Results.Redirect("/dashboard"));
 app.Run();

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
@@ -40,7 +41,7 @@ public static class AdminEndpoints
                 status = "successful",
             });
         });
-        app.MapGet("/ring", (RingSnapshotStore store) =>
+        app.MapGet("/ring", (RingSnapshotStore store, GatewayMetrics metrics) =>
         {
             var snapshot = store.Current;
             return Results.Ok(new
@@ -50,11 +51,33 @@ public static class AdminEndpoints
                     version = snapshot.Version,
                     algorithm = snapshot.Settings.Algorithm,
                     N = snapshot.Count,
-                    replicas = snapshot.Replicas.Select((r, i) => new { name = r.Name, up = r.IsUp, share = snapshot.Share(i) }),
+                    replicas = snapshot.Replicas.Select((r, i) => new
+                    {
+                        name = r.Name,
+                        up = r.IsUp,
+                        share = snapshot.Share(i),
+                        rate = metrics.RequestRate(r.Name),
+                    }),
                 },
                 status = "successful",
             });
         });
+        app.MapGet("/ring/arcs", (RingSnapshotStore store) =>
+        {
+            // The owner at evenly spaced points of the hash space: the table as a circle, for the ring view.
+            const int points = 720;
+            var snapshot = store.Current;
+            var owners = new string?[points];
+            for (var i = 0; i < points; i++)
+            {
+                var owner = snapshot.Owner((ulong)i * (ulong.MaxValue / points));
+                owners[i] = owner < 0 ? null : snapshot.Replicas[owner].Name;
+            }
+
+            return Results.Ok(new { message = new { version = snapshot.Version, owners }, status = "successful" });
+        });
+        var view = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "wwwroot", "ring-view.html"));
+        app.MapGet("/ring/view", () => Results.Content(view, "text/html; charset=utf-8"));
         return app;
     }
 

@@ -55,6 +55,9 @@ public sealed class GatewayMetrics : IDisposable
 
     public void Diverted(string skippedReplica) => _diverted.Add(1, new KeyValuePair<string, object?>("replica", skippedReplica));
 
+    /// <summary>Requests per second to <paramref name="replica"/> over the sliding window.</summary>
+    public double RequestRate(string replica) => _rates.Rate(replica);
+
     public void Dispose() => _meter.Dispose();
 
     private static IEnumerable<Measurement<double>> Shares(RingSnapshotStore store)

@@ -16,6 +16,9 @@ internal sealed class RequestRateWindow(TimeProvider time)
         _replicas.GetOrAdd(replica, static _ => new Buckets()).Add(second);
     }
 
+    public double Rate(string replica) =>
+        _replicas.TryGetValue(replica, out var buckets) ? buckets.Sum(time.GetUtcNow().ToUnixTimeSeconds()) / (double)Seconds : 0;
+
     /// <summary>Max over mean of the replicas' request counts in the window; 1 when perfectly even, 0 when idle.</summary>
     public double Imbalance(RoutingSnapshot snapshot)
     {

@@ -8,6 +8,7 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 public sealed class ReplicaManagerGrain(
     IReplicaRuntime runtime,
     HeartbeatProbe probe,
+    ReplicaMetrics metrics,
     IOptions<ReplicaOptions> options,
     ILogger<ReplicaManagerGrain> logger) : Grain, IReplicaManagerGrain
 {
@@ -181,6 +182,7 @@ public sealed class ReplicaManagerGrain(
             {
                 logger.LogWarning("Replica {Replica} at {Address} is dead after {Failures} failed heartbeats", replica.Name, replica.Address, life.Failures);
                 down.Add(new ReplicaRecord(replica.Name, replica.Address, replica.RuntimeId, IsUp: false));
+                metrics.Died(replica.Name);
                 life.Health = ReplicaHealth.Dead;
             }
 
@@ -236,6 +238,7 @@ public sealed class ReplicaManagerGrain(
         }
 
         life.Restarts++;
+        metrics.Restarted(replica.Name);
         life.Failures = 0;
         life.HealthySince = DateTime.UtcNow;
         life.Health = life.CrashStreak >= _options.FailedAfterRestarts ? ReplicaHealth.Failed : ReplicaHealth.Healthy;

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
 using Orleans.Configuration;
 using Orleans.LoadBalancer.Grains.Replicas;
 using Orleans.LoadBalancer.Grains.Ring;
@@ -32,6 +34,12 @@ public static class SiloHostingExtensions
         builder.Services.AddOptions<ProcessReplicaOptions>().Bind(configuration.GetSection(ProcessReplicaOptions.Section));
         builder.Services.AddOptions<DockerReplicaOptions>().Bind(configuration.GetSection(DockerReplicaOptions.Section));
         builder.Services.AddSingleton<HeartbeatProbe>();
+        builder.Services.AddSingleton<ReplicaMetrics>();
+        builder.Services.Configure<SiloAdminOptions>(configuration.GetSection(SiloAdminOptions.Section));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ReplicaMetrics.MeterName)
+            .AddMeter("Microsoft.Orleans")
+            .AddPrometheusExporter());
         if (replicas.Runtime == "Docker")
         {
             builder.Services.AddSingleton<IReplicaRuntime, DockerReplicaRuntime>();
@@ -43,6 +51,7 @@ public static class SiloHostingExtensions
 
         builder.UseOrleans(silo =>
         {
+            silo.AddDashboard();
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = cluster.ClusterId;

@@ -1,0 +1,10 @@
+namespace Orleans.LoadBalancer.Silo.Hosting;
+
+/// <summary>Section <c>Admin</c>: the same key the gateways use.</summary>
+public sealed class SiloAdminOptions
+{
+    public const string Section = "Admin";
+
+    /// <summary>When set, the dashboard needs it: <c>Authorization: Bearer &lt;key&gt;</c>, or any user name with it as password.</summary>
+    public string? ApiKey { get; set; }
+}
