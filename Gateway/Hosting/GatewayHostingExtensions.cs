@@ -16,7 +16,9 @@ public static class GatewayHostingExtensions
         var cluster = (configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new()).Validated(ClusterSettings.Section);
         var gateway = (configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new()).Validated(GatewayOptions.Section);
 
+        var balancing = (configuration.GetSection(BalancingOptions.Section).Get<BalancingOptions>() ?? new()).Validated(BalancingOptions.Section);
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(gateway));
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(balancing));
         builder.Services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
 
         builder.UseOrleansClient(client =>
@@ -49,6 +51,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<RingFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RingFollower>());
         builder.Services.AddSingleton<ReplicaSuspects>();
+        builder.Services.AddSingleton<InFlightTracker>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ReplicaProxy>();

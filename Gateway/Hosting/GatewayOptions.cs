@@ -28,4 +28,10 @@ public sealed class GatewayOptions
 
     /// <summary>Retry a failed request once on the next replica in the key's order (safe requests only).</summary>
     public bool RetryOnFailure { get; set; } = true;
+
+    /// <summary>Where the routing key comes from, in order; empty: the <see cref="RequestIdHeader"/> header.</summary>
+    public List<Keys.KeySourceOptions> KeySources { get; set; } = [];
+
+    /// <summary>Key sources per path prefix, overriding <see cref="KeySources"/>.</summary>
+    public List<Keys.KeyRouteOptions> Routes { get; set; } = [];
 }

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
@@ -21,7 +22,9 @@ public sealed class ReplicaProxy : IDisposable
     private readonly ReplicaSuspects _suspects;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<ReplicaProxy> _logger;
-    private readonly string _requestIdHeader;
+    private readonly KeySelector _keys;
+    private readonly InFlightTracker _inFlight;
+    private readonly double _balanceFactor;
     private readonly bool _retry;
     private readonly HttpMessageInvoker _invoker;
     private readonly ForwarderRequestConfig _requestConfig;
@@ -32,7 +35,9 @@ public sealed class ReplicaProxy : IDisposable
         RingSnapshotStore store,
         ReplicaSuspects suspects,
         GatewayMetrics metrics,
+        InFlightTracker inFlight,
         IOptions<GatewayOptions> options,
+        IOptions<BalancingOptions> balancing,
         ILogger<ReplicaProxy> logger)
     {
         _forwarder = forwarder;
@@ -40,7 +45,9 @@ public sealed class ReplicaProxy : IDisposable
         _suspects = suspects;
         _metrics = metrics;
         _logger = logger;
-        _requestIdHeader = options.Value.RequestIdHeader;
+        _keys = new KeySelector(options.Value.RequestIdHeader, options.Value.KeySources, options.Value.Routes);
+        _inFlight = inFlight;
+        _balanceFactor = balancing.Value.BalanceFactor;
         _retry = options.Value.RetryOnFailure;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -54,35 +61,45 @@ public sealed class ReplicaProxy : IDisposable
             ActivityHeadersPropagator = null,
         });
         _requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.Value.ReplicaTimeout };
-        _transformer = new ReplicaResponseTransformer(_requestIdHeader, options.Value.RewriteNotFound);
+        _transformer = new ReplicaResponseTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound);
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
         var start = Stopwatch.GetTimestamp();
         var snapshot = _store.Current;
-        var key = context.Request.Headers[_requestIdHeader].ToString();
-        string? generated = null;
-        if (key.Length == 0)
-        {
-            key = generated = RandomRequestId();
-            context.Request.Headers[_requestIdHeader] = key;
-        }
-
-        var hash = snapshot.Hash(key);
-        var index = Choose(snapshot, hash, exclude: -1);
+        var key = _keys.Select(context);
+        var hash = snapshot.Hash(key.Value);
+        var counters = _balanceFactor > 0 ? _inFlight.For(snapshot) : null;
+        var index = counters is null ? Choose(snapshot, hash, exclude: -1) : ChooseBounded(snapshot, hash, counters);
         if (index < 0)
         {
             await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "No replicas available");
             return;
         }
 
-        var decision = new RouteDecision { Replica = snapshot.Replicas[index].Name, GeneratedKey = generated };
+        var decision = new RouteDecision { Replica = snapshot.Replicas[index].Name, GeneratedKey = key.Generated ? key.Value : null };
         context.Features.Set(decision);
-        var error = await _forwarder.SendAsync(context, snapshot.Replicas[index].Address, _invoker, _requestConfig, _transformer);
-        if (error != ForwarderError.None)
+        var held = counters?[index];
+        if (held is not null)
         {
-            error = await RecoverAsync(context, snapshot, hash, index, error, decision);
+            Interlocked.Increment(ref held.Value);
+        }
+
+        try
+        {
+            var error = await _forwarder.SendAsync(context, snapshot.Replicas[index].Address, _invoker, _requestConfig, _transformer);
+            if (error != ForwarderError.None)
+            {
+                await RecoverAsync(context, snapshot, hash, index, error, decision);
+            }
+        }
+        finally
+        {
+            if (held is not null)
+            {
+                Interlocked.Decrement(ref held.Value);
+            }
         }
 
         _metrics.Routed(decision.Replica, context.Response.StatusCode, start);
@@ -120,6 +137,30 @@ public sealed class ReplicaProxy : IDisposable
         }
 
         return fallback;
+    }
+
+    /// <summary>Bounded loads: the first replica in the key's order under ⌈factor · mean⌉ in-flight requests.</summary>
+    private int ChooseBounded(RoutingSnapshot snapshot, ulong hash, System.Runtime.CompilerServices.StrongBox<int>[] counters)
+    {
+        Span<int> loads = stackalloc int[counters.Length];
+        for (var i = 0; i < loads.Length; i++)
+        {
+            loads[i] = Volatile.Read(ref counters[i].Value);
+        }
+
+        var index = snapshot.RouteBounded(hash, loads, _balanceFactor);
+        if (index < 0 || _suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index].Name))
+        {
+            var owner = snapshot.Route(hash);
+            if (index != owner && owner >= 0)
+            {
+                _metrics.Diverted(snapshot.Replicas[owner].Name);
+            }
+
+            return index;
+        }
+
+        return Choose(snapshot, hash, exclude: -1);
     }
 
     private async Task<ForwarderError> RecoverAsync(
@@ -172,7 +213,4 @@ public sealed class ReplicaProxy : IDisposable
         HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
         || exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 
-    /// <summary>The seed's routing key when the client sends none: a random 6-digit request id.</summary>
-    private static string RandomRequestId() =>
-        Random.Shared.Next(100_000, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,9 @@
+namespace Orleans.LoadBalancer.Gateway.Keys;
+
+/// <summary>Key sources for the requests under one path prefix, overriding the gateway-wide chain.</summary>
+public sealed class KeyRouteOptions
+{
+    public string PathPrefix { get; set; } = "/";
+
+    public List<KeySourceOptions> KeySources { get; set; } = [];
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+
+namespace Orleans.LoadBalancer.Gateway.Keys;
+
+/// <summary>
+/// Takes a request's routing key from the configured chain of sources (per path prefix where configured), falling
+/// back to a random 6-digit id. A generated key is written to the request id header so the replica sees it too, and
+/// issued as a cookie when a cookie source asks for that, so a new client becomes sticky.
+/// </summary>
+public sealed class KeySelector
+{
+    private readonly string _requestIdHeader;
+    private readonly KeySourceOptions[] _default;
+    private readonly (PathString Prefix, KeySourceOptions[] Sources)[] _routes;
+
+    public KeySelector(string requestIdHeader, IReadOnlyList<KeySourceOptions> sources, IReadOnlyList<KeyRouteOptions> routes)
+    {
+        _requestIdHeader = requestIdHeader;
+        _default = sources.Count > 0 ? [.. sources] : [new KeySourceOptions { Type = KeySourceType.Header, Name = requestIdHeader }];
+        foreach (var source in _default.Concat(routes.SelectMany(r => r.KeySources)))
+        {
+            Validate(source);
+        }
+
+        // Longest prefix first, so the most specific route wins.
+        _routes = routes
+            .OrderByDescending(r => r.PathPrefix.Length)
+            .Select(r => (new PathString(r.PathPrefix.TrimEnd('/')), r.KeySources.ToArray()))
+            .ToArray();
+    }
+
+    public RoutingKey Select(HttpContext context)
+    {
+        var sources = SourcesFor(context.Request.Path);
+        foreach (var source in sources)
+        {
+            if (TryGet(context, source, out var value))
+            {
+                return new RoutingKey(value, Generated: false);
+            }
+        }
+
+        var key = Random.Shared.Next(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
+        context.Request.Headers[_requestIdHeader] = key;
+        foreach (var source in sources)
+        {
+            if (source is { Type: KeySourceType.Cookie, Issue: true })
+            {
+                context.Response.Cookies.Append(source.Name, key, new CookieOptions
+                {
+                    MaxAge = source.Ttl,
+                    HttpOnly = true,
+                    SameSite = SameSiteMode.Lax,
+                    Path = "/",
+                });
+            }
+        }
+
+        return new RoutingKey(key, Generated: true);
+    }
+
+    private KeySourceOptions[] SourcesFor(PathString path)
+    {
+        foreach (var (prefix, sources) in _routes)
+        {
+            if (path.StartsWithSegments(prefix))
+            {
+                return sources;
+            }
+        }
+
+        return _default;
+    }
+
+    private static bool TryGet(HttpContext context, KeySourceOptions source, out string value)
+    {
+        value = source.Type switch
+        {
+            KeySourceType.Header => context.Request.Headers[source.Name].ToString(),
+            KeySourceType.Cookie => context.Request.Cookies[source.Name] ?? "",
+            KeySourceType.Query => context.Request.Query[source.Name].ToString(),
+            KeySourceType.PathSegment => Segment(context.Request.Path.Value, source.Index),
+            KeySourceType.ClientIp => context.Connection.RemoteIpAddress?.ToString() ?? "",
+            _ => "",
+        };
+        return value.Length > 0;
+    }
+
+    private static string Segment(string? path, int index)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return "";
+        }
+
+        var segments = path.AsSpan().TrimStart('/');
+        for (var i = 0; i < index; i++)
+        {
+            var slash = segments.IndexOf('/');
+            if (slash < 0)
+            {
+                return "";
+            }
+
+            segments = segments[(slash + 1)..];
+        }
+
+        var end = segments.IndexOf('/');
+        return (end < 0 ? segments : segments[..end]).ToString();
+    }
+
+    private static void Validate(KeySourceOptions source)
+    {
+        var needsName = source.Type is KeySourceType.Header or KeySourceType.Cookie or KeySourceType.Query;
+        if (needsName && string.IsNullOrWhiteSpace(source.Name))
+        {
+            throw new InvalidOperationException($"Invalid configuration: Gateway:KeySources: a {source.Type} source needs a Name");
+        }
+
+        if (source.Index < 0)
+        {
+            throw new InvalidOperationException($"Invalid configuration: Gateway:KeySources: Index must be 0 or more, not {source.Index}");
+        }
+    }
+}
