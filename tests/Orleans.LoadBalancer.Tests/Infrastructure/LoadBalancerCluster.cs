@@ -20,6 +20,9 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
 
     public ManagedProcess Silo { get; private set; } = null!;
 
+    /// <summary>The silo's HTTP endpoint (dashboard, metrics).</summary>
+    public Uri SiloUrl { get; private set; } = null!;
+
     public List<GatewayEndpoint> Gateways { get; } = [];
 
     public GatewayEndpoint Gateway => Gateways[0];
@@ -57,6 +60,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
                 silo[key] = value;
             }
 
+            cluster.SiloUrl = new Uri(silo["Urls"]);
             cluster.Silo = ManagedProcess.StartDotnet("silo", RepoPaths.Silo, silo);
             cluster._processes.Add(cluster.Silo);
             for (var i = 0; i < gateways; i++)
@@ -147,7 +151,7 @@ public sealed class GatewayEndpoint(ManagedProcess process, Uri address)
 
     public Uri Address { get; } = address;
 
-    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 256 })
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false, MaxConnectionsPerServer = 256 })
     {
         BaseAddress = address,
         Timeout = TimeSpan.FromSeconds(30),
