@@ -1,21 +1,37 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Grains.Replicas;
+using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Silo.Replicas;
 
 /// <summary>
-/// Runs replicas as child processes of the silo on free loopback ports. Children exit with the silo: they are
-/// killed on shutdown, and each one also watches the silo's process id, so a crashed silo leaves no orphans.
+/// Runs replicas as local processes on free loopback ports. By default they are children of the silo and exit with it:
+/// killed on shutdown, and each one watches the silo's process id, so a crashed silo leaves no orphans.
+/// Detached, they run in their own session and are registered on disk, so another silo can adopt them.
 /// </summary>
-public sealed class LocalProcessReplicaRuntime(IOptions<ProcessReplicaOptions> options, ILogger<LocalProcessReplicaRuntime> logger)
-    : IReplicaRuntime, IDisposable
+public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 {
-    private readonly ProcessReplicaOptions _options = options.Value;
-    private readonly ConcurrentDictionary<int, (string Name, string Address, Process Process)> _children = new();
+    private readonly ProcessReplicaOptions _options;
+    private readonly ILogger<LocalProcessReplicaRuntime> _logger;
+    private readonly string _registry;
+    private readonly ConcurrentDictionary<int, Process> _children = new();
+
+    public LocalProcessReplicaRuntime(
+        IOptions<ProcessReplicaOptions> options,
+        IOptions<ClusterSettings> cluster,
+        ILogger<LocalProcessReplicaRuntime> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _registry = Path.Combine(_options.StateDirectory, cluster.Value.ClusterId);
+        Directory.CreateDirectory(_registry);
+    }
 
     public string Kind => "process";
 
@@ -27,16 +43,20 @@ public sealed class LocalProcessReplicaRuntime(IOptions<ProcessReplicaOptions> o
             throw new ReplicaStartException($"Could not start replica '{name}': the replica program '{command}' does not exist");
         }
 
-        var port = FreePort();
-        var address = $"http://{_options.Host}:{port}";
-        var isDll = command.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var start = new ProcessStartInfo(isDll ? DotnetHost() : command)
+        var address = $"http://{_options.Host}:{FreePort()}";
+        var start = new ProcessStartInfo(_options.Detached ? "setsid" : Host(command))
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            RedirectStandardOutput = !_options.Detached,
+            RedirectStandardError = !_options.Detached,
+            RedirectStandardInput = _options.Detached,
             UseShellExecute = false,
         };
-        if (isDll)
+        if (_options.Detached)
+        {
+            start.ArgumentList.Add(Host(command));
+        }
+
+        if (command.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
         {
             start.ArgumentList.Add(command);
         }
@@ -44,9 +64,13 @@ public sealed class LocalProcessReplicaRuntime(IOptions<ProcessReplicaOptions> o
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(address);
         start.Environment["SERVER_ID"] = name;
-        start.Environment["EXIT_WITH_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("PORT");
+        start.Environment.Remove("EXIT_WITH_PID");
+        if (!_options.Detached)
+        {
+            start.Environment["EXIT_WITH_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        }
 
         Process process;
         try
@@ -58,82 +82,144 @@ public sealed class LocalProcessReplicaRuntime(IOptions<ProcessReplicaOptions> o
             throw new ReplicaStartException($"Could not start replica '{name}': {ex.Message}", ex);
         }
 
-        process.OutputDataReceived += (_, e) => Log(name, e.Data);
-        process.ErrorDataReceived += (_, e) => Log(name, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _children[process.Id] = (name, address, process);
-        logger.LogInformation("Started replica {Replica} as process {ProcessId} on {Address}", name, process.Id, address);
-        return Task.FromResult(new ReplicaInstance(name, address, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (!_options.Detached)
+        {
+            process.OutputDataReceived += (_, e) => Log(name, e.Data);
+            process.ErrorDataReceived += (_, e) => Log(name, e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        _children[process.Id] = process;
+        var instance = new ReplicaInstance(name, address, process.Id.ToString(CultureInfo.InvariantCulture));
+        File.WriteAllText(RegistryFile(process.Id), JsonSerializer.Serialize(instance));
+        _logger.LogInformation("Started replica {Replica} as process {ProcessId} on {Address}", name, process.Id, address);
+        return Task.FromResult(instance);
     }
 
     public async Task StopAsync(ReplicaInstance instance, CancellationToken cancellationToken)
     {
-        if (!int.TryParse(instance.RuntimeId, out var pid) || !_children.TryRemove(pid, out var child))
+        if (!int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid))
+        {
+            return;
+        }
+
+        File.Delete(RegistryFile(pid));
+        using var process = _children.TryRemove(pid, out var child) ? child
+            : IsReplica(pid, instance.Address) ? TryGetProcess(pid) : null;
+        if (process is null)
         {
             return;
         }
 
         try
         {
-            if (!child.Process.HasExited)
+            if (!process.HasExited)
             {
-                child.Process.Kill(entireProcessTree: true);
-                await child.Process.WaitForExitAsync(cancellationToken);
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(cancellationToken);
             }
         }
         catch (InvalidOperationException)
         {
             // Already gone.
         }
-        finally
-        {
-            child.Process.Dispose();
-        }
 
-        logger.LogInformation("Stopped replica {Replica} (process {ProcessId})", instance.Name, pid);
+        _logger.LogInformation("Stopped replica {Replica} (process {ProcessId})", instance.Name, pid);
     }
 
+    /// <summary>Every registered replica of this cluster; one whose process is gone has an empty address.</summary>
     public Task<IReadOnlyList<ReplicaInstance>> ListAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<ReplicaInstance> list = _children
-            .Select(c => new ReplicaInstance(
-                c.Value.Name,
-                c.Value.Process.HasExited ? "" : c.Value.Address,
-                c.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            .ToList();
-        return Task.FromResult(list);
+        var list = new List<ReplicaInstance>();
+        foreach (var file in Directory.EnumerateFiles(_registry, "*.json"))
+        {
+            ReplicaInstance? instance;
+            try
+            {
+                instance = JsonSerializer.Deserialize<ReplicaInstance>(File.ReadAllText(file));
+            }
+            catch (Exception ex) when (ex is IOException or JsonException)
+            {
+                continue;
+            }
+
+            if (instance is null)
+            {
+                continue;
+            }
+
+            var alive = int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid) && IsReplica(pid, instance.Address);
+            list.Add(alive ? instance : instance with { Address = "" });
+        }
+
+        return Task.FromResult<IReadOnlyList<ReplicaInstance>>(list);
     }
 
     public void Dispose()
     {
-        foreach (var (_, child) in _children)
+        foreach (var (pid, process) in _children)
         {
-            try
+            if (!_options.Detached)
             {
-                child.Process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
+                File.Delete(RegistryFile(pid));
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                }
             }
 
-            child.Process.Dispose();
+            process.Dispose();
         }
 
         _children.Clear();
     }
 
+    private string RegistryFile(int pid) => Path.Combine(_registry, $"{pid}.json");
+
     private void Log(string name, string? line)
     {
         if (!string.IsNullOrEmpty(line))
         {
-            logger.LogDebug("[{Replica}] {Line}", name, line);
+            _logger.LogDebug("[{Replica}] {Line}", name, line);
         }
     }
 
-    private static string DotnetHost() => Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet"
-        ? path
-        : "dotnet";
+    private static Process? TryGetProcess(int pid)
+    {
+        try
+        {
+            return Process.GetProcessById(pid);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The process is alive and is the replica registered (not another process that reused its id).</summary>
+    private static bool IsReplica(int pid, string address)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(address, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string Host(string command) => !command.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+        ? command
+        : Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
 
     private int FreePort()
     {

@@ -14,6 +14,16 @@ public sealed class ProcessReplicaOptions
     /// <summary>The address replicas listen on; keep it on loopback.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Replicas outlive the silo that started them (for a multi-silo cluster): they run in their own session, and a
+    /// registry of running replicas in <see cref="StateDirectory"/> lets a silo elsewhere on the machine adopt them.
+    /// Off (the embedded default): replicas are children that exit with the silo.
+    /// </summary>
+    public bool Detached { get; set; }
+
+    /// <summary>Where detached replicas are registered (one file per replica, per cluster id).</summary>
+    public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas");
+
     public string ResolveCommand()
     {
         if (!string.IsNullOrWhiteSpace(Command))

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Grains.Replicas;
 using Orleans.LoadBalancer.Grains.Ring;
+using Orleans.LoadBalancer.Hosting;
 using Orleans.LoadBalancer.Routing;
 using Orleans.LoadBalancer.Silo.Replicas;
 using Orleans.TestingHost;
@@ -35,6 +36,8 @@ public sealed class GrainClusterFixture : IAsyncLifetime
                 services.AddSingleton(Options.Create(RoutingSettings.Default));
                 services.AddSingleton(Options.Create(new ReplicaOptions { InitialCount = 0, MaxCount = 16 }));
                 services.AddSingleton(Options.Create(new ProcessReplicaOptions()));
+                services.AddSingleton(Options.Create(new ClusterSettings { ClusterId = "grain-tests-" + Guid.NewGuid().ToString("N")[..8] }));
+                services.AddSingleton<ReplicaMetrics>();
                 services.AddSingleton<HeartbeatProbe>();
                 services.AddSingleton<IReplicaRuntime, LocalProcessReplicaRuntime>();
             });
