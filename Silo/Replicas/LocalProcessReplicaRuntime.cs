@@ -203,6 +203,11 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     /// <summary>The process is alive and is the replica registered (not another process that reused its id).</summary>
     private static bool IsReplica(int pid, string address)
     {
+        if (address.Length == 0)
+        {
+            return false;
+        }
+
         try
         {
             return File.ReadAllText($"/proc/{pid}/cmdline").Contains(address, StringComparison.Ordinal);
