@@ -31,7 +31,13 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton(Options.Create(cluster));
         builder.Services.AddSingleton(Options.Create(replicas));
         builder.Services.AddSingleton(Options.Create(routing));
-        builder.Services.AddOptions<ProcessReplicaOptions>().Bind(configuration.GetSection(ProcessReplicaOptions.Section));
+        builder.Services.AddOptions<ProcessReplicaOptions>()
+            .Configure(o =>
+            {
+                // Several silos share the replicas: they must outlive the silo that started them.
+                o.Detached = cluster.IsRedis;
+                configuration.GetSection(ProcessReplicaOptions.Section).Bind(o);
+            });
         builder.Services.AddOptions<DockerReplicaOptions>().Bind(configuration.GetSection(DockerReplicaOptions.Section));
         builder.Services.AddSingleton<HeartbeatProbe>();
         builder.Services.AddSingleton<ReplicaMetrics>();
