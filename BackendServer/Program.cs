@@ -1,1 +1,54 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using System.Diagnostics;
+using System.Globalization;
+using Orleans.LoadBalancer.BackendServer;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+var serverId = builder.Configuration["server-id"] ?? Environment.GetEnvironmentVariable("SERVER_ID") ?? Environment.MachineName;
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
+{
+    builder.WebHost.UseUrls($"http://0.0.0.0:{Environment.GetEnvironmentVariable("PORT") ?? "5000"}");
+}
+
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+var switches = new TestSwitches(Environment.GetEnvironmentVariable("BACKEND_TEST_SWITCHES") == "1", Environment.GetEnvironmentVariable("BACKEND_HANG") == "1");
+
+var app = builder.Build();
+app.Use(async (context, next) =>
+{
+    if (switches.Hanging)
+    {
+        // Accepts the connection, never answers: what a wedged process looks like from outside.
+        await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        return;
+    }
+
+    await next(context);
+});
+
+app.MapGet("/home", () => Results.Text(Replies.Json($"Hello from Server: {serverId}"), "application/json"));
+app.MapGet("/heartbeat", () => Results.Ok());
+app.MapGet("/work/{ms:int?}", async (int? ms, HttpRequest request, IConfiguration configuration, CancellationToken cancellationToken) =>
+{
+    var wait = ms ?? (int.TryParse(request.Query["ms"], CultureInfo.InvariantCulture, out var q) ? q : configuration.GetValue("Backend:WorkMs", 5));
+    if (wait is < 0 or > 10_000)
+    {
+        return Results.BadRequest();
+    }
+
+    await Task.Delay(wait, cancellationToken);
+    return Results.Text(Replies.Json($"Worked {wait} ms on Server: {serverId}"), "application/json");
+});
+if (switches.Enabled)
+{
+    app.MapPost("/admin/hang", () =>
+    {
+        switches.Hanging = true;
+        return Results.Ok();
+    });
+}
+
+app.MapFallback(() => Results.NotFound());
+
+ParentWatch.Start(app.Lifetime);
+app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine($"Replica {serverId} listening on {string.Join(", ", app.Urls)}"));
+app.Run();

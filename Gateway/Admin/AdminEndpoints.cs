@@ -6,6 +6,7 @@ using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
@@ -61,6 +62,36 @@ public static class AdminEndpoints
                 },
                 status = "successful",
             });
+        });
+        app.MapPut("/ring/algorithm", async (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
+        {
+            if (!IsAuthorized(context.Request, admin.Value))
+            {
+                return SeedJson.Failure(StatusCodes.Status401Unauthorized, "Missing or wrong API key (Authorization: Bearer <key>)");
+            }
+
+            RoutingSettings? settings;
+            try
+            {
+                settings = await context.Request.ReadFromJsonAsync<RoutingSettings>(context.RequestAborted);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return SeedJson.Failure(StatusCodes.Status400BadRequest, "Request body is not valid JSON");
+            }
+
+            try
+            {
+                settings = (settings ?? RoutingSettings.Default) with { Algorithm = settings?.Algorithm ?? "" };
+                settings.Validate();
+                var snapshot = await client.GetGrain<IRingGrain>(RingKeys.Default).ChangeSettings(settings);
+                await follower.RefreshAsync(snapshot.Version);
+                return Results.Ok(new { message = new { version = snapshot.Version, algorithm = snapshot.Settings.Algorithm }, status = "successful" });
+            }
+            catch (ArgumentException ex)
+            {
+                return SeedJson.Failure(StatusCodes.Status400BadRequest, ex.Message);
+            }
         });
         app.MapGet("/ring/arcs", (RingSnapshotStore store) =>
         {

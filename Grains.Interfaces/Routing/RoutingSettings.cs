@@ -9,6 +9,9 @@ public sealed record RoutingSettings
     public const string Maglev = "maglev";
     public const string Slots = "slots";
 
+    /// <summary>The most replicas a table holds.</summary>
+    public const int MaxReplicas = 4096;
+
     public static IReadOnlyList<string> Algorithms { get; } = [Classic, Ring, Maglev, Slots];
 
     public static RoutingSettings Default { get; } = new();
@@ -26,5 +29,53 @@ public sealed record RoutingSettings
     [Id(3)] public int SlotCount { get; init; } = 65536;
 
     /// <summary>Throws <see cref="ArgumentException"/> with a clear message when a setting is invalid.</summary>
-    public void Validate() => throw new NotImplementedException();
+    public void Validate()
+    {
+        if (!Algorithms.Contains(Algorithm, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"Unknown routing algorithm '{Algorithm}': use one of {string.Join(", ", Algorithms)}", nameof(Algorithm));
+        }
+
+        if (PointsPerReplica is <= 0 or > 65536)
+        {
+            throw new ArgumentException($"PointsPerReplica must be between 1 and 65536, not {PointsPerReplica}", nameof(PointsPerReplica));
+        }
+
+        if (MaglevTableSize is < 3 or > 16_777_259 || !IsPrime(MaglevTableSize))
+        {
+            throw new ArgumentException($"MaglevTableSize must be a prime between 3 and 16777259, not {MaglevTableSize}", nameof(MaglevTableSize));
+        }
+
+        if (SlotCount is < 1 or > 16_777_216)
+        {
+            throw new ArgumentException($"SlotCount must be between 1 and 16777216, not {SlotCount}", nameof(SlotCount));
+        }
+    }
+
+    /// <summary>The most replicas these settings can route to.</summary>
+    public int Capacity => Algorithm switch
+    {
+        Classic => ClassicRing.Capacity,
+        Maglev => Math.Min(MaglevTableSize, MaxReplicas),
+        Slots => Math.Min(SlotCount, MaxReplicas),
+        _ => MaxReplicas,
+    };
+
+    private static bool IsPrime(int n)
+    {
+        if (n < 2)
+        {
+            return false;
+        }
+
+        for (var d = 2; (long)d * d <= n; d++)
+        {
+            if (n % d == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Orleans.LoadBalancer.Routing;
 
 /// <summary>
@@ -7,32 +9,278 @@ namespace Orleans.LoadBalancer.Routing;
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.RoutingSnapshot")]
 public sealed record RoutingSnapshot
 {
+    private const int KindSlots = 0;
+    private const int KindMaglev = 1;
+    private const int KindRing = 2;
+    private const int KindClassic = 3;
+
     [Id(0)] public long Version { get; init; }
     [Id(1)] public RoutingSettings Settings { get; init; } = RoutingSettings.Default;
-    [Id(2)] public IReadOnlyList<RoutedReplica> Replicas { get; init; } = [];
+
+    /// <summary>In order of addition.</summary>
+    [Id(2)] public RoutedReplica[] Replicas { get; init; } = [];
+
+    /// <summary>Owner (replica index) per slot, Maglev entry, ring point or classic slot.</summary>
+    [Id(3)] private ushort[] _table = [];
+
+    /// <summary><c>ring</c>: the sorted point positions, parallel to the table.</summary>
+    [Id(4)] private ulong[] _points = [];
+
+    /// <summary>Per replica: the hash of its name, which seeds its rendezvous scores.</summary>
+    [Id(5)] private ulong[] _seeds = [];
+
+    [Id(6)] private double[] _shares = [];
+
+    [Id(7)] private int _kind;
 
     public static RoutingSnapshot Empty { get; } = new();
 
-    public int Count => Replicas.Count;
+    public int Count => Replicas.Length;
 
     /// <summary>Builds the lookup structure for <paramref name="table"/>; <paramref name="replicas"/> must name exactly the table's members.</summary>
-    public static RoutingSnapshot Create(long version, RoutingTable table, IReadOnlyList<RoutedReplica> replicas) => throw new NotImplementedException();
+    public static RoutingSnapshot Create(long version, RoutingTable table, IReadOnlyList<RoutedReplica> replicas)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(replicas);
+        var byName = new Dictionary<string, RoutedReplica>(StringComparer.Ordinal);
+        foreach (var replica in replicas)
+        {
+            if (!byName.TryAdd(replica.Name, replica))
+            {
+                throw new ArgumentException($"Replica '{replica.Name}' is given more than once", nameof(replicas));
+            }
+        }
+
+        var names = table.Members;
+        if (byName.Count != names.Count || names.Any(n => !byName.ContainsKey(n)))
+        {
+            throw new ArgumentException(
+                $"The replicas ({string.Join(", ", byName.Keys)}) are not the table's members ({string.Join(", ", names)})", nameof(replicas));
+        }
+
+        var ordered = names.Select(n => byName[n]).ToArray();
+        var snapshot = new RoutingSnapshot
+        {
+            Version = version,
+            Settings = table.Settings,
+            Replicas = ordered,
+            _seeds = names.Select(n => KeyHash.Hash(n)).ToArray(),
+        };
+
+        switch (table.Settings.Algorithm)
+        {
+            case RoutingSettings.Slots:
+            {
+                var index = new Dictionary<int, int>();
+                for (var i = 0; i < table.Numbers.Count; i++)
+                {
+                    index[table.Numbers[i]] = i;
+                }
+
+                var owners = names.Count == 0 ? [] : table.SlotOwners.Select(n => (ushort)index[n]).ToArray();
+                return snapshot with { _kind = KindSlots, _table = owners, _shares = Counted(owners, names.Count) };
+            }
+
+            case RoutingSettings.Maglev:
+            {
+                var owners = names.Count == 0 ? [] : MaglevTable.Build(names, table.Settings.MaglevTableSize);
+                return snapshot with { _kind = KindMaglev, _table = owners, _shares = Counted(owners, names.Count) };
+            }
+
+            case RoutingSettings.Ring:
+            {
+                var (points, owners) = KetamaRing.Build(names, table.Settings.PointsPerReplica);
+                return snapshot with { _kind = KindRing, _table = owners, _points = points, _shares = KetamaRing.Shares(points, owners, names.Count) };
+            }
+
+            case RoutingSettings.Classic:
+            {
+                var owners = ClassicRing.Build(table.Numbers);
+                return snapshot with { _kind = KindClassic, _table = owners, _shares = ClassicRing.Shares(owners, names.Count) };
+            }
+
+            default:
+                throw new ArgumentException($"Unknown routing algorithm '{table.Settings.Algorithm}'", nameof(table));
+        }
+    }
 
     /// <summary>The key's position for this snapshot's algorithm (stable across processes).</summary>
-    public ulong Hash(ReadOnlySpan<char> key) => throw new NotImplementedException();
+    public ulong Hash(ReadOnlySpan<char> key) => _kind == KindClassic ? ClassicRing.RequestId(key) : KeyHash.Hash(key);
 
     /// <summary>The key's owner by the table alone (ignores health), or -1 when there are no replicas.</summary>
-    public int Owner(ulong hash) => throw new NotImplementedException();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Owner(ulong hash)
+    {
+        if (Replicas.Length == 0)
+        {
+            return -1;
+        }
+
+        return _kind switch
+        {
+            KindSlots => _table[(int)Math.BigMul(hash, (ulong)_table.Length, out _)],
+            KindMaglev => _table[(int)(hash % (ulong)_table.Length)],
+            KindRing => _table[KetamaRing.Find(_points, hash)],
+            _ => _table[ClassicRing.RequestSlot(hash)],
+        };
+    }
 
     /// <summary>Fills <paramref name="destination"/> with distinct replica indices in the key's preference order (owner first); returns how many were written.</summary>
-    public int PreferenceOrder(ulong hash, Span<int> destination) => throw new NotImplementedException();
+    public int PreferenceOrder(ulong hash, Span<int> destination)
+    {
+        var count = Math.Min(destination.Length, Replicas.Length);
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        Span<bool> taken = Replicas.Length <= 1024 ? stackalloc bool[Replicas.Length] : new bool[Replicas.Length];
+        if (_kind == KindRing)
+        {
+            // Clockwise from the key: the next distinct owners.
+            var written = 0;
+            for (int i = KetamaRing.Find(_points, hash), steps = 0; written < count && steps < _table.Length; i = (i + 1) % _table.Length, steps++)
+            {
+                if (!taken[_table[i]])
+                {
+                    taken[_table[i]] = true;
+                    destination[written++] = _table[i];
+                }
+            }
+
+            return written;
+        }
+
+        // The owner, then the others by rendezvous (highest random weight) order of the key.
+        destination[0] = Owner(hash);
+        taken[destination[0]] = true;
+        for (var written = 1; written < count; written++)
+        {
+            var best = -1;
+            var bestScore = 0UL;
+            for (var i = 0; i < Replicas.Length; i++)
+            {
+                var score = KeyHash.Mix(hash, _seeds[i]);
+                if (!taken[i] && (best < 0 || score > bestScore))
+                {
+                    best = i;
+                    bestScore = score;
+                }
+            }
+
+            taken[best] = true;
+            destination[written] = best;
+        }
+
+        return count;
+    }
 
     /// <summary>The first replica that is up in the key's preference order, or -1.</summary>
-    public int Route(ulong hash) => throw new NotImplementedException();
+    public int Route(ulong hash)
+    {
+        var owner = Owner(hash);
+        if (owner < 0 || Replicas[owner].IsUp)
+        {
+            return owner;
+        }
+
+        if (_kind == KindRing)
+        {
+            for (int i = KetamaRing.Find(_points, hash), steps = 0; steps < _table.Length; i = (i + 1) % _table.Length, steps++)
+            {
+                if (Replicas[_table[i]].IsUp)
+                {
+                    return _table[i];
+                }
+            }
+
+            return -1;
+        }
+
+        var best = -1;
+        var bestScore = 0UL;
+        for (var i = 0; i < Replicas.Length; i++)
+        {
+            var score = KeyHash.Mix(hash, _seeds[i]);
+            if (Replicas[i].IsUp && (best < 0 || score > bestScore))
+            {
+                best = i;
+                bestScore = score;
+            }
+        }
+
+        return best;
+    }
 
     /// <summary>Bounded loads: the first up replica in preference order whose load is below ⌈factor · mean⌉.</summary>
-    public int RouteBounded(ulong hash, ReadOnlySpan<int> inFlight, double balanceFactor) => throw new NotImplementedException();
+    public int RouteBounded(ulong hash, ReadOnlySpan<int> inFlight, double balanceFactor)
+    {
+        if (!(balanceFactor > 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(balanceFactor), balanceFactor, "The balance factor must be above 1");
+        }
+
+        if (inFlight.Length != Replicas.Length)
+        {
+            throw new ArgumentException($"Expected {Replicas.Length} in-flight counts, got {inFlight.Length}", nameof(inFlight));
+        }
+
+        long total = 0;
+        var up = 0;
+        for (var i = 0; i < Replicas.Length; i++)
+        {
+            if (Replicas[i].IsUp)
+            {
+                total += inFlight[i];
+                up++;
+            }
+        }
+
+        if (up == 0)
+        {
+            return -1;
+        }
+
+        // Mirrokni, Thorup, Zadimoghaddam: with the new request counted, nobody goes above ⌈c · mean⌉.
+        var cap = (long)Math.Ceiling(balanceFactor * (total + 1) / up);
+        var owner = Owner(hash);
+        if (Replicas[owner].IsUp && inFlight[owner] < cap)
+        {
+            return owner;
+        }
+
+        Span<int> order = Replicas.Length <= 1024 ? stackalloc int[Replicas.Length] : new int[Replicas.Length];
+        var count = PreferenceOrder(hash, order);
+        for (var i = 0; i < count; i++)
+        {
+            if (Replicas[order[i]].IsUp && inFlight[order[i]] < cap)
+            {
+                return order[i];
+            }
+        }
+
+        return Route(hash);
+    }
 
     /// <summary>Each replica's exact share of the key space by the table (ignores health), indexed like <see cref="Replicas"/>.</summary>
-    public double Share(int replicaIndex) => throw new NotImplementedException();
+    public double Share(int replicaIndex) => _shares[replicaIndex];
+
+    /// <summary>The table's size in bytes as it crosses the wire (arrays only).</summary>
+    public int TableBytes => (_table.Length * sizeof(ushort)) + (_points.Length * sizeof(ulong)) + (_seeds.Length * sizeof(ulong)) + (_shares.Length * sizeof(double));
+
+    private static double[] Counted(ushort[] owners, int replicas)
+    {
+        var counts = new double[replicas];
+        foreach (var owner in owners)
+        {
+            counts[owner]++;
+        }
+
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] /= owners.Length;
+        }
+
+        return counts;
+    }
 }

@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Orleans.LoadBalancer.Routing;
+
+/// <summary>
+/// A ketama-style ring: a fixed number of points per replica at the hashes of <c>name#0</c>, <c>name#1</c>, …
+/// A key belongs to the first point at or after its hash. Points per replica never depend on the number of replicas,
+/// so adding one moves keys only to it.
+/// </summary>
+public static class KetamaRing
+{
+    /// <summary>The sorted point positions and, parallel to them, each point's owner (replica index).</summary>
+    public static (ulong[] Points, ushort[] Owners) Build(IReadOnlyList<string> names, int pointsPerReplica)
+    {
+        var points = new ulong[names.Count * pointsPerReplica];
+        var owners = new ushort[points.Length];
+        var tieBreak = new ulong[points.Length];
+        for (var i = 0; i < names.Count; i++)
+        {
+            for (var p = 0; p < pointsPerReplica; p++)
+            {
+                var at = (i * pointsPerReplica) + p;
+                points[at] = KeyHash.Hash(string.Create(CultureInfo.InvariantCulture, $"{names[i]}#{p}"));
+                owners[at] = (ushort)i;
+                tieBreak[at] = KeyHash.Hash(names[i]);
+            }
+        }
+
+        // Sort by position, ties by owner name hash, so two builds of the same set agree whatever the order of names.
+        var order = Enumerable.Range(0, points.Length).ToArray();
+        Array.Sort(order, (a, b) => points[a] != points[b] ? points[a].CompareTo(points[b]) : tieBreak[a].CompareTo(tieBreak[b]));
+        return (order.Select(i => points[i]).ToArray(), order.Select(i => owners[i]).ToArray());
+    }
+
+    /// <summary>Index of the first point at or after <paramref name="hash"/>, wrapping to 0.</summary>
+    public static int Find(ulong[] points, ulong hash)
+    {
+        int lo = 0, hi = points.Length;
+        while (lo < hi)
+        {
+            var mid = (int)((uint)(lo + hi) >> 1);
+            if (points[mid] < hash)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo == points.Length ? 0 : lo;
+    }
+
+    /// <summary>Each replica's share of the hash space: the arcs ending at its points.</summary>
+    public static double[] Shares(ulong[] points, ushort[] owners, int replicas)
+    {
+        var shares = new double[replicas];
+        for (var i = 0; i < points.Length; i++)
+        {
+            var arc = i == 0 ? unchecked(points[0] - points[^1]) : points[i] - points[i - 1];
+            shares[owners[i]] += arc / 18446744073709551616.0;
+        }
+
+        if (points.Length == 1 || (points.Length > 0 && points[0] == points[^1]))
+        {
+            shares[owners[0]] = 1;
+        }
+
+        return shares;
+    }
+}
