@@ -26,12 +26,12 @@ stop() {
 trap stop EXIT INT TERM
 
 for i in 0 1 2; do
-  Cluster__SiloPort=$((11111 + i)) Cluster__GatewayPort=$((30000 + i)) Urls="http://127.0.0.1:$((8080 + i))" \
-    dotnet Silo/bin/Release/net10.0/Orleans.LoadBalancer.Silo.dll --contentRoot Silo &
+  (cd Silo/bin/Release/net10.0 && Cluster__SiloPort=$((11111 + i)) Cluster__GatewayPort=$((30000 + i)) \
+    Urls="http://127.0.0.1:$((8080 + i))" exec dotnet Orleans.LoadBalancer.Silo.dll) &
   pids+=($!)
 done
 for i in 0 1; do
-  Urls="http://127.0.0.1:$((5000 + i))" dotnet Gateway/bin/Release/net10.0/Orleans.LoadBalancer.Gateway.dll --contentRoot Gateway &
+  (cd Gateway/bin/Release/net10.0 && Urls="http://127.0.0.1:$((5000 + i))" exec dotnet Orleans.LoadBalancer.Gateway.dll) &
   pids+=($!)
 done
 

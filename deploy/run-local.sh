@@ -16,10 +16,10 @@ stop() {
 }
 trap stop EXIT INT TERM
 
-dotnet Silo/bin/Release/net10.0/Orleans.LoadBalancer.Silo.dll --contentRoot Silo &
+(cd Silo/bin/Release/net10.0 && exec dotnet Orleans.LoadBalancer.Silo.dll) &
 pids+=($!)
 # The gateway waits for the silo on its own; starting it right away is fine.
-dotnet Gateway/bin/Release/net10.0/Orleans.LoadBalancer.Gateway.dll --contentRoot Gateway &
+(cd Gateway/bin/Release/net10.0 && exec dotnet Orleans.LoadBalancer.Gateway.dll) &
 pids+=($!)
 
 echo "Gateway: http://127.0.0.1:5000 (try: curl http://127.0.0.1:5000/rep). Ctrl+C stops everything."
