@@ -72,7 +72,7 @@ public sealed record RoutingSnapshot
             case RoutingSettings.Slots:
             {
                 var index = new Dictionary<int, int>();
-                for (var i = 0; i < table.Numbers.Count; i++)
+                for (var i = 0; i < table.Numbers.Length; i++)
                 {
                     index[table.Numbers[i]] = i;
                 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Orleans.LoadBalancer.Routing;
 
 /// <summary>
@@ -10,26 +12,26 @@ public sealed record RoutingTable
     [Id(0)] public RoutingSettings Settings { get; init; } = RoutingSettings.Default;
 
     /// <summary>Replica names in order of addition.</summary>
-    [Id(1)] private string[] _names = [];
+    [Id(1)] public string[] Names { get; init; } = [];
 
-    /// <summary>Each member's number (1, 2, 3… in order of addition, never reused), parallel to the names.</summary>
-    [Id(2)] private int[] _numbers = [];
+    /// <summary>Each member's number (1, 2, 3… in order of addition, never reused), parallel to <see cref="Names"/>.</summary>
+    [Id(2)] public int[] Numbers { get; init; } = [];
 
-    [Id(3)] private int _nextNumber = 1;
+    [Id(3)] public int NextNumber { get; init; } = 1;
 
-    // The slots algorithm's table: owner number per slot, and each slot's stack of previous owners.
-    [Id(4)] private int[] _slotOwners = [];
-    [Id(5)] private int[] _slotHistoryHead = [];
-    [Id(6)] private int[] _slotHistoryOwner = [];
-    [Id(7)] private int[] _slotHistoryNext = [];
+    /// <summary><c>slots</c>: the owner's member number per slot.</summary>
+    [Id(4)] public int[] SlotOwners { get; init; } = [];
+
+    /// <summary><c>slots</c>: each slot's stack of previous owners, as linked entries (head per slot, then owner and next per entry).</summary>
+    [Id(5)] public int[] SlotHistoryHead { get; init; } = [];
+
+    [Id(6)] public int[] SlotHistoryOwner { get; init; } = [];
+
+    [Id(7)] public int[] SlotHistoryNext { get; init; } = [];
 
     /// <summary>Replica names in order of addition.</summary>
-    public IReadOnlyList<string> Members => _names;
-
-    /// <summary>Member numbers, parallel to <see cref="Members"/>.</summary>
-    public IReadOnlyList<int> Numbers => _numbers;
-
-    internal int[] SlotOwners => _slotOwners;
+    [JsonIgnore]
+    public IReadOnlyList<string> Members => Names;
 
     /// <summary>An empty table; validates <paramref name="settings"/>.</summary>
     public static RoutingTable Create(RoutingSettings settings)
@@ -43,7 +45,7 @@ public sealed record RoutingTable
     public RoutingTable Add(IReadOnlyList<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
-        var seen = new HashSet<string>(_names, StringComparer.Ordinal);
+        var seen = new HashSet<string>(Names, StringComparer.Ordinal);
         foreach (var name in names)
         {
             if (string.IsNullOrWhiteSpace(name))
@@ -53,17 +55,17 @@ public sealed record RoutingTable
 
             if (!seen.Add(name))
             {
-                throw new ArgumentException(_names.Contains(name) ? $"Replica '{name}' already exists" : $"Replica '{name}' is given more than once", nameof(names));
+                throw new ArgumentException(Names.Contains(name) ? $"Replica '{name}' already exists" : $"Replica '{name}' is given more than once", nameof(names));
             }
         }
 
-        if (_names.Length + names.Count > Settings.Capacity)
+        if (Names.Length + names.Count > Settings.Capacity)
         {
-            throw new ArgumentException($"The {Settings.Algorithm} table holds at most {Settings.Capacity} replicas, not {_names.Length + names.Count}", nameof(names));
+            throw new ArgumentException($"The {Settings.Algorithm} table holds at most {Settings.Capacity} replicas, not {Names.Length + names.Count}", nameof(names));
         }
 
-        var numbers = new List<int>(_numbers);
-        var next = _nextNumber;
+        var numbers = new List<int>(Numbers);
+        var next = NextNumber;
         var slots = Settings.Algorithm == RoutingSettings.Slots ? LoadSlots() : null;
         foreach (var _ in names)
         {
@@ -71,7 +73,7 @@ public sealed record RoutingTable
             numbers.Add(next++);
         }
 
-        return WithSlots(slots) with { _names = [.. _names, .. names], _numbers = [.. numbers], _nextNumber = next };
+        return WithSlots(slots) with { Names = [.. Names, .. names], Numbers = [.. numbers], NextNumber = next };
     }
 
     /// <summary>Removes replicas. Throws <see cref="ArgumentException"/> for unknown or duplicate names.</summary>
@@ -81,7 +83,7 @@ public sealed record RoutingTable
         var removing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            if (!_names.Contains(name))
+            if (!Names.Contains(name))
             {
                 throw new ArgumentException($"Replica '{name}' does not exist", nameof(names));
             }
@@ -92,30 +94,30 @@ public sealed record RoutingTable
             }
         }
 
-        var names2 = _names.ToList();
-        var numbers = _numbers.ToList();
+        var remaining = Names.ToList();
+        var numbers = Numbers.ToList();
         var slots = Settings.Algorithm == RoutingSettings.Slots ? LoadSlots() : null;
         foreach (var name in names)
         {
-            var index = names2.IndexOf(name);
+            var index = remaining.IndexOf(name);
             var number = numbers[index];
-            names2.RemoveAt(index);
+            remaining.RemoveAt(index);
             numbers.RemoveAt(index);
             slots?.Remove(number, numbers);
         }
 
-        return WithSlots(slots) with { _names = [.. names2], _numbers = [.. numbers] };
+        return WithSlots(slots) with { Names = [.. remaining], Numbers = [.. numbers] };
     }
 
-    private SlotTable LoadSlots() => _slotOwners.Length == 0
+    private SlotTable LoadSlots() => SlotOwners.Length == 0
         ? SlotTable.Empty(Settings.SlotCount)
-        : SlotTable.Load(_slotOwners, _slotHistoryHead, _slotHistoryOwner, _slotHistoryNext);
+        : SlotTable.Load(SlotOwners, SlotHistoryHead, SlotHistoryOwner, SlotHistoryNext);
 
     private RoutingTable WithSlots(SlotTable? slots) => slots is null ? this : this with
     {
-        _slotOwners = slots.Owners,
-        _slotHistoryHead = slots.Head,
-        _slotHistoryOwner = slots.HistoryOwner,
-        _slotHistoryNext = slots.HistoryNext,
+        SlotOwners = slots.Owners,
+        SlotHistoryHead = slots.Head,
+        SlotHistoryOwner = slots.HistoryOwner,
+        SlotHistoryNext = slots.HistoryNext,
     };
 }

@@ -24,7 +24,9 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
         await Assert.ThrowsAsync<ArgumentException>(() => ring.AddReplicas([Record("d"), Record("a")]));
         await Assert.ThrowsAsync<ArgumentException>(() => ring.RemoveReplicas(["zz"]));
         await Assert.ThrowsAsync<ArgumentException>(() => ring.UpdateReplicas([Record("zz")]));
-        Assert.Equal(added, await ring.GetSnapshot());
+        var unchanged = await ring.GetSnapshot();
+        Assert.Equal(added.Version, unchanged.Version);
+        Assert.Equal(added.Replicas, unchanged.Replicas);
 
         var removed = await ring.RemoveReplicas(["b"]);
         Assert.Equal(2, removed.Version);
