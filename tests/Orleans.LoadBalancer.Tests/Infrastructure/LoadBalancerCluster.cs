@@ -71,11 +71,11 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
             await cluster.WaitForReplicasAsync(expectedReplicas, TimeSpan.FromSeconds(60));
             return cluster;
         }
-        catch
+        catch (Exception ex)
         {
             var output = cluster.Output;
             await cluster.DisposeAsync();
-            throw new InvalidOperationException("The cluster did not start:\n" + output);
+            throw new InvalidOperationException($"The cluster did not start: {ex.Message}\n{output}", ex);
         }
     }
 
