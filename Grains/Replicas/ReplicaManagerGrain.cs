@@ -271,14 +271,14 @@ public sealed class ReplicaManagerGrain(
 
     private string? ValidateAdd(int count, IReadOnlyList<string> hostnames, IReadOnlyList<string> current)
     {
-        if (hostnames.Count > count)
-        {
-            return "Length of hostname list is more than newly added instances";
-        }
-
         if (count <= 0)
         {
             return "'n' must be a positive integer";
+        }
+
+        if (hostnames.Count > count)
+        {
+            return "Length of hostname list is more than newly added instances";
         }
 
         if (current.Count + count > _options.MaxCount)
@@ -294,14 +294,14 @@ public sealed class ReplicaManagerGrain(
 
     private static string? ValidateRemove(int count, IReadOnlyList<string> hostnames, IReadOnlyList<string> current)
     {
-        if (hostnames.Count > count)
-        {
-            return "Length of hostname list is more than removable instances";
-        }
-
         if (count <= 0)
         {
             return "'n' must be a positive integer";
+        }
+
+        if (hostnames.Count > count)
+        {
+            return "Length of hostname list is more than removable instances";
         }
 
         if (count > current.Count)
