@@ -16,11 +16,15 @@ public sealed class HeartbeatProbe : IDisposable
     };
 
     /// <summary>True when <c>GET {address}{path}</c> answers 2xx within <paramref name="timeout"/>.</summary>
-    public async Task<bool> IsAliveAsync(string address, string path, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<bool> IsAliveAsync(string address, string path, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await ProbeAsync(address, path, timeout, cancellationToken) == HeartbeatResult.Alive;
+
+    /// <summary>Probes once: alive, refused (nothing listens: the process is gone), or failed (error or no answer in time).</summary>
+    public async Task<HeartbeatResult> ProbeAsync(string address, string path, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(address))
         {
-            return false;
+            return HeartbeatResult.Refused;
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -28,15 +32,19 @@ public sealed class HeartbeatProbe : IDisposable
         try
         {
             using var response = await _client.GetAsync(address + path, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-            return response.IsSuccessStatusCode;
+            return response.IsSuccessStatusCode ? HeartbeatResult.Alive : HeartbeatResult.Failed;
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+        {
+            return HeartbeatResult.Refused;
         }
         catch (HttpRequestException)
         {
-            return false;
+            return HeartbeatResult.Failed;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return HeartbeatResult.Failed;
         }
     }
 

@@ -19,6 +19,7 @@ public sealed class ReplicaManagerGrain(
     private readonly Dictionary<string, ReplicaLife> _lives = new(StringComparer.Ordinal);
 
     private bool _reconciled;
+    private IGrainTimer? _checkNow;
 
     private IRingGrain Ring => GrainFactory.GetGrain<IRingGrain>(RingKeys.Default);
 
@@ -126,6 +127,14 @@ public sealed class ReplicaManagerGrain(
         {
             life.Health = ReplicaHealth.Suspect;
             logger.LogInformation("A gateway reported replica {Replica} as suspect", name);
+
+            // Check now rather than at the next tick; a timer turn, so it never overlaps the health loop.
+            _checkNow?.Dispose();
+            _checkNow = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions
+            {
+                DueTime = TimeSpan.Zero,
+                Period = Timeout.InfiniteTimeSpan,
+            });
         }
 
         return Task.CompletedTask;
@@ -144,17 +153,17 @@ public sealed class ReplicaManagerGrain(
 
         var ring = await Ring.GetState();
         var probes = ring.Replicas
-            .Select(r => (Replica: r, Alive: probe.IsAliveAsync(r.Address, _options.HeartbeatPath, _options.HealthCheckTimeout, cancellationToken)))
+            .Select(r => (Replica: r, Result: probe.ProbeAsync(r.Address, _options.HeartbeatPath, _options.HealthCheckTimeout, cancellationToken)))
             .ToList();
-        await Task.WhenAll(probes.Select(p => p.Alive));
+        await Task.WhenAll(probes.Select(p => p.Result));
 
         var now = DateTime.UtcNow;
         var down = new List<ReplicaRecord>();
         var dead = new List<RingReplicaState>();
-        foreach (var (replica, alive) in probes)
+        foreach (var (replica, result) in probes)
         {
             var life = Life(replica.Name);
-            if (alive.Result)
+            if (result.Result == HeartbeatResult.Alive)
             {
                 life.Failures = 0;
                 if (life.Health is ReplicaHealth.Suspect or ReplicaHealth.Starting)
@@ -171,7 +180,8 @@ public sealed class ReplicaManagerGrain(
                 continue;
             }
 
-            life.Failures++;
+            // A refused connection on the replica's own port means its process is gone: dead at once.
+            life.Failures = result.Result == HeartbeatResult.Refused ? Math.Max(life.Failures + 1, _options.FailuresBeforeDead) : life.Failures + 1;
             if (life.Failures < _options.FailuresBeforeDead && replica.IsUp)
             {
                 life.Health = ReplicaHealth.Suspect;
@@ -216,6 +226,7 @@ public sealed class ReplicaManagerGrain(
     /// <summary>Stops what is left of a dead replica and starts its replacement, backing off when it keeps dying.</summary>
     private async Task ReplaceAsync(RingReplicaState replica)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var life = Life(replica.Name);
         life.Health = ReplicaHealth.Restarting;
         life.CrashStreak++;
@@ -259,7 +270,9 @@ public sealed class ReplicaManagerGrain(
             await Ring.UpdateReplicas([new ReplicaRecord(instance.Name, instance.Address, instance.RuntimeId)]);
         }
 
-        logger.LogInformation("Replaced replica {Replica} with {Replacement} at {Address} (restart {Restarts})", replica.Name, instance.Name, instance.Address, life.Restarts);
+        logger.LogInformation(
+            "Replaced replica {Replica} with {Replacement} at {Address} in {Elapsed:0} ms (restart {Restarts})",
+            replica.Name, instance.Name, instance.Address, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, life.Restarts);
     }
 
     private TimeSpan Backoff(int crashStreak)

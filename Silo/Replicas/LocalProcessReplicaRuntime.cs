@@ -90,6 +90,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
             process.BeginErrorReadLine();
         }
 
+        BoostWhileStarting(process);
         _children[process.Id] = process;
         var instance = new ReplicaInstance(name, address, process.Id.ToString(CultureInfo.InvariantCulture));
         File.WriteAllText(RegistryFile(process.Id), JsonSerializer.Serialize(instance));
@@ -176,6 +177,41 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         }
 
         _children.Clear();
+    }
+
+    /// <summary>
+    /// A replacement starts while the machine is busy serving the load it was missing; a higher priority for its first
+    /// seconds gets it serving sooner. Needs the right to raise priority (root or CAP_SYS_NICE); otherwise a no-op.
+    /// </summary>
+    private void BoostWhileStarting(Process process)
+    {
+        if (_options.StartBoost <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            process.PriorityClass = ProcessPriorityClass.High;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return;
+        }
+
+        _ = Task.Delay(_options.StartBoost).ContinueWith(
+            _ =>
+            {
+                try
+                {
+                    process.PriorityClass = ProcessPriorityClass.Normal;
+                }
+                catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+                {
+                    // Gone meanwhile.
+                }
+            },
+            TaskScheduler.Default);
     }
 
     private string RegistryFile(int pid) => Path.Combine(_registry, $"{pid}.json");

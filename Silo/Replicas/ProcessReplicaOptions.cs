@@ -24,6 +24,9 @@ public sealed class ProcessReplicaOptions
     /// <summary>Where detached replicas are registered (one file per replica, per cluster id).</summary>
     public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas");
 
+    /// <summary>How long a new replica runs at raised priority while it starts (zero: never raised).</summary>
+    public TimeSpan StartBoost { get; set; } = TimeSpan.FromSeconds(5);
+
     public string ResolveCommand()
     {
         if (!string.IsNullOrWhiteSpace(Command))

@@ -44,7 +44,7 @@ public sealed class RingReactivationTests(ClusterFixture fixture)
         }).ToList();
 
         await Task.Delay(500);
-        await client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await ring.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
         await Task.WhenAll(workers);
 
         Assert.Equal(0, failures);

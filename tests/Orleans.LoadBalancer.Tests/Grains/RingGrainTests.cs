@@ -110,7 +110,8 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
         var before = await ring.AddReplicas([Record("a"), Record("b"), Record("c")]);
         before = await ring.RemoveReplicas(["b"]);
 
-        await fixture.Grains.GetGrain<Orleans.Runtime.IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await ring.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await Task.Delay(200);
 
         var after = await fixture.Grains.GetGrain<IRingGrain>(key).GetSnapshot();
         Assert.Equal(before.Version, after.Version);

@@ -45,6 +45,8 @@ public sealed class ManagedProcess : IAsyncDisposable
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
