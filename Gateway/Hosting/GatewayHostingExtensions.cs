@@ -33,6 +33,10 @@ public static class GatewayHostingExtensions
             {
                 client.UseRedisClustering(cluster.RedisConnectionString);
             }
+            else if (cluster.GatewayHost.Length > 0)
+            {
+                client.UseStaticClustering(new System.Net.IPEndPoint(ClusterSettings.Resolve(cluster.GatewayHost), cluster.GatewayPort));
+            }
             else
             {
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);

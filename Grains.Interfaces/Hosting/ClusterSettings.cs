@@ -32,5 +32,19 @@ public sealed class ClusterSettings
     /// <summary>Redis connection string, with <c>Provider = Redis</c>.</summary>
     public string RedisConnectionString { get; set; } = "127.0.0.1:6379";
 
+    /// <summary>
+    /// The silo's address as others reach it (a host name or IP), when silos and gateways run on different hosts or in
+    /// containers; the silo then listens on all interfaces. Empty: everything on 127.0.0.1.
+    /// </summary>
+    public string AdvertisedAddress { get; set; } = "";
+
+    /// <summary>Gateways with <c>Provider = Localhost</c>: the silo host to connect to (default 127.0.0.1).</summary>
+    public string GatewayHost { get; set; } = "";
+
+    /// <summary>Resolves a host name or IP to an IPv4 address.</summary>
+    public static System.Net.IPAddress Resolve(string host) =>
+        System.Net.IPAddress.TryParse(host, out var ip) ? ip
+        : System.Net.Dns.GetHostAddresses(host).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+
     public bool IsRedis => string.Equals(Provider, "Redis", StringComparison.Ordinal);
 }

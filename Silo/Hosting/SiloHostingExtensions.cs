@@ -64,12 +64,20 @@ public static class SiloHostingExtensions
                 o.ServiceId = cluster.ServiceId;
             });
 
+            var advertised = cluster.AdvertisedAddress.Length > 0 ? ClusterSettings.Resolve(cluster.AdvertisedAddress) : null;
             if (cluster.IsRedis)
             {
                 silo.UseRedisClustering(cluster.RedisConnectionString);
                 silo.AddRedisGrainStorage(RingGrain.StorageName, o =>
                     o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(cluster.RedisConnectionString));
-                silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort);
+                silo.ConfigureEndpoints(advertised ?? System.Net.IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: advertised is not null);
+            }
+            else if (advertised is not null)
+            {
+                // One host reachable by name (a container): development clustering around the primary silo.
+                silo.UseDevelopmentClustering(new System.Net.IPEndPoint(advertised, cluster.PrimarySiloPort));
+                silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                silo.AddMemoryGrainStorage(RingGrain.StorageName);
             }
             else
             {
