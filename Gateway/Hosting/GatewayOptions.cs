@@ -26,8 +26,12 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan SuspectFor { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Retry a failed request once on the next replica in the key's order (safe requests only).</summary>
-    public bool RetryOnFailure { get; set; } = true;
+    /// <summary>
+    /// How many other replicas a request that failed on its replica (refused, reset, timed out) is retried on, in the
+    /// key's order; safe requests only (GET, HEAD, OPTIONS, or one that never reached the replica). 0 turns retries off.
+    /// </summary>
+    [Range(0, 5)]
+    public int RetryAttempts { get; set; } = 2;
 
     /// <summary>Where the routing key comes from, in order; empty: the <see cref="RequestIdHeader"/> header.</summary>
     public List<Keys.KeySourceOptions> KeySources { get; set; } = [];

@@ -25,7 +25,7 @@ public sealed class ReplicaProxy : IDisposable
     private readonly KeySelector _keys;
     private readonly InFlightTracker _inFlight;
     private readonly double _balanceFactor;
-    private readonly bool _retry;
+    private readonly int _retryAttempts;
     private readonly HttpMessageInvoker _invoker;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly ReplicaResponseTransformer _transformer;
@@ -48,7 +48,7 @@ public sealed class ReplicaProxy : IDisposable
         _keys = new KeySelector(options.Value.RequestIdHeader, options.Value.KeySources, options.Value.Routes);
         _inFlight = inFlight;
         _balanceFactor = balancing.Value.BalanceFactor;
-        _retry = options.Value.RetryOnFailure;
+        _retryAttempts = options.Value.RetryAttempts;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -71,7 +71,7 @@ public sealed class ReplicaProxy : IDisposable
         var key = _keys.Select(context);
         var hash = snapshot.Hash(key.Value);
         var counters = _balanceFactor > 0 ? _inFlight.For(snapshot) : null;
-        var index = counters is null ? Choose(snapshot, hash, exclude: -1) : ChooseBounded(snapshot, hash, counters);
+        var index = counters is null ? Choose(snapshot, hash, []) : ChooseBounded(snapshot, hash, counters);
         if (index < 0)
         {
             await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "No replicas available");
@@ -107,11 +107,11 @@ public sealed class ReplicaProxy : IDisposable
 
     public void Dispose() => _invoker.Dispose();
 
-    /// <summary>The first replica in the key's order that is up, not suspect here, and not <paramref name="exclude"/>.</summary>
-    private int Choose(RoutingSnapshot snapshot, ulong hash, int exclude)
+    /// <summary>The first replica in the key's order that is up, not suspect here, and not in <paramref name="exclude"/>.</summary>
+    private int Choose(RoutingSnapshot snapshot, ulong hash, ReadOnlySpan<int> exclude)
     {
         var index = snapshot.Route(hash);
-        if (index < 0 || (index != exclude && (_suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index].Name))))
+        if (index < 0 || (!exclude.Contains(index) && (_suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index].Name))))
         {
             return index;
         }
@@ -122,7 +122,7 @@ public sealed class ReplicaProxy : IDisposable
         for (var i = 0; i < count; i++)
         {
             var candidate = order[i];
-            if (candidate == exclude || !snapshot.Replicas[candidate].IsUp)
+            if (exclude.Contains(candidate) || !snapshot.Replicas[candidate].IsUp)
             {
                 continue;
             }
@@ -160,27 +160,36 @@ public sealed class ReplicaProxy : IDisposable
             return index;
         }
 
-        return Choose(snapshot, hash, exclude: -1);
+        return Choose(snapshot, hash, []);
     }
 
     private async Task<ForwarderError> RecoverAsync(
         HttpContext context, RoutingSnapshot snapshot, ulong hash, int failed, ForwarderError error, RouteDecision decision)
     {
-        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
         var failedName = snapshot.Replicas[failed].Name;
         if (IsReplicaFailure(error) && _suspects.Mark(failedName))
         {
             _metrics.MarkedSuspect(failedName);
         }
 
-        if (_retry && IsReplicaFailure(error) && !context.Response.HasStarted && IsSafeToRetry(context.Request, exception)
-            && Choose(snapshot, hash, exclude: failed) is var next and >= 0)
+        // Each failed replica is skipped from then on, so a retry never goes back to one that just failed.
+        var tried = new int[_retryAttempts + 1];
+        tried[0] = failed;
+        for (var attempt = 1; attempt <= _retryAttempts && IsReplicaFailure(error) && !context.Response.HasStarted
+            && IsSafeToRetry(context.Request, context.Features.Get<IForwarderErrorFeature>()?.Exception); attempt++)
         {
-            _logger.LogInformation("Retrying on {Replica} after {FailedReplica} failed: {Error}", snapshot.Replicas[next].Name, failedName, error);
-            _metrics.Retried(failedName);
+            var next = Choose(snapshot, hash, tried.AsSpan(0, attempt));
+            if (next < 0)
+            {
+                break;
+            }
+
+            _logger.LogInformation("Retrying on {Replica} after {FailedReplica} failed: {Error}", snapshot.Replicas[next].Name, decision.Replica, error);
+            _metrics.Retried(decision.Replica);
             context.Response.Clear();
             context.Features.Set<IForwarderErrorFeature>(null);
             decision.Replica = snapshot.Replicas[next].Name;
+            tried[attempt] = next;
             error = await _forwarder.SendAsync(context, snapshot.Replicas[next].Address, _invoker, _requestConfig, _transformer);
             if (error == ForwarderError.None)
             {

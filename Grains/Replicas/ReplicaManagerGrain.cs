@@ -20,6 +20,7 @@ public sealed class ReplicaManagerGrain(
 
     private bool _reconciled;
     private IGrainTimer? _checkNow;
+    private DateTime _lastReconcile = DateTime.UtcNow;
 
     private IRingGrain Ring => GrainFactory.GetGrain<IRingGrain>(RingKeys.Default);
 
@@ -105,7 +106,7 @@ public sealed class ReplicaManagerGrain(
         var ring = await Ring.GetState();
         if (!_reconciled)
         {
-            await ReconcileAsync(ring, await runtime.ListAsync(CancellationToken.None));
+            await ReconcileAsync(ring, await runtime.ListAsync(CancellationToken.None), markUp: true);
             _reconciled = true;
             ring = await Ring.GetState();
         }
@@ -152,6 +153,13 @@ public sealed class ReplicaManagerGrain(
         }
 
         var ring = await Ring.GetState();
+        if (DateTime.UtcNow - _lastReconcile > _options.ReconcileInterval)
+        {
+            // Strays (labelled containers or registered processes not in the ring) go; vanished replicas come back.
+            await ReconcileAsync(ring, await runtime.ListAsync(cancellationToken), markUp: false);
+            ring = await Ring.GetState();
+        }
+
         var probes = ring.Replicas
             .Select(r => (Replica: r, Result: probe.ProbeAsync(r.Address, _options.HeartbeatPath, _options.HealthCheckTimeout, cancellationToken)))
             .ToList();
@@ -390,8 +398,9 @@ public sealed class ReplicaManagerGrain(
     }
 
     /// <summary>Adopts running replicas that belong to the ring, respawns missing ones, and stops strays.</summary>
-    private async Task ReconcileAsync(RingState ring, IReadOnlyList<ReplicaInstance> running)
+    private async Task ReconcileAsync(RingState ring, IReadOnlyList<ReplicaInstance> running, bool markUp)
     {
+        _lastReconcile = DateTime.UtcNow;
         var byName = running.GroupBy(i => i.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var updates = new List<ReplicaRecord>();
         foreach (var replica in ring.Replicas)
@@ -405,13 +414,21 @@ public sealed class ReplicaManagerGrain(
 
             if (live is not null)
             {
-                _lives[replica.Name] = ReplicaLife.Healthy();
-                if (live.Address != replica.Address || live.RuntimeId != replica.RuntimeId || !replica.IsUp)
+                if (markUp || !_lives.ContainsKey(replica.Name))
+                {
+                    _lives[replica.Name] = ReplicaLife.Healthy();
+                }
+
+                if (live.Address != replica.Address || live.RuntimeId != replica.RuntimeId || (markUp && !replica.IsUp))
                 {
                     updates.Add(new ReplicaRecord(replica.Name, live.Address, live.RuntimeId));
                 }
 
-                logger.LogInformation("Adopted running replica {Replica} at {Address}", replica.Name, live.Address);
+                if (markUp)
+                {
+                    logger.LogInformation("Adopted running replica {Replica} at {Address}", replica.Name, live.Address);
+                }
+
                 continue;
             }
 

@@ -51,4 +51,8 @@ public sealed class ReplicaOptions
     /// <summary>Restarts in a row (without a healthy minute between) after which a replica is reported as failed.</summary>
     [Range(1, 1000)]
     public int FailedAfterRestarts { get; set; } = 5;
+
+    /// <summary>How often the runtime's replicas are compared with the ring (strays removed, vanished ones respawned).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

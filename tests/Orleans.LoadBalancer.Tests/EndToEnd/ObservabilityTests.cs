@@ -65,10 +65,10 @@ public sealed class ObservabilityTests(ClusterFixture fixture, ITestOutputHelper
             Assert.Equal(requests, perReplica.Values.Sum());
             output.WriteLine("requests per replica: " + string.Join(", ", perReplica.Select(p => $"{p.Key}={p.Value}")));
 
-            var shares = await QueryVectorAsync(http, "lb_ring_share_ratio");
+            var shares = await QueryVectorAsync(http, "lb_ring_share");
             Assert.Equal(3, shares.Count);
             Assert.Equal(1.0, shares.Values.Sum(), 6);
-            Assert.Equal(1, (await QueryVectorAsync(http, "lb_replica_up_ratio")).Values.Min());
+            Assert.Equal(1, (await QueryVectorAsync(http, "lb_replica_up")).Values.Min());
             Assert.True(await QueryScalarAsync(http, "sum(lb_gateway_request_duration_seconds_count)") >= requests);
             Assert.True(await QueryScalarAsync(http, "max(lb_ring_version)") >= 1);
         }
@@ -88,9 +88,17 @@ public sealed class ObservabilityTests(ClusterFixture fixture, ITestOutputHelper
         var metrics = await http.GetStringAsync("/metrics");
         Assert.Contains("orleans_", metrics);
 
-        using var dashboard = await http.GetAsync("/dashboard");
+        using var dashboard = await http.GetAsync("/dashboard/");
         Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
-        Assert.Contains("Orleans", await dashboard.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("<html", await dashboard.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+
+        // The dashboard's grain-state view calls the RingGrain's GetState().
+        var state = JsonDocument.Parse(await http.GetStringAsync(
+            "/dashboard/GrainState?grainId=default&grainType=Orleans.LoadBalancer.Grains.Ring.RingGrain")).RootElement.GetString()!;
+        using var ring = JsonDocument.Parse(state);
+        var shown = ring.RootElement.GetProperty("GetState");
+        Assert.Equal("slots", shown.GetProperty("Algorithm").GetString());
+        Assert.Contains("Server 1", shown.GetProperty("Replicas").EnumerateArray().Select(r => r.GetProperty("Name").GetString()));
     }
 
     [Fact]

@@ -12,6 +12,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
 {
     private readonly List<ManagedProcess> _processes = [];
     private readonly Dictionary<string, string> _clusterSettings;
+    private Dictionary<string, string> _siloSettings = [];
 
     private LoadBalancerCluster(Dictionary<string, string> clusterSettings)
     {
@@ -61,6 +62,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
             }
 
             cluster.SiloUrl = new Uri(silo["Urls"]);
+            cluster._siloSettings = silo;
             cluster.Silo = ManagedProcess.StartDotnet("silo", RepoPaths.Silo, silo);
             cluster._processes.Add(cluster.Silo);
             for (var i = 0; i < gateways; i++)
@@ -99,6 +101,15 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         Gateways.Add(gateway);
         await gateway.WaitServingAsync(TimeSpan.FromSeconds(60));
         return gateway;
+    }
+
+    /// <summary>Kills the silo (as a crash would) and starts it again with the same settings.</summary>
+    public async Task RestartSiloAsync()
+    {
+        Silo.Kill();
+        await Silo.DisposeAsync();
+        Silo = ManagedProcess.StartDotnet("silo", RepoPaths.Silo, _siloSettings);
+        _processes.Add(Silo);
     }
 
     public async Task WaitForReplicasAsync(int count, TimeSpan timeout)

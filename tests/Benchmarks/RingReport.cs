@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Orleans.LoadBalancer.Routing;
+
+namespace Orleans.LoadBalancer.Benchmarks;
+
+/// <summary>
+/// For each algorithm and N: the largest exact key-space share over the ideal 1/N, the keys moved going from N to N+1
+/// over the ideal 1/(N+1) (100,000 seeded random keys), the fraction moved between old replicas, whether removing the
+/// newcomer restores every key, lookup cost, rebuild time and snapshot size.
+/// </summary>
+public static class RingReport
+{
+    private static readonly int[] ReplicaCounts = [2, 3, 4, 5, 6, 8, 16, 32, 64];
+    private const int Keys = 100_000;
+
+    public static void Run(TextWriter output)
+    {
+        var keys = RandomKeys(Keys);
+        foreach (var algorithm in RoutingSettings.Algorithms)
+        {
+            foreach (var n in ReplicaCounts)
+            {
+                output.WriteLine(JsonSerializer.Serialize(Measure(algorithm, n, keys)));
+            }
+        }
+    }
+
+    private static Dictionary<string, object> Measure(string algorithm, int n, string[] keys)
+    {
+        var row = new Dictionary<string, object> { ["algorithm"] = algorithm, ["replicas"] = n };
+        var settings = new RoutingSettings { Algorithm = algorithm };
+        if (n + 1 > settings.Capacity)
+        {
+            row["error"] = $"{algorithm} holds at most {settings.Capacity} replicas";
+            return row;
+        }
+
+        var names = Enumerable.Range(1, n).Select(i => $"replica-{i}").ToList();
+        var table = RoutingTable.Create(settings).Add(names);
+        var snapshot = Build(table);
+        var grownTable = table.Add(["newcomer"]);
+        var grown = Build(grownTable);
+        var restored = Build(grownTable.Remove(["newcomer"]));
+
+        var before = Owners(snapshot, keys);
+        var after = Owners(grown, keys);
+        var back = Owners(restored, keys);
+        int moved = 0, betweenOld = 0;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (before[i] != after[i])
+            {
+                moved++;
+                if (grown.Replicas[after[i]].Name != "newcomer")
+                {
+                    betweenOld++;
+                }
+            }
+        }
+
+        var maxShare = Enumerable.Range(0, n).Max(snapshot.Share);
+        row["maxShareOverIdeal"] = Math.Round(maxShare * n, 4);
+        row["remapOnAddOverIdeal"] = Math.Round(moved / (double)keys.Length * (n + 1), 4);
+        row["movedBetweenOld"] = Math.Round(betweenOld / (double)keys.Length, 5);
+        row["removeRestores"] = before.SequenceEqual(back);
+        row["lookupNs"] = Math.Round(LookupNs(snapshot, keys), 1);
+        row["rebuildMs"] = Math.Round(RebuildMs(table), 3);
+        row["snapshotBytes"] = snapshot.TableBytes;
+        return row;
+    }
+
+    private static RoutingSnapshot Build(RoutingTable table) =>
+        RoutingSnapshot.Create(1, table, table.Members.Select(m => new RoutedReplica(m, "http://127.0.0.1:1", true)).ToList());
+
+    private static int[] Owners(RoutingSnapshot snapshot, string[] keys) => keys.Select(k => snapshot.Route(snapshot.Hash(k))).ToArray();
+
+    /// <summary>Hash plus lookup of 36-character keys, best of five passes (a quick figure; BenchmarkDotNet gives the careful one).</summary>
+    private static double LookupNs(RoutingSnapshot snapshot, string[] keys)
+    {
+        var best = double.MaxValue;
+        var sink = 0;
+        for (var pass = 0; pass < 5; pass++)
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var key in keys)
+            {
+                sink += snapshot.Route(snapshot.Hash(key));
+            }
+
+            best = Math.Min(best, clock.Elapsed.TotalNanoseconds / keys.Length);
+        }
+
+        GC.KeepAlive(sink);
+        return best;
+    }
+
+    private static double RebuildMs(RoutingTable table)
+    {
+        var best = double.MaxValue;
+        for (var pass = 0; pass < 5; pass++)
+        {
+            var clock = Stopwatch.StartNew();
+            Build(table);
+            best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
+        }
+
+        return best;
+    }
+
+    public static string[] RandomKeys(int count)
+    {
+        var random = new Random(42);
+        var bytes = new byte[16];
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            random.NextBytes(bytes);
+            return new Guid(bytes).ToString();
+        }).ToArray();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using Orleans.LoadBalancer.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Orleans.LoadBalancer.Tests.EndToEnd;
+
+/// <summary>
+/// The whole system on the Docker runtime with the ring in Redis: replicas are containers, a restarted silo adopts
+/// them instead of spawning duplicates, strays are removed and missing ones respawned.
+/// </summary>
+public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _clusterId = "lbtest-" + Guid.NewGuid().ToString("N")[..8];
+    private LoadBalancerCluster _cluster = null!;
+
+    private string Network => _clusterId + "-net";
+
+    private Dictionary<string, string> SiloSettings => new()
+    {
+        ["Replicas__Runtime"] = "Docker",
+        ["Replicas__Docker__ClusterId"] = _clusterId,
+        ["Replicas__Docker__Network"] = Network,
+        ["Cluster__Provider"] = "Redis",
+        ["Cluster__RedisConnectionString"] = "127.0.0.1:6379",
+    };
+
+    public async Task InitializeAsync()
+    {
+        await DockerEngine.RequireAsync();
+        _cluster = await LoadBalancerCluster.StartAsync(siloSettings: SiloSettings, gatewaySettings: new Dictionary<string, string>
+        {
+            ["Cluster__Provider"] = "Redis",
+            ["Cluster__RedisConnectionString"] = "127.0.0.1:6379",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        await DockerEngine.CleanUpAsync(_clusterId, Network);
+    }
+
+    [Fact]
+    public async Task Replicas_are_containers_adopted_after_a_silo_restart_and_reconciled()
+    {
+        var gateway = _cluster.Gateway;
+        var containers = await DockerEngine.ContainersAsync(_clusterId);
+        Assert.Equal(3, containers.Count);
+        var keys = Enumerable.Range(0, 300).Select(i => $"k{i}").ToList();
+        var before = await gateway.RouteAllAsync(keys);
+        Assert.Equal(3, before.Values.Distinct().Count());
+
+        // A new replica, timed from the request to its first routed request.
+        var clock = Stopwatch.StartNew();
+        using (var added = await gateway.AddAsync("""{"n": 1, "hostnames": ["D4"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        }
+
+        var served = await gateway.RouteAllAsync(keys);
+        output.WriteLine($"POST /add to the new container serving: {clock.ElapsedMilliseconds} ms");
+        Assert.Contains("D4", served.Values);
+        Assert.Equal(4, (await DockerEngine.ContainersAsync(_clusterId)).Count);
+
+        // Restart the silo: the ring comes back from Redis and the running containers are adopted.
+        await _cluster.RestartSiloAsync();
+        await _cluster.WaitForReplicasAsync(4, TimeSpan.FromSeconds(60));
+        var ids = (await DockerEngine.ContainersAsync(_clusterId)).Select(c => c.ID).Order().ToList();
+        Assert.Equal(4, ids.Count);
+        Assert.Equal(served, await gateway.RouteAllAsync(keys));
+
+        // A stray container with our labels is removed; a replica whose container vanished is respawned.
+        using var docker = DockerEngine.Connect();
+        var stray = await docker.Containers.CreateContainerAsync(new Docker.DotNet.Models.CreateContainerParameters
+        {
+            Image = DockerEngine.Image,
+            Name = $"orleans-lb-{_clusterId}-stray",
+            Labels = new Dictionary<string, string> { ["orleans-lb.cluster"] = _clusterId, ["orleans-lb.replica"] = "stray" },
+        });
+        await docker.Containers.StartContainerAsync(stray.ID, new Docker.DotNet.Models.ContainerStartParameters());
+        var victim = (await DockerEngine.ContainersAsync(_clusterId)).First(c => c.Labels["orleans-lb.replica"] == "D4");
+        await docker.Containers.RemoveContainerAsync(victim.ID, new Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
+
+        await Eventually.TrueAsync(async () =>
+        {
+            var now = await DockerEngine.ContainersAsync(_clusterId);
+            return now.Count == 4 && now.All(c => c.Labels["orleans-lb.replica"] != "stray") && now.Any(c => c.Labels["orleans-lb.replica"] == "D4" && c.State == "running");
+        }, TimeSpan.FromSeconds(40), "the stray is removed and D4 respawned");
+        await Eventually.TrueAsync(async () => (await gateway.RouteAllAsync(keys)).SequenceEqual(served), TimeSpan.FromSeconds(20));
+    }
+}

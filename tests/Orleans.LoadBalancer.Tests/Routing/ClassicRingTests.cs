@@ -1,0 +1,57 @@
+using Orleans.LoadBalancer.Routing;
+
+namespace Orleans.LoadBalancer.Tests.Routing;
+
+/// <summary>The assignment's ring reproduced bit for bit, skew and all.</summary>
+public sealed class ClassicRingTests
+{
+    [Fact]
+    public void Request_slots_reach_only_87_of_512_slots()
+    {
+        var reached = Enumerable.Range(0, 512).Select(r => ClassicRing.RequestSlot((ulong)r)).Distinct().Count();
+        Assert.Equal(87, reached);
+    }
+
+    [Fact]
+    public void The_virtual_servers_of_servers_1_to_3_sit_in_slots_26_to_114()
+    {
+        var slots = Enumerable.Range(1, 3).SelectMany(n => Enumerable.Range(0, 9).Select(j => ClassicRing.VirtualServerSlot(n, j))).ToList();
+        Assert.Equal(26, slots.Min());
+        Assert.Equal(114, slots.Max());
+        Assert.Equal(1 + 0 + 0 + 25, ClassicRing.VirtualServerSlot(1, 0));
+        Assert.Equal((int)((123456L * 123456L + 2 * 123456L + 17) % 512), ClassicRing.RequestSlot(123456));
+    }
+
+    [Fact]
+    public void With_servers_1_to_3_about_84_percent_of_six_digit_ids_land_on_server_1()
+    {
+        var snapshot = TestTables.Snapshot(TestTables.Table(RoutingSettings.Classic, 3));
+        var random = new Random(2024);
+        var counts = new int[3];
+        for (var i = 0; i < 10_000; i++)
+        {
+            var id = random.Next(100_000, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            counts[snapshot.Route(snapshot.Hash(id))]++;
+        }
+
+        Assert.InRange(counts[0] / 10_000.0, 0.83, 0.86);
+        Assert.InRange(snapshot.Share(0), 0.83, 0.86);
+        Assert.Equal(1.0, snapshot.Share(0) + snapshot.Share(1) + snapshot.Share(2), 9);
+        Assert.True(counts[1] < counts[2], $"server 2 gets the least ({string.Join(", ", counts)})");
+    }
+
+    [Fact]
+    public void Non_numeric_keys_are_reduced_to_a_six_digit_id_by_their_hash()
+    {
+        Assert.Equal(123456UL, ClassicRing.RequestId("123456"));
+        Assert.Equal(KeyHash.Hash("user-7") % 1_000_000, ClassicRing.RequestId("user-7"));
+        Assert.Equal(KeyHash.Hash("-5") % 1_000_000, ClassicRing.RequestId("-5"));
+    }
+
+    [Fact]
+    public void Server_numbers_follow_the_order_of_addition_and_are_never_reused()
+    {
+        var table = TestTables.Table(RoutingSettings.Classic, 3).Remove(["replica-2"]).Add(["late"]);
+        Assert.Equal([1, 3, 4], table.Numbers);
+    }
+}

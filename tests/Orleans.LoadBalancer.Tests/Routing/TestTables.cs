@@ -1,0 +1,31 @@
+using Orleans.LoadBalancer.Routing;
+
+namespace Orleans.LoadBalancer.Tests.Routing;
+
+internal static class TestTables
+{
+    public static readonly string[] Algorithms = [RoutingSettings.Slots, RoutingSettings.Ring, RoutingSettings.Maglev, RoutingSettings.Classic];
+
+    public static IEnumerable<string> Names(int count, int from = 1) => Enumerable.Range(from, count).Select(i => $"replica-{i}");
+
+    public static RoutingTable Table(string algorithm, int replicas) =>
+        RoutingTable.Create(new RoutingSettings { Algorithm = algorithm }).Add(Names(replicas).ToList());
+
+    public static RoutingSnapshot Snapshot(RoutingTable table, long version = 1, ISet<string>? down = null) =>
+        RoutingSnapshot.Create(version, table, table.Members.Select(n => new RoutedReplica(n, $"http://127.0.0.1/{n}", down?.Contains(n) != true)).ToList());
+
+    /// <summary>Random 36-character keys (GUID-like), seeded so that runs agree.</summary>
+    public static string[] Keys(int count, int seed = 42)
+    {
+        var random = new Random(seed);
+        var bytes = new byte[16];
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            random.NextBytes(bytes);
+            return new Guid(bytes).ToString();
+        }).ToArray();
+    }
+
+    public static string[] Owners(RoutingSnapshot snapshot, IReadOnlyList<string> keys) =>
+        keys.Select(k => snapshot.Replicas[snapshot.Route(snapshot.Hash(k))].Name).ToArray();
+}
