@@ -87,6 +87,15 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
             var now = await DockerEngine.ContainersAsync(_clusterId);
             return now.Count == 4 && now.All(c => c.Labels["orleans-lb.replica"] != "stray") && now.Any(c => c.Labels["orleans-lb.replica"] == "D4" && c.State == "running");
         }, TimeSpan.FromSeconds(40), "the stray is removed and D4 respawned");
-        await Eventually.TrueAsync(async () => (await gateway.RouteAllAsync(keys)).SequenceEqual(served), TimeSpan.FromSeconds(20));
+        try
+        {
+            await Eventually.TrueAsync(async () => (await gateway.RouteAllAsync(keys)).OrderBy(k => k.Key).SequenceEqual(served.OrderBy(k => k.Key)), TimeSpan.FromSeconds(20));
+        }
+        catch
+        {
+            output.WriteLine(await gateway.Http.GetStringAsync("/replicas"));
+            output.WriteLine(await gateway.Http.GetStringAsync("/ring"));
+            throw;
+        }
     }
 }

@@ -16,7 +16,7 @@ public sealed class RingReactivationTests(ClusterFixture fixture)
     {
         var cluster = fixture.Cluster;
         using var host = Host.CreateDefaultBuilder()
-            .UseOrleansClient(c => c.UseLocalhostClustering(cluster.GatewayPort, "orleans-lb-tests", cluster.ClusterId))
+            .UseOrleansClient(c => c.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId))
             .Build();
         await host.StartAsync();
         var client = host.Services.GetRequiredService<IClusterClient>();

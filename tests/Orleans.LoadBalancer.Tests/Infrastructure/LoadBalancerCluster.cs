@@ -32,6 +32,8 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
 
     public string ClusterId => _clusterSettings["Cluster__ClusterId"];
 
+    public string ServiceId => _clusterSettings["Cluster__ServiceId"];
+
     /// <summary>Starts a silo and <paramref name="gateways"/> gateways and waits until the first gateway routes with the initial replicas.</summary>
     public static async Task<LoadBalancerCluster> StartAsync(
         int gateways = 1,
@@ -43,7 +45,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         var shared = new Dictionary<string, string>
         {
             ["Cluster__ClusterId"] = "test-" + Guid.NewGuid().ToString("N")[..8],
-            ["Cluster__ServiceId"] = "orleans-lb-tests",
+            ["Cluster__ServiceId"] = "test-service-" + Guid.NewGuid().ToString("N")[..8],
             ["Cluster__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster__PrimarySiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster__GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
