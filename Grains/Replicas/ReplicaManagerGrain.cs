@@ -432,16 +432,24 @@ public sealed class ReplicaManagerGrain(
                 continue;
             }
 
+            if (!markUp)
+            {
+                // Running: the health loop finds it dead and replaces it, with backoff.
+                continue;
+            }
+
             try
             {
                 var instance = await StartHealthyAsync(replica.Name);
-                _lives[replica.Name] = new ReplicaLife { Health = ReplicaHealth.Healthy, Restarts = 1 };
+                var life = Life(replica.Name);
+                life.Health = ReplicaHealth.Healthy;
+                life.Restarts++;
                 updates.Add(new ReplicaRecord(replica.Name, instance.Address, instance.RuntimeId));
                 logger.LogInformation("Respawned missing replica {Replica} at {Address}", replica.Name, instance.Address);
             }
             catch (ReplicaStartException ex)
             {
-                _lives[replica.Name] = new ReplicaLife { Health = ReplicaHealth.Failed };
+                Life(replica.Name).Health = ReplicaHealth.Failed;
                 updates.Add(new ReplicaRecord(replica.Name, replica.Address, replica.RuntimeId, IsUp: false));
                 logger.LogError(ex, "Could not respawn missing replica {Replica}", replica.Name);
             }
