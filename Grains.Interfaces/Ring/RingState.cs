@@ -1,11 +1,15 @@
 namespace Orleans.LoadBalancer.Ring;
 
-/// <summary>The ring as people read it: version, algorithm and each replica with its share of the key space.</summary>
+/// <summary>
+/// The ring as people read it: version, algorithm, each replica with its share of the key space, and the silo
+/// that hosts the RingGrain now.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Ring.RingState")]
 public sealed record RingState(
     [property: Id(0)] long Version,
     [property: Id(1)] string Algorithm,
-    [property: Id(2)] IReadOnlyList<RingReplicaState> Replicas);
+    [property: Id(2)] IReadOnlyList<RingReplicaState> Replicas,
+    [property: Id(3)] string Silo = "");
 
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Ring.RingReplicaState")]
 public sealed record RingReplicaState(

@@ -93,7 +93,7 @@ public sealed class RingGrain : Grain, IRingGrain
             replicas.Add(new RingReplicaState(record.Name, record.Address, record.RuntimeId, record.IsUp, snapshot.Share(i)));
         }
 
-        return Task.FromResult(new RingState(snapshot.Version, snapshot.Settings.Algorithm, replicas));
+        return Task.FromResult(new RingState(snapshot.Version, snapshot.Settings.Algorithm, replicas, RuntimeIdentity));
     }
 
     public async Task<RoutingSnapshot> AddReplicas(IReadOnlyList<ReplicaRecord> replicas)

@@ -13,6 +13,8 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
     private readonly List<ManagedProcess> _processes = [];
     private readonly Dictionary<string, string> _clusterSettings;
     private Dictionary<string, string> _siloSettings = [];
+    private readonly Dictionary<int, Dictionary<string, string>> _siloSettingsByPort = [];
+    private readonly List<Dictionary<string, string>> _gatewaySettings = [];
 
     private LoadBalancerCluster(Dictionary<string, string> clusterSettings)
     {
@@ -20,6 +22,9 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
     }
 
     public ManagedProcess Silo { get; private set; } = null!;
+
+    /// <summary>Every silo, by silo port (the first is <see cref="Silo"/>).</summary>
+    public Dictionary<int, ManagedProcess> Silos { get; } = [];
 
     /// <summary>The silo's HTTP endpoint (dashboard, metrics).</summary>
     public Uri SiloUrl { get; private set; } = null!;
@@ -37,6 +42,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
     /// <summary>Starts a silo and <paramref name="gateways"/> gateways and waits until the first gateway routes with the initial replicas.</summary>
     public static async Task<LoadBalancerCluster> StartAsync(
         int gateways = 1,
+        int silos = 1,
         IReadOnlyDictionary<string, string>? siloSettings = null,
         IReadOnlyDictionary<string, string>? gatewaySettings = null,
         int expectedReplicas = 3)
@@ -53,20 +59,37 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         var cluster = new LoadBalancerCluster(shared);
         try
         {
-            var silo = new Dictionary<string, string>(shared)
+            for (var i = 0; i < silos; i++)
             {
-                ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}",
-                ["Logging__LogLevel__Default"] = "Information",
-            };
-            foreach (var (key, value) in siloSettings ?? new Dictionary<string, string>())
-            {
-                silo[key] = value;
+                var port = i == 0 ? siloPort : FreePort.Next();
+                var silo = new Dictionary<string, string>(shared)
+                {
+                    ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}",
+                    ["Logging__LogLevel__Default"] = "Information",
+                    ["Cluster__SiloPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+                if (i > 0)
+                {
+                    silo["Cluster__GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                foreach (var (key, value) in siloSettings ?? new Dictionary<string, string>())
+                {
+                    silo[key] = value;
+                }
+
+                var process = ManagedProcess.StartDotnet($"silo{i + 1}", RepoPaths.Silo, silo);
+                cluster._processes.Add(process);
+                cluster.Silos[port] = process;
+                cluster._siloSettingsByPort[port] = silo;
+                if (i == 0)
+                {
+                    cluster.SiloUrl = new Uri(silo["Urls"]);
+                    cluster._siloSettings = silo;
+                    cluster.Silo = process;
+                }
             }
 
-            cluster.SiloUrl = new Uri(silo["Urls"]);
-            cluster._siloSettings = silo;
-            cluster.Silo = ManagedProcess.StartDotnet("silo", RepoPaths.Silo, silo);
-            cluster._processes.Add(cluster.Silo);
             for (var i = 0; i < gateways; i++)
             {
                 await cluster.StartGatewayAsync(gatewaySettings);
@@ -99,10 +122,22 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
 
         var process = ManagedProcess.StartDotnet($"gateway{Gateways.Count + 1}", RepoPaths.Gateway, environment);
         _processes.Add(process);
+        _gatewaySettings.Add(environment);
         var gateway = new GatewayEndpoint(process, new Uri($"http://127.0.0.1:{port}"));
         Gateways.Add(gateway);
         await gateway.WaitServingAsync(TimeSpan.FromSeconds(60));
         return gateway;
+    }
+
+    /// <summary>Kills the silo listening on <paramref name="siloPort"/> with SIGKILL.</summary>
+    public void KillSilo(int siloPort) => Silos[siloPort].Kill();
+
+    /// <summary>Starts the silo of <paramref name="siloPort"/> again with the same settings.</summary>
+    public void StartSilo(int siloPort)
+    {
+        var process = ManagedProcess.StartDotnet($"silo-{siloPort}", RepoPaths.Silo, _siloSettingsByPort[siloPort]);
+        _processes.Add(process);
+        Silos[siloPort] = process;
     }
 
     /// <summary>Kills the silo (as a crash would) and starts it again with the same settings.</summary>
@@ -112,6 +147,20 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         await Silo.DisposeAsync();
         Silo = ManagedProcess.StartDotnet("silo", RepoPaths.Silo, _siloSettings);
         _processes.Add(Silo);
+        Silos[int.Parse(_siloSettings["Cluster__SiloPort"], System.Globalization.CultureInfo.InvariantCulture)] = Silo;
+    }
+
+    /// <summary>Kills gateway <paramref name="index"/> and starts it again on the same port.</summary>
+    public async Task<GatewayEndpoint> RestartGatewayAsync(int index)
+    {
+        Gateways[index].Process.Kill();
+        await Gateways[index].Process.DisposeAsync();
+        var environment = _gatewaySettings[index];
+        var process = ManagedProcess.StartDotnet($"gateway{index + 1}", RepoPaths.Gateway, environment);
+        _processes.Add(process);
+        Gateways[index] = new GatewayEndpoint(process, Gateways[index].Address);
+        await Gateways[index].WaitServingAsync(TimeSpan.FromSeconds(60));
+        return Gateways[index];
     }
 
     public async Task WaitForReplicasAsync(int count, TimeSpan timeout)
@@ -153,6 +202,28 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         for (var i = _processes.Count - 1; i >= 0; i--)
         {
             await _processes[i].DisposeAsync();
+        }
+
+        // Detached replicas (Redis clusters) outlive silos by design: end them from their registry.
+        var registry = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas", ClusterId);
+        if (Directory.Exists(registry))
+        {
+            foreach (var file in Directory.EnumerateFiles(registry, "*.json"))
+            {
+                if (int.TryParse(Path.GetFileNameWithoutExtension(file), out var pid))
+                {
+                    try
+                    {
+                        using var process = System.Diagnostics.Process.GetProcessById(pid);
+                        process.Kill();
+                    }
+                    catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+                    {
+                    }
+                }
+            }
+
+            Directory.Delete(registry, recursive: true);
         }
     }
 }
