@@ -46,5 +46,8 @@ public sealed class ClusterSettings
         System.Net.IPAddress.TryParse(host, out var ip) ? ip
         : System.Net.Dns.GetHostAddresses(host).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
 
+    /// <summary>How long a silo waits for a peer's answer to a liveness probe; two missed probes declare it dead.</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     public bool IsRedis => string.Equals(Provider, "Redis", StringComparison.Ordinal);
 }

@@ -147,13 +147,15 @@ public sealed class ReplicaManagerGrain(
     /// </summary>
     private async Task CheckHealthAsync(CancellationToken cancellationToken)
     {
+        var ring = await Ring.GetState();
         if (!_reconciled)
         {
-            return;
+            // Reactivated on another silo (its silo died): adopt what runs before judging anything.
+            await ReconcileAsync(ring, await runtime.ListAsync(cancellationToken), markUp: true);
+            _reconciled = true;
+            ring = await Ring.GetState();
         }
-
-        var ring = await Ring.GetState();
-        if (DateTime.UtcNow - _lastReconcile > _options.ReconcileInterval)
+        else if (DateTime.UtcNow - _lastReconcile > _options.ReconcileInterval)
         {
             // Strays (labelled containers or registered processes not in the ring) go; vanished replicas come back.
             await ReconcileAsync(ring, await runtime.ListAsync(cancellationToken), markUp: false);

@@ -16,6 +16,7 @@ namespace Orleans.LoadBalancer.Tests.EndToEnd;
 public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly int _redisPort = FreePort.Next();
+    private readonly DirectoryInfo _redisData = Directory.CreateTempSubdirectory("lb-redis-");
     private Process _redis = null!;
     private LoadBalancerCluster _cluster = null!;
 
@@ -36,6 +37,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         await _cluster.DisposeAsync();
         _redis.Kill();
         _redis.Dispose();
+        _redisData.Delete(recursive: true);
     }
 
     [Fact]
@@ -49,7 +51,9 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         // Kill -9 the silo that hosts the RingGrain under load through both gateways.
         using var host = Host.CreateDefaultBuilder()
             .UseOrleansClient(c => c.UseRedisClustering(Redis["Cluster__RedisConnectionString"])
-                .Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (_cluster.ClusterId, _cluster.ServiceId)))
+                .Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (_cluster.ClusterId, _cluster.ServiceId))
+                // Short, so that the time measured is the cluster's recovery, not a call stuck on the dead silo.
+                .Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(2)))
             .Build();
         await host.StartAsync();
         var ring = host.Services.GetRequiredService<IClusterClient>().GetGrain<IRingGrain>(RingKeys.Default);
@@ -73,7 +77,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.NotEqual(before.Silo, after.Silo);
         Assert.Equal(before.Version + 1, after.Version);
         Assert.Equal(before.Replicas.Select(r => (r.Name, r.Address, r.RuntimeId)), after.Replicas.Take(3).Select(r => (r.Name, r.Address, r.RuntimeId)));
-        Assert.Equal(4, RegisteredReplicas());
+        Assert.True(RegisteredReplicas() == 4, await first.Http.GetStringAsync("/replicas") + "\n" + _cluster.Output[^20000..]);
 
         using (var removed = await second.RemoveAsync("""{"n": 1, "hostnames": ["late"]}"""))
         {
@@ -112,7 +116,8 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         var redis = ExternalTool.Require("redis-server", "/usr/bin/redis-server");
         _redis = Process.Start(new ProcessStartInfo(redis)
         {
-            ArgumentList = { "--port", _redisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
+            // Persistent, as a production Redis is: a restart keeps the ring and the membership table.
+            ArgumentList = { "--port", _redisPort.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _redisData.FullName, "--appendonly", "yes", "--appendfsync", "always" },
             RedirectStandardOutput = true,
         })!;
         _redis.BeginOutputReadLine();
