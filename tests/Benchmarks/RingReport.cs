@@ -59,6 +59,13 @@ public static class RingReport
             }
         }
 
+        if (ExactPositions(settings) is { } positions)
+        {
+            // Every slot or table entry once: the exact fraction of the key space that moved.
+            var exactMoved = positions.Count(h => snapshot.Replicas[snapshot.Owner(h)].Name != grown.Replicas[grown.Owner(h)].Name);
+            row["remapOnAddExact"] = Math.Round(exactMoved / (double)positions.Length * (n + 1), 4);
+        }
+
         var maxShare = Enumerable.Range(0, n).Max(snapshot.Share);
         row["maxShareOverIdeal"] = Math.Round(maxShare * n, 4);
         row["remapOnAddOverIdeal"] = Math.Round(moved / (double)keys.Length * (n + 1), 4);
@@ -69,6 +76,15 @@ public static class RingReport
         row["snapshotBytes"] = snapshot.TableBytes;
         return row;
     }
+
+    /// <summary>One hash per slot (slots) or per table entry (maglev), so that counting owners is exact, not sampled.</summary>
+    private static ulong[]? ExactPositions(RoutingSettings settings) => settings.Algorithm switch
+    {
+        RoutingSettings.Slots => Enumerable.Range(0, settings.SlotCount)
+            .Select(i => (ulong)(((UInt128)(ulong)i << 64) / (ulong)settings.SlotCount) + 1).ToArray(),
+        RoutingSettings.Maglev => Enumerable.Range(0, settings.MaglevTableSize).Select(i => (ulong)i).ToArray(),
+        _ => null,
+    };
 
     private static RoutingSnapshot Build(RoutingTable table) =>
         RoutingSnapshot.Create(1, table, table.Members.Select(m => new RoutedReplica(m, "http://127.0.0.1:1", true)).ToList());
