@@ -1,0 +1,5 @@
+-- wrk: every request carries a random 6-digit X-Request-Id, as the seed's clients send.
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/home", { ["X-Request-Id"] = tostring(math.random(100000, 999999)) })
+end
