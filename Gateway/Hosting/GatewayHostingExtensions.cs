@@ -50,6 +50,7 @@ public static class GatewayHostingExtensions
             });
         });
 
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<RingSnapshotStore>();
         builder.Services.AddSingleton<RingFollower>();
@@ -62,7 +63,6 @@ public static class GatewayHostingExtensions
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
             .AddMeter("Microsoft.Orleans")
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
         return builder;
     }
