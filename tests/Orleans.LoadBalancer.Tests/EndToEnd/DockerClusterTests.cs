@@ -63,11 +63,14 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Contains("D4", served.Values);
         Assert.Equal(4, (await DockerEngine.ContainersAsync(_clusterId)).Count);
 
-        // Restart the silo: the ring comes back from Redis and the running containers are adopted.
+        Assert.Equal((await gateway.GetReplicaNamesAsync()).Order().ToList(), await RunningReplicasAsync());
+
+        // Restart the silo: the ring comes back from Redis and the running containers are adopted, none respawned.
+        var ids = (await DockerEngine.ContainersAsync(_clusterId)).Select(c => c.ID).Order().ToList();
         await _cluster.RestartSiloAsync();
         await _cluster.WaitForReplicasAsync(4, TimeSpan.FromSeconds(60));
-        var ids = (await DockerEngine.ContainersAsync(_clusterId)).Select(c => c.ID).Order().ToList();
-        Assert.Equal(4, ids.Count);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(ids, (await DockerEngine.ContainersAsync(_clusterId)).Select(c => c.ID).Order().ToList());
         Assert.Equal(served, await gateway.RouteAllAsync(keys));
 
         // A stray container with our labels is removed; a replica whose container vanished is respawned.
@@ -85,6 +88,7 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         await Eventually.TrueAsync(async () =>
         {
             var now = await DockerEngine.ContainersAsync(_clusterId);
+            output.WriteLine(string.Join(", ", now.Select(c => $"{c.Labels["orleans-lb.replica"]}:{c.State}")));
             return now.Count == 4 && now.All(c => c.Labels["orleans-lb.replica"] != "stray") && now.Any(c => c.Labels["orleans-lb.replica"] == "D4" && c.State == "running");
         }, TimeSpan.FromSeconds(40), "the stray is removed and D4 respawned");
         try
@@ -97,5 +101,17 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
             output.WriteLine(await gateway.Http.GetStringAsync("/ring"));
             throw;
         }
+
+        // /rm stops and removes exactly the named container.
+        using (var removed = await gateway.RemoveAsync("""{"n": 1, "hostnames": ["D4"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        }
+
+        Assert.Equal(["Server 1", "Server 2", "Server 3"], await RunningReplicasAsync());
+        Assert.Equal(["Server 1", "Server 2", "Server 3"], await gateway.GetReplicaNamesAsync());
     }
+
+    private async Task<List<string>> RunningReplicasAsync() =>
+        (await DockerEngine.ContainersAsync(_clusterId)).Where(c => c.State == "running").Select(c => c.Labels["orleans-lb.replica"]).Order().ToList();
 }
