@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Hosting;
 using Orleans.LoadBalancer.Gateway.Metrics;
+using Orleans.LoadBalancer.Gateway.Proxy;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
@@ -42,7 +43,7 @@ public static class AdminEndpoints
                 status = "successful",
             });
         });
-        app.MapGet("/ring", (RingSnapshotStore store, GatewayMetrics metrics) =>
+        app.MapGet("/ring", (RingSnapshotStore store, GatewayMetrics metrics, InFlightTracker inFlight) =>
         {
             var snapshot = store.Current;
             return Results.Ok(new
@@ -58,6 +59,7 @@ public static class AdminEndpoints
                         up = r.IsUp,
                         share = snapshot.Share(i),
                         rate = metrics.RequestRate(r.Name),
+                        inflight = inFlight.Of(r.Name),
                     }),
                 },
                 status = "successful",

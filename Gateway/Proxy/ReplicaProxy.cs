@@ -70,8 +70,9 @@ public sealed class ReplicaProxy : IDisposable
         var snapshot = _store.Current;
         var key = _keys.Select(context);
         var hash = snapshot.Hash(key.Value);
-        var counters = _balanceFactor > 0 ? _inFlight.For(snapshot) : null;
-        var index = counters is null ? Choose(snapshot, hash, []) : ChooseBounded(snapshot, hash, counters);
+        // In-flight counts are kept whether or not bounded loads use them: /ring and the metrics show them.
+        var counters = _inFlight.For(snapshot);
+        var index = _balanceFactor > 0 ? ChooseBounded(snapshot, hash, counters) : Choose(snapshot, hash, []);
         if (index < 0)
         {
             await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "No replicas available");
@@ -80,11 +81,8 @@ public sealed class ReplicaProxy : IDisposable
 
         var decision = new RouteDecision { Replica = snapshot.Replicas[index].Name, GeneratedKey = key.Generated ? key.Value : null };
         context.Features.Set(decision);
-        var held = counters?[index];
-        if (held is not null)
-        {
-            Interlocked.Increment(ref held.Value);
-        }
+        var held = counters[index];
+        Interlocked.Increment(ref held.Value);
 
         try
         {
@@ -96,10 +94,7 @@ public sealed class ReplicaProxy : IDisposable
         }
         finally
         {
-            if (held is not null)
-            {
-                Interlocked.Decrement(ref held.Value);
-            }
+            Interlocked.Decrement(ref held.Value);
         }
 
         _metrics.Routed(decision.Replica, context.Response.StatusCode, start);

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Hot keys: Zipf (s = 1.1) keys over 10,000 keys, 64 connections, requests that take 5 ms, against the same three
+# replicas behind our gateway without bounded loads, our gateway with Routing:BalanceFactor=1.25, and HAProxy with
+# hash-balance-factor 125. Samples in-flight load per replica every 50 ms and counts requests per replica.
+# Usage: tests/bench/hot-keys.sh   (env: DURATION=10)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${DURATION:-10}
+work=$(mktemp -d); pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+
+dotnet build Silo/Silo.csproj -c Release --nologo -v q -clp:ErrorsOnly
+dotnet build Gateway/Gateway.csproj -c Release --nologo -v q -clp:ErrorsOnly
+env=(Cluster__ClusterId=hot Cluster__SiloPort=18511 Cluster__PrimarySiloPort=18511 Cluster__GatewayPort=18530 Logging__LogLevel__Default=Warning)
+(cd Silo/bin/Release/net10.0 && exec env "${env[@]}" Urls=http://127.0.0.1:18580 dotnet Orleans.LoadBalancer.Silo.dll) >"$work/silo.log" 2>&1 &
+pids+=($!)
+(cd Gateway/bin/Release/net10.0 && exec env "${env[@]}" Urls=http://127.0.0.1:18501 dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/plain.log" 2>&1 &
+pids+=($!)
+(cd Gateway/bin/Release/net10.0 && exec env "${env[@]}" Routing__BalanceFactor=1.25 Urls=http://127.0.0.1:18502 dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/bounded.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do curl -s http://127.0.0.1:18502/rep 2>/dev/null | grep -q '"N": 3' && break; sleep 0.5; done
+mapfile -t replicas < <(curl -s http://127.0.0.1:18501/replicas | python3 -c 'import json,sys; [print(r["name"]+"="+r["address"].replace("http://","")) for r in json.load(sys.stdin)["message"]["replicas"]]')
+{
+  echo "global"; echo "  maxconn 4096"; echo "  stats socket $work/haproxy.sock mode 600 level admin"
+  echo "defaults"; echo "  mode http"; echo "  timeout connect 2s"; echo "  timeout client 30s"; echo "  timeout server 30s"; echo "  http-reuse always"
+  echo "frontend fe"; echo "  bind 127.0.0.1:18503"; echo "  default_backend be"
+  echo "backend be"; echo "  balance hdr(X-Request-Id)"; echo "  hash-type consistent"; echo "  hash-balance-factor 125"
+  for r in "${replicas[@]}"; do name=${r%%=*}; echo "  server ${name// /_} ${r#*=}"; done
+} > "$work/haproxy.cfg"
+haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
+pids+=($!)
+sleep 1
+
+metrics() { curl -s "$1/metrics" | python3 -c '
+import re, sys, json
+out = {"requests": {}, "diverted": 0}
+for line in sys.stdin:
+    m = re.match(r"lb_gateway_requests_total\{[^}]*replica=\"([^\"]+)\"[^}]*\} (\S+)", line)
+    if m: out["requests"][m.group(1)] = out["requests"].get(m.group(1), 0) + float(m.group(2))
+    m = re.match(r"lb_gateway_diverted_total\{[^}]*\} (\S+)", line)
+    if m: out["diverted"] += float(m.group(1))
+print(json.dumps(out))'; }
+
+declare -A url=([plain]=http://127.0.0.1:18501 [bounded]=http://127.0.0.1:18502 [haproxy]=http://127.0.0.1:18503)
+for target in plain bounded haproxy; do
+  wrk -t2 -c64 -d3s -s tests/bench/zipf-keys.lua "${url[$target]}" >/dev/null   # warm-up
+  [ "$target" = haproxy ] || metrics "${url[$target]}" > "$work/$target-before.json"
+  wrk -t2 -c64 -d"${duration}s" -s tests/bench/zipf-keys.lua "${url[$target]}" > "$work/$target-wrk.txt" &
+  wrk_pid=$!
+  sleep 0.5
+  if [ "$target" = haproxy ]; then
+    python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" 0 > "$work/$target-before.json"
+    python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" $((duration - 2)) > "$work/$target-load.json"
+  else
+    python3 tests/bench/hot-keys.py gateway "${url[$target]}" $((duration - 2)) > "$work/$target-load.json"
+  fi
+  wait "$wrk_pid"
+  if [ "$target" = haproxy ]; then
+    python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" 0 > "$work/$target-after.json"
+  else
+    metrics "${url[$target]}" > "$work/$target-after.json"
+  fi
+done
+
+python3 - "$work" "DURATION=$duration tests/bench/hot-keys.sh" <<'PY'
+import json, pathlib, re, sys
+work, command = pathlib.Path(sys.argv[1]), sys.argv[2]
+rows = ["| target | in-flight max/mean, worst sample | p99 sample | median sample | request rate max/mean | requests/s | diverted |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+for target, label in (("plain", "gateway, no bounded loads"), ("bounded", "gateway, BalanceFactor 1.25"), ("haproxy", "HAProxy, hash-balance-factor 125")):
+    load = json.loads((work / f"{target}-load.json").read_text())
+    before, after = (json.loads((work / f"{target}-{w}.json").read_text()) for w in ("before", "after"))
+    counts = {k: after["requests"][k] - before["requests"].get(k, 0) for k in after["requests"]}
+    total = sum(counts.values())
+    rate = max(counts.values()) / (total / len(counts))
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", (work / f"{target}-wrk.txt").read_text()).group(1)
+    diverted = f"{(after['diverted'] - before['diverted']) / total:.1%}" if "diverted" in after else "—"
+    rows.append(f"| {label} | {load['worst']} | {load['p99']} | {load['median']} | {rate:.3f} | {float(rps):,.0f} | {diverted} |")
+table = "\n".join(rows) + "\n"
+print(table)
+doc = pathlib.Path("docs/benchmarks.md")
+text = doc.read_text()
+section = ("## Hot keys and bounded loads\n\nCommand: `" + command + "`\n\nZipf (s = 1.1) keys over 10,000 keys, 64 connections, "
+           "requests that take 5 ms (`/work?ms=5`), the same three replicas behind each target; in-flight load per replica "
+           "sampled every 50 ms (the gateway's own counts, HAProxy's `scur`), requests per replica counted over the run.\n\n" + table)
+start = text.find("## Hot keys")
+if start >= 0:
+    end = text.find("\n## ", start + 1)
+    text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+else:
+    text = text.rstrip() + "\n\n" + section
+doc.write_text(text)
+PY
