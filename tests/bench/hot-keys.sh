@@ -79,16 +79,9 @@ for target, label in (("plain", "gateway, no bounded loads"), ("bounded", "gatew
     rows.append(f"| {label} | {load['worst']} | {load['p99']} | {load['median']} | {rate:.3f} | {float(rps):,.0f} | {diverted} |")
 table = "\n".join(rows) + "\n"
 print(table)
-doc = pathlib.Path("docs/benchmarks.md")
-text = doc.read_text()
-section = ("## Hot keys and bounded loads\n\nCommand: `" + command + "`\n\nZipf (s = 1.1) keys over 10,000 keys, 64 connections, "
-           "requests that take 5 ms (`/work?ms=5`), the same three replicas behind each target; in-flight load per replica "
-           "sampled every 50 ms (the gateway's own counts, HAProxy's `scur`), requests per replica counted over the run.\n\n" + table)
-start = text.find("## Hot keys")
-if start >= 0:
-    end = text.find("\n## ", start + 1)
-    text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-else:
-    text = text.rstrip() + "\n\n" + section
-doc.write_text(text)
+sys.path.insert(0, "tests/bench")
+from docsection import write_section
+write_section("Hot keys and bounded loads", "Command: `" + command + "`\n\nZipf (s = 1.1) keys over 10,000 keys, 64 connections, "
+              "requests that take 5 ms (`/work?ms=5`), the same three replicas behind each target; in-flight load per replica "
+              "sampled every 50 ms (the gateway's own counts, HAProxy's `scur`), requests per replica counted over the run.\n\n" + table)
 PY

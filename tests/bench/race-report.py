@@ -1,6 +1,8 @@
 """Reads the wrk outputs of proxy-race.sh, prints the table and writes docs/benchmarks.md (the race section)."""
 import pathlib, re, statistics, sys
 
+from docsection import write_section
+
 work, rounds, command, targets = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 
 
@@ -37,17 +39,7 @@ for peer in ("nginx", "haproxy"):
 table = "\n".join(lines) + "\n\n" + "\n".join(ratios) + "\n"
 print(table)
 
-doc = pathlib.Path("docs/benchmarks.md")
-section = ("## Proxy race: gateway vs nginx vs HAProxy\n\n"
-           f"Command: `{command}`\n\n"
-           "The same three BackendServer replicas (started by our silo) behind each target in turn; wrk with a random "
-           "6-digit `X-Request-Id` per request to `/home`; medians of the interleaved rounds, warm-up excluded.\n\n"
-           + table)
-text = doc.read_text() if doc.exists() else "# Benchmarks\n\n"
-start = text.find("## Proxy race")
-if start >= 0:
-    end = text.find("\n## ", start + 1)
-    text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-else:
-    text = text.rstrip() + "\n\n" + section
-doc.write_text(text)
+write_section("Proxy race: gateway vs nginx vs HAProxy",
+              f"Command: `{command}`\n\n"
+              "The same three BackendServer replicas (started by our silo) behind each target in turn; wrk with a random "
+              "6-digit `X-Request-Id` per request to `/home`; medians of the interleaved rounds, warm-up excluded.\n\n" + table)
