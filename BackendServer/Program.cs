@@ -1,9 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using Orleans.LoadBalancer.BackendServer;
 
 var builder = WebApplication.CreateSlimBuilder(args);
-var serverId = builder.Configuration["server-id"] ?? Environment.GetEnvironmentVariable("SERVER_ID") ?? Environment.MachineName;
+var identity = new ServerIdentity(builder.Configuration["server-id"] ?? Environment.GetEnvironmentVariable("SERVER_ID") ?? Environment.MachineName);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_URLS")))
 {
     builder.WebHost.UseUrls($"http://0.0.0.0:{Environment.GetEnvironmentVariable("PORT") ?? "5000"}");
@@ -25,7 +24,7 @@ app.Use(async (context, next) =>
     await next(context);
 });
 
-app.MapGet("/home", () => Results.Text(Replies.Json($"Hello from Server: {serverId}"), "application/json"));
+app.MapGet("/home", () => Results.Text(Replies.Json($"Hello from Server: {identity.Name}"), "application/json"));
 app.MapGet("/heartbeat", () => Results.Ok());
 app.MapGet("/work/{ms:int?}", async (int? ms, HttpRequest request, IConfiguration configuration, CancellationToken cancellationToken) =>
 {
@@ -36,7 +35,7 @@ app.MapGet("/work/{ms:int?}", async (int? ms, HttpRequest request, IConfiguratio
     }
 
     await Task.Delay(wait, cancellationToken);
-    return Results.Text(Replies.Json($"Worked {wait} ms on Server: {serverId}"), "application/json");
+    return Results.Text(Replies.Json($"Worked {wait} ms on Server: {identity.Name}"), "application/json");
 });
 if (switches.Enabled)
 {
@@ -47,8 +46,19 @@ if (switches.Enabled)
     });
 }
 
+if (Environment.GetEnvironmentVariable("BACKEND_ASSIGNABLE") == "1")
+{
+    // A warm spare: started ahead of need, it takes its identity once, when it is put to work.
+    app.MapPost("/admin/identity", async (HttpRequest request) =>
+    {
+        using var reader = new StreamReader(request.Body);
+        var name = (await reader.ReadToEndAsync()).Trim();
+        return name.Length > 0 && identity.Assign(name) ? Results.Ok() : Results.Conflict();
+    });
+}
+
 app.MapFallback(() => Results.NotFound());
 
 ParentWatch.Start(app.Lifetime);
-app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine($"Replica {serverId} listening on {string.Join(", ", app.Urls)}"));
+app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine($"Replica {identity.Name} listening on {string.Join(", ", app.Urls)}"));
 app.Run();

@@ -21,6 +21,10 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     private readonly ILogger<LocalProcessReplicaRuntime> _logger;
     private readonly string _registry;
     private readonly ConcurrentDictionary<int, Process> _children = new();
+    private readonly ConcurrentQueue<ReplicaInstance> _spares = new();
+    private int _sparesStarting;
+
+    private static readonly HttpClient SpareClient = new(new SocketsHttpHandler { UseProxy = false });
 
     public LocalProcessReplicaRuntime(
         IOptions<ProcessReplicaOptions> options,
@@ -35,7 +39,16 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 
     public string Kind => "process";
 
-    public Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken)
+    public async Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken)
+    {
+        var instance = await TakeSpareAsync(name, cancellationToken) ?? Launch(name, spare: false);
+        File.WriteAllText(RegistryFile(int.Parse(instance.RuntimeId, CultureInfo.InvariantCulture)), JsonSerializer.Serialize(instance));
+        ReplenishSpares();
+        return instance;
+    }
+
+    /// <summary>Starts a replica process; a spare has no name yet and takes one later (<c>BACKEND_ASSIGNABLE</c>).</summary>
+    private ReplicaInstance Launch(string name, bool spare)
     {
         var command = _options.ResolveCommand();
         if (!File.Exists(command))
@@ -64,6 +77,10 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(address);
         start.Environment["SERVER_ID"] = name;
+        if (spare)
+        {
+            start.Environment["BACKEND_ASSIGNABLE"] = "1";
+        }
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("PORT");
         start.Environment.Remove("EXIT_WITH_PID");
@@ -90,12 +107,101 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
             process.BeginErrorReadLine();
         }
 
-        BoostWhileStarting(process);
+        if (!spare)
+        {
+            BoostWhileStarting(process);
+        }
+
         _children[process.Id] = process;
-        var instance = new ReplicaInstance(name, address, process.Id.ToString(CultureInfo.InvariantCulture));
-        File.WriteAllText(RegistryFile(process.Id), JsonSerializer.Serialize(instance));
-        _logger.LogInformation("Started replica {Replica} as process {ProcessId} on {Address}", name, process.Id, address);
-        return Task.FromResult(instance);
+        _logger.LogInformation("Started {Kind} {Replica} as process {ProcessId} on {Address}", spare ? "spare" : "replica", name, process.Id, address);
+        return new ReplicaInstance(name, address, process.Id.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Puts a warm spare to work under <paramref name="name"/>, or returns null when none is ready.</summary>
+    private async Task<ReplicaInstance?> TakeSpareAsync(string name, CancellationToken cancellationToken)
+    {
+        while (_spares.TryDequeue(out var spare))
+        {
+            try
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                cts.CancelAfter(TimeSpan.FromSeconds(2));
+                using var response = await SpareClient.PostAsync(spare.Address + "/admin/identity", new StringContent(name), cts.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    _logger.LogInformation("Replica {Replica} is the warm spare process {ProcessId} on {Address}", name, spare.RuntimeId, spare.Address);
+                    return spare with { Name = name };
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            {
+                // Not listening yet, or gone: start normally rather than wait.
+            }
+
+            await StopAsync(spare, CancellationToken.None);
+        }
+
+        return null;
+    }
+
+    /// <summary>Starts spares in the background until <see cref="ProcessReplicaOptions.WarmSpares"/> are waiting.</summary>
+    private void ReplenishSpares()
+    {
+        if (_options.Detached)
+        {
+            return;
+        }
+
+        while (_spares.Count + Volatile.Read(ref _sparesStarting) < _options.WarmSpares)
+        {
+            Interlocked.Increment(ref _sparesStarting);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    var spare = Launch("spare", spare: true);
+                    // Queued once it answers, so that taking it never waits for a process start.
+                    for (var i = 0; i < 200 && !IsListening(spare.Address); i++)
+                    {
+                        await Task.Delay(50);
+                    }
+
+                    // One request through its pipeline, so that its first real requests do not pay for compiling it.
+                    try
+                    {
+                        using var warm = await SpareClient.GetAsync(spare.Address + "/heartbeat");
+                    }
+                    catch (HttpRequestException)
+                    {
+                    }
+
+                    _spares.Enqueue(spare);
+                }
+                catch (ReplicaStartException ex)
+                {
+                    _logger.LogWarning(ex, "Could not start a warm spare");
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _sparesStarting);
+                }
+            });
+        }
+    }
+
+    private static bool IsListening(string address)
+    {
+        var uri = new Uri(address);
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(uri.Host, uri.Port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public async Task StopAsync(ReplicaInstance instance, CancellationToken cancellationToken)

@@ -29,8 +29,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
         var timing = await KillUnderLoadAsync([victim]);
         output.WriteLine(string.Join("\n", _cluster.Output.Split('\n').Where(l => l.Contains("dead", StringComparison.Ordinal) || l.Contains("Replaced", StringComparison.Ordinal) || l.Contains("Started replica", StringComparison.Ordinal) || l.Contains("suspect", StringComparison.Ordinal))));
         output.WriteLine($"kill 1: detected after {timing.Detected.TotalMilliseconds:0} ms, serving again after {timing.Serving.TotalMilliseconds:0} ms");
-        // The target is 3 s; on 2 busy cores a .NET process start alone takes 2–3 s, so the test holds a looser bound.
-        Assert.True(timing.Serving < TimeSpan.FromSeconds(6), $"replacement served after {timing.Serving}");
+        // The target is 3 s (typically met: a warm spare takes over); the bound leaves room for a loaded CI machine.
+        Assert.True(timing.Serving < TimeSpan.FromSeconds(5), $"replacement served after {timing.Serving}");
         Assert.Equal(before, await gateway.RouteAllAsync(Keys));
 
         // Two at once.
@@ -46,12 +46,15 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         output.WriteLine($"same replica three times: serving again after {string.Join(", ", serving.Select(s => $"{s.TotalMilliseconds:0} ms"))}");
-        Assert.True(serving[2] > serving[0] + TimeSpan.FromMilliseconds(700), "the third respawn waits for its backoff");
         Assert.Equal(before, await gateway.RouteAllAsync(Keys));
+
+        // Five deaths in a row: it keeps coming back, later each time (backoff), and is reported as failed.
         using var replicas = await gateway.GetJsonAsync("/replicas");
-        var restarts = replicas.RootElement.GetProperty("message").GetProperty("replicas").EnumerateArray()
-            .Single(r => r.GetProperty("name").GetString() == victim).GetProperty("restarts").GetInt32();
-        Assert.True(restarts >= 4, $"restarts: {restarts}");
+        var status = replicas.RootElement.GetProperty("message").GetProperty("replicas").EnumerateArray()
+            .Single(r => r.GetProperty("name").GetString() == victim);
+        Assert.True(status.GetProperty("restarts").GetInt32() >= 5, $"restarts: {status.GetProperty("restarts")}");
+        Assert.Equal("failed", status.GetProperty("state").GetString());
+        Assert.Contains($"Replica {victim} keeps dying", _cluster.Silo.Output);
         Assert.Equal(3, (await gateway.GetReplicaNamesAsync()).Count);
     }
 
