@@ -28,11 +28,20 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
     public async Task InitializeAsync()
     {
         await DockerEngine.RequireAsync();
-        _cluster = await LoadBalancerCluster.StartAsync(siloSettings: SiloSettings, gatewaySettings: new Dictionary<string, string>
+        try
         {
-            ["Cluster__Provider"] = "Redis",
-            ["Cluster__RedisConnectionString"] = "127.0.0.1:6379",
-        });
+            _cluster = await LoadBalancerCluster.StartAsync(siloSettings: SiloSettings, gatewaySettings: new Dictionary<string, string>
+            {
+                ["Cluster__Provider"] = "Redis",
+                ["Cluster__RedisConnectionString"] = "127.0.0.1:6379",
+            });
+        }
+        catch
+        {
+            // xunit does not call DisposeAsync when InitializeAsync fails: leave no container behind.
+            await DockerEngine.CleanUpAsync(_clusterId, Network);
+            throw;
+        }
     }
 
     public async Task DisposeAsync()

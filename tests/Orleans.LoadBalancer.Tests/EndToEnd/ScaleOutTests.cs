@@ -29,7 +29,16 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         StartRedis();
-        _cluster = await LoadBalancerCluster.StartAsync(gateways: 2, silos: 3, siloSettings: Redis, gatewaySettings: Redis);
+        try
+        {
+            _cluster = await LoadBalancerCluster.StartAsync(gateways: 2, silos: 3, siloSettings: Redis, gatewaySettings: Redis);
+        }
+        catch
+        {
+            // xunit does not call DisposeAsync when InitializeAsync fails.
+            _redis.Kill();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
