@@ -121,6 +121,31 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(["Server 1", "Server 2", "Server 3"], await gateway.GetReplicaNamesAsync());
     }
 
+    [Fact]
+    public async Task Docker_killing_a_replica_container_under_load_fails_no_request()
+    {
+        var gateway = _cluster.Gateway;
+        var keys = Enumerable.Range(0, 300).Select(i => $"k{i}").ToList();
+        var before = await gateway.RouteAllAsync(keys);
+        var victim = (await DockerEngine.ContainersAsync(_clusterId)).First(c => c.Labels["orleans-lb.replica"] == "Server 2");
+
+        var load = LoadRun.Start(gateway, requests: 20_000, clients: 32, cap: TimeSpan.FromSeconds(90), out var running);
+        await Task.Delay(400);
+        using var docker = DockerEngine.Connect();
+        var clock = Stopwatch.StartNew();
+        await docker.Containers.KillContainerAsync(victim.ID, new Docker.DotNet.Models.ContainerKillParameters());
+        await Eventually.TrueAsync(async () =>
+            (await DockerEngine.ContainersAsync(_clusterId)).Any(c => c.Labels["orleans-lb.replica"] == "Server 2" && c.State == "running" && c.ID != victim.ID)
+            && (await gateway.RouteAllAsync(keys)).OrderBy(k => k.Key).SequenceEqual(before.OrderBy(k => k.Key)),
+            TimeSpan.FromSeconds(10), "the killed container's replacement serves its keys again within 10 s");
+        var serving = clock.Elapsed;
+        await running;
+
+        output.WriteLine($"docker kill: replacement serving after {serving.TotalMilliseconds:0} ms; {load.Completed} requests, {load.Failures.Count} failed; p99 {LoadRun.Percentile(load.LatenciesMs, 0.99):0.0} ms");
+        Assert.True(load.Failures.Count == 0, string.Join("\n", load.Failures.Take(5)));
+        Assert.Equal(3, (await DockerEngine.ContainersAsync(_clusterId)).Count);
+    }
+
     private async Task<List<string>> RunningReplicasAsync() =>
         (await DockerEngine.ContainersAsync(_clusterId)).Where(c => c.State == "running").Select(c => c.Labels["orleans-lb.replica"]).Order().ToList();
 }
