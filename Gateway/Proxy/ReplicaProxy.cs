@@ -106,7 +106,7 @@ public sealed class ReplicaProxy : IDisposable
     private int Choose(RoutingSnapshot snapshot, ulong hash, ReadOnlySpan<int> exclude)
     {
         var index = snapshot.Route(hash);
-        if (index < 0 || (!exclude.Contains(index) && (_suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index].Name))))
+        if (index < 0 || (!exclude.Contains(index) && (_suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index]))))
         {
             return index;
         }
@@ -122,7 +122,7 @@ public sealed class ReplicaProxy : IDisposable
                 continue;
             }
 
-            if (!_suspects.IsSuspect(snapshot.Replicas[candidate].Name))
+            if (!_suspects.IsSuspect(snapshot.Replicas[candidate]))
             {
                 return candidate;
             }
@@ -144,7 +144,7 @@ public sealed class ReplicaProxy : IDisposable
         }
 
         var index = snapshot.RouteBounded(hash, loads, _balanceFactor);
-        if (index < 0 || _suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index].Name))
+        if (index < 0 || _suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index]))
         {
             var owner = snapshot.Route(hash);
             if (index != owner && owner >= 0)
@@ -162,7 +162,7 @@ public sealed class ReplicaProxy : IDisposable
         HttpContext context, RoutingSnapshot snapshot, ulong hash, int failed, ForwarderError error, RouteDecision decision)
     {
         var failedName = snapshot.Replicas[failed].Name;
-        if (IsReplicaFailure(error) && _suspects.Mark(failedName))
+        if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[failed]))
         {
             _metrics.MarkedSuspect(failedName);
         }
@@ -191,7 +191,7 @@ public sealed class ReplicaProxy : IDisposable
                 return error;
             }
 
-            if (IsReplicaFailure(error) && _suspects.Mark(decision.Replica))
+            if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[next]))
             {
                 _metrics.MarkedSuspect(decision.Replica);
             }

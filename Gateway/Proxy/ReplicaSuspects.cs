@@ -1,26 +1,42 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
-/// Replicas this gateway saw fail (connection refused, reset, timed out): skipped for a short while, and reported to
-/// the ReplicaManagerGrain so its health loop looks at them at once. Costs one volatile read per request while empty.
+/// Replica addresses this gateway saw fail (connection refused, reset, timed out): skipped for a short while, and
+/// reported to the ReplicaManagerGrain so its health loop looks at them at once. A mark belongs to the address that
+/// failed, not to the name: a replacement at a new address, or one the ring marks up again after it was down, is used
+/// at once. Costs one volatile read per request while empty.
 /// </summary>
-public sealed class ReplicaSuspects(IClusterClient client, IOptions<GatewayOptions> options, ILogger<ReplicaSuspects> logger)
+public sealed class ReplicaSuspects
 {
     private readonly ConcurrentDictionary<string, long> _until = new(StringComparer.Ordinal);
-    private readonly long _suspectForMs = (long)options.Value.SuspectFor.TotalMilliseconds;
+    private readonly IClusterClient _client;
+    private readonly ILogger<ReplicaSuspects> _logger;
+    private readonly long _suspectForMs;
+    private RoutingSnapshot _previous;
     private int _count;
+
+    public ReplicaSuspects(IClusterClient client, RingSnapshotStore store, IOptions<GatewayOptions> options, ILogger<ReplicaSuspects> logger)
+    {
+        _client = client;
+        _logger = logger;
+        _suspectForMs = (long)options.Value.SuspectFor.TotalMilliseconds;
+        _previous = store.Current;
+        store.Changed += OnSnapshotChanged;
+    }
 
     public bool IsEmpty => Volatile.Read(ref _count) == 0;
 
-    public bool IsSuspect(string replica)
+    public bool IsSuspect(RoutedReplica replica)
     {
-        if (IsEmpty || !_until.TryGetValue(replica, out var until))
+        if (IsEmpty || !_until.TryGetValue(replica.Address, out var until))
         {
             return false;
         }
@@ -30,40 +46,65 @@ public sealed class ReplicaSuspects(IClusterClient client, IOptions<GatewayOptio
             return true;
         }
 
-        if (_until.TryRemove(new KeyValuePair<string, long>(replica, until)))
-        {
-            Interlocked.Decrement(ref _count);
-        }
-
+        Forgive(replica.Address, until);
         return false;
     }
 
-    /// <summary>Marks <paramref name="replica"/> suspect; returns true when it was not already.</summary>
-    public bool Mark(string replica)
+    /// <summary>Marks <paramref name="replica"/>'s address suspect; returns true when it was not already.</summary>
+    public bool Mark(RoutedReplica replica)
     {
         var until = Environment.TickCount64 + _suspectForMs;
         var added = false;
-        _until.AddOrUpdate(replica, _ => { added = true; return until; }, (_, _) => until);
+        _until.AddOrUpdate(replica.Address, _ => { added = true; return until; }, (_, _) => until);
         if (!added)
         {
             return false;
         }
 
         Interlocked.Increment(ref _count);
-        logger.LogWarning("Replica {Replica} is suspect for {SuspectFor} ms", replica, _suspectForMs);
-        _ = ReportAsync(replica);
+        _logger.LogWarning("Replica {Replica} at {Address} is suspect for {SuspectFor} ms", replica.Name, replica.Address, _suspectForMs);
+        _ = ReportAsync(replica.Name);
         return true;
+    }
+
+    /// <summary>The ring has the last word: a replica it brings back up, or an address it no longer uses, is not suspect.</summary>
+    private void OnSnapshotChanged(RoutingSnapshot snapshot)
+    {
+        var previous = Interlocked.Exchange(ref _previous, snapshot);
+        if (IsEmpty)
+        {
+            return;
+        }
+
+        var wasDown = previous.Replicas.Where(r => !r.IsUp).Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
+        var current = snapshot.Replicas.ToDictionary(r => r.Address, r => r.IsUp, StringComparer.Ordinal);
+        foreach (var (address, until) in _until)
+        {
+            var present = current.TryGetValue(address, out var up);
+            if (!present || (up && wasDown.Contains(address)))
+            {
+                Forgive(address, until);
+            }
+        }
+    }
+
+    private void Forgive(string address, long until)
+    {
+        if (_until.TryRemove(new KeyValuePair<string, long>(address, until)))
+        {
+            Interlocked.Decrement(ref _count);
+        }
     }
 
     private async Task ReportAsync(string replica)
     {
         try
         {
-            await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).ReportSuspect(replica);
+            await _client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).ReportSuspect(replica);
         }
         catch (Exception ex)
         {
-            logger.LogDebug(ex, "Could not report suspect replica {Replica}", replica);
+            _logger.LogDebug(ex, "Could not report suspect replica {Replica}", replica);
         }
     }
 }

@@ -14,7 +14,9 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync() => _cluster = await LoadBalancerCluster.StartAsync(
         siloSettings: new Dictionary<string, string> { ["BACKEND_TEST_SWITCHES"] = "1" },
-        gatewaySettings: new Dictionary<string, string> { ["Gateway__ReplicaTimeout"] = "00:00:01" });
+        // A suspect mark far longer than any replacement takes: keys must come back because the ring says the
+        // replica is up at its new address, not because the mark ran out.
+        gatewaySettings: new Dictionary<string, string> { ["Gateway__ReplicaTimeout"] = "00:00:01", ["Gateway__SuspectFor"] = "00:00:30" });
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
