@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -14,13 +15,20 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// <summary>The seed's admin API (<c>/rep</c>, <c>/add</c>, <c>/rm</c>) and ours (<c>/replicas</c>, <c>/ring</c>).</summary>
 public static class AdminEndpoints
 {
+    /// <summary>The paths the gateway answers itself (and <c>/metrics</c>); every other path is proxied.</summary>
+    public static FrozenSet<string> Paths { get; } = new[]
+    {
+        "/rep", "/add", "/rm", "/replicas", "/ring", "/ring/algorithm", "/ring/arcs", "/ring/view", "/metrics",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/rep", (RingSnapshotStore store) => SeedJson.Ok(store.Current.Replicas.Select(r => r.Name).ToList()));
+        var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminEndpoints));
         app.MapPost("/add", (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
-            ChangeAsync(context, client, follower, admin.Value, (grain, request) => grain.Add(request.Count, request.Hostnames)));
+            ChangeAsync(context, client, follower, admin.Value, logger, (grain, request) => grain.Add(request.Count, request.Hostnames)));
         app.MapDelete("/rm", (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
-            ChangeAsync(context, client, follower, admin.Value, (grain, request) => grain.Remove(request.Count, request.Hostnames)));
+            ChangeAsync(context, client, follower, admin.Value, logger, (grain, request) => grain.Remove(request.Count, request.Hostnames)));
         app.MapGet("/replicas", async (IClusterClient client) =>
         {
             var replicas = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).GetReplicas();
@@ -119,6 +127,7 @@ public static class AdminEndpoints
         IClusterClient client,
         RingFollower follower,
         AdminOptions admin,
+        ILogger logger,
         Func<IReplicaManagerGrain, AdminRequest, Task<AdminResult>> change)
     {
         if (!IsAuthorized(context.Request, admin))
@@ -132,15 +141,34 @@ public static class AdminEndpoints
             return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);
         }
 
-        var result = await change(client.GetGrain<IReplicaManagerGrain>(RingKeys.Default), request);
+        AdminResult result;
+        try
+        {
+            result = await change(client.GetGrain<IReplicaManagerGrain>(RingKeys.Default), request);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            // The cluster did not answer (a silo failing over, storage down): the change may or may not have happened.
+            logger.LogWarning(ex, "Admin request {Method} {Path} failed in the cluster", context.Request.Method, context.Request.Path);
+            return SeedJson.Failure(StatusCodes.Status503ServiceUnavailable, $"The cluster did not complete the request ({ex.GetType().Name}); check /rep and retry");
+        }
+
         if (!result.Succeeded)
         {
             var status = result.Error == AdminError.InvalidRequest ? StatusCodes.Status400BadRequest : StatusCodes.Status503ServiceUnavailable;
             return SeedJson.Failure(status, result.Message!);
         }
 
-        // This gateway answers its next request on the new ring, without waiting for the push.
-        await follower.RefreshAsync(result.Version);
+        try
+        {
+            // This gateway answers its next request on the new ring, without waiting for the push.
+            await follower.RefreshAsync(result.Version);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not pull ring version {Version} after an admin change; the push or the next renewal brings it", result.Version);
+        }
+
         return SeedJson.Ok(result.Replicas);
     }
 

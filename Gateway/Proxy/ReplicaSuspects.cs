@@ -20,7 +20,6 @@ public sealed class ReplicaSuspects
     private readonly IClusterClient _client;
     private readonly ILogger<ReplicaSuspects> _logger;
     private readonly long _suspectForMs;
-    private RoutingSnapshot _previous;
     private int _count;
 
     public ReplicaSuspects(IClusterClient client, RingSnapshotStore store, IOptions<GatewayOptions> options, ILogger<ReplicaSuspects> logger)
@@ -28,7 +27,6 @@ public sealed class ReplicaSuspects
         _client = client;
         _logger = logger;
         _suspectForMs = (long)options.Value.SuspectFor.TotalMilliseconds;
-        _previous = store.Current;
         store.Changed += OnSnapshotChanged;
     }
 
@@ -68,20 +66,19 @@ public sealed class ReplicaSuspects
     }
 
     /// <summary>The ring has the last word: a replica it brings back up, or an address it no longer uses, is not suspect.</summary>
-    private void OnSnapshotChanged(RoutingSnapshot snapshot)
+    private void OnSnapshotChanged(RoutingSnapshot previous, RoutingSnapshot snapshot)
     {
-        var previous = Interlocked.Exchange(ref _previous, snapshot);
         if (IsEmpty)
         {
             return;
         }
 
         var wasDown = previous.Replicas.Where(r => !r.IsUp).Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
-        var current = snapshot.Replicas.ToDictionary(r => r.Address, r => r.IsUp, StringComparer.Ordinal);
+        var present = snapshot.Replicas.Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
+        var up = snapshot.Replicas.Where(r => r.IsUp).Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
         foreach (var (address, until) in _until)
         {
-            var present = current.TryGetValue(address, out var up);
-            if (!present || (up && wasDown.Contains(address)))
+            if (!present.Contains(address) || (up.Contains(address) && wasDown.Contains(address)))
             {
                 Forgive(address, until);
             }

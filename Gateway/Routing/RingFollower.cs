@@ -116,8 +116,14 @@ public sealed class RingFollower(
 
     private void Install(RoutingSnapshot snapshot, string source)
     {
+        var current = store.Current;
         if (store.TryUpdate(snapshot))
         {
+            if (current.RingId != Guid.Empty && current.RingId != snapshot.RingId)
+            {
+                logger.LogWarning("The cluster's ring was created anew ({OldRing} → {NewRing}); routing on the new one", current.RingId, snapshot.RingId);
+            }
+
             logger.LogInformation(
                 "Routing on ring version {Version} ({Count} replicas, {Algorithm}) from {Source}",
                 snapshot.Version, snapshot.Count, snapshot.Settings.Algorithm, source);

@@ -33,6 +33,12 @@ public sealed record RoutingSnapshot
 
     [Id(7)] private int _kind;
 
+    /// <summary>
+    /// Which ring this is: made once when the RingGrain creates a ring, kept in its storage. A snapshot of another ring
+    /// (the cluster's storage was lost and the ring created anew) replaces the current one whatever its version.
+    /// </summary>
+    [Id(8)] public Guid RingId { get; init; }
+
     public static RoutingSnapshot Empty { get; } = new();
 
     public int Count => Replicas.Length;

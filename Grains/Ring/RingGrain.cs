@@ -33,6 +33,12 @@ public sealed class RingGrain : Grain, IRingGrain
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (_state.State.RingId == Guid.Empty)
+        {
+            // Persisted with the first change; until then nothing but an empty ring has been published.
+            _state.State.RingId = Guid.NewGuid();
+        }
+
         var table = _state.State.Table;
         if (table is null)
         {
@@ -160,8 +166,9 @@ public sealed class RingGrain : Grain, IRingGrain
 
     private RoutingTable CurrentTable => _state.State.Table ?? throw new InvalidOperationException("The ring has no table.");
 
-    private static RoutingSnapshot Build(long version, RoutingTable table, IReadOnlyList<ReplicaRecord> records) =>
-        RoutingSnapshot.Create(version, table, records.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp)).ToList());
+    private RoutingSnapshot Build(long version, RoutingTable table, IReadOnlyList<ReplicaRecord> records) =>
+        RoutingSnapshot.Create(version, table, records.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp)).ToList())
+            with { RingId = _state.State.RingId };
 
     /// <summary>Builds the next version, persists it, and only then publishes and announces it.</summary>
     private async Task CommitAsync(RoutingTable table, List<ReplicaRecord> records)

@@ -12,4 +12,7 @@ public sealed class RingGrainState
 
     /// <summary>In table member order.</summary>
     [Id(2)] public List<Orleans.LoadBalancer.Ring.ReplicaRecord> Replicas { get; set; } = [];
+
+    /// <summary>Made when the ring is created; see <see cref="RoutingSnapshot.RingId"/>.</summary>
+    [Id(3)] public Guid RingId { get; set; }
 }
