@@ -59,6 +59,7 @@ public static class AdminEndpoints
                 message = new
                 {
                     version = snapshot.Version,
+                    ring = snapshot.RingId,
                     algorithm = snapshot.Settings.Algorithm,
                     N = snapshot.Count,
                     replicas = snapshot.Replicas.Select((r, i) => new

@@ -65,13 +65,12 @@ public sealed class RingGrain : Grain, IRingGrain
 
     public Task<RoutingSnapshot> GetSnapshot() => Task.FromResult(_snapshot);
 
-    public Task<RoutingSnapshot?> GetSnapshotIfNewer(long version) =>
-        Task.FromResult(_snapshot.Version > version ? _snapshot : null);
+    public Task<RoutingSnapshot?> GetSnapshotIfNewer(Guid ringId, long version) => Task.FromResult(IfNewer(ringId, version));
 
-    public Task<RoutingSnapshot> Subscribe(IRingObserver observer)
+    public Task<RoutingSnapshot?> Subscribe(IRingObserver observer, Guid ringId, long version)
     {
         _observers.Subscribe(observer, observer);
-        return Task.FromResult(_snapshot);
+        return Task.FromResult(IfNewer(ringId, version));
     }
 
     public Task Unsubscribe(IRingObserver observer)
@@ -163,6 +162,9 @@ public sealed class RingGrain : Grain, IRingGrain
         _logger.LogInformation("Routing settings changed to {Settings} at version {Version}", settings, _snapshot.Version);
         return _snapshot;
     }
+
+    private RoutingSnapshot? IfNewer(Guid ringId, long version) =>
+        ringId != _snapshot.RingId || version < _snapshot.Version ? _snapshot : null;
 
     private RoutingTable CurrentTable => _state.State.Table ?? throw new InvalidOperationException("The ring has no table.");
 
