@@ -59,6 +59,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<RingSnapshotStore>();
         builder.Services.AddSingleton<RingFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RingFollower>());
+        builder.Services.AddSingleton<ISuspectReporter, ManagerSuspectReporter>();
         builder.Services.AddSingleton<ReplicaSuspects>();
         builder.Services.AddSingleton<InFlightTracker>();
         builder.Services.AddSingleton(TimeProvider.System);

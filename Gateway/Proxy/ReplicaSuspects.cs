@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Hosting;
 using Orleans.LoadBalancer.Gateway.Routing;
-using Orleans.LoadBalancer.Replicas;
-using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
@@ -17,14 +15,14 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 public sealed class ReplicaSuspects
 {
     private readonly ConcurrentDictionary<string, long> _until = new(StringComparer.Ordinal);
-    private readonly IClusterClient _client;
+    private readonly ISuspectReporter _reporter;
     private readonly ILogger<ReplicaSuspects> _logger;
     private readonly long _suspectForMs;
     private int _count;
 
-    public ReplicaSuspects(IClusterClient client, RingSnapshotStore store, IOptions<GatewayOptions> options, ILogger<ReplicaSuspects> logger)
+    public ReplicaSuspects(ISuspectReporter reporter, RingSnapshotStore store, IOptions<GatewayOptions> options, ILogger<ReplicaSuspects> logger)
     {
-        _client = client;
+        _reporter = reporter;
         _logger = logger;
         _suspectForMs = (long)options.Value.SuspectFor.TotalMilliseconds;
         store.Changed += OnSnapshotChanged;
@@ -61,7 +59,7 @@ public sealed class ReplicaSuspects
 
         Interlocked.Increment(ref _count);
         _logger.LogWarning("Replica {Replica} at {Address} is suspect for {SuspectFor} ms", replica.Name, replica.Address, _suspectForMs);
-        _ = ReportAsync(replica.Name);
+        _reporter.Report(replica.Name);
         return true;
     }
 
@@ -90,18 +88,6 @@ public sealed class ReplicaSuspects
         if (_until.TryRemove(new KeyValuePair<string, long>(address, until)))
         {
             Interlocked.Decrement(ref _count);
-        }
-    }
-
-    private async Task ReportAsync(string replica)
-    {
-        try
-        {
-            await _client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).ReportSuspect(replica);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogDebug(ex, "Could not report suspect replica {Replica}", replica);
         }
     }
 }
