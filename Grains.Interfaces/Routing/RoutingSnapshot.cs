@@ -71,13 +71,7 @@ public sealed record RoutingSnapshot
         {
             case RoutingSettings.Slots:
             {
-                var index = new Dictionary<int, int>();
-                for (var i = 0; i < table.Numbers.Length; i++)
-                {
-                    index[table.Numbers[i]] = i;
-                }
-
-                var owners = names.Count == 0 ? [] : table.SlotOwners.Select(n => (ushort)index[n]).ToArray();
+                var owners = names.Count == 0 ? [] : SlotOwnerIndices(table);
                 return snapshot with { _kind = KindSlots, _table = owners, _shares = Counted(owners, names.Count) };
             }
 
@@ -267,6 +261,21 @@ public sealed record RoutingSnapshot
 
     /// <summary>The table's size in bytes as it crosses the wire (arrays only).</summary>
     public int TableBytes => (_table.Length * sizeof(ushort)) + (_points.Length * sizeof(ulong)) + (_seeds.Length * sizeof(ulong)) + (_shares.Length * sizeof(double));
+
+    private static ushort[] SlotOwnerIndices(RoutingTable table)
+    {
+        var index = new MemberIndex(table.Numbers);
+        var owners = new ushort[table.SlotOwners.Length];
+        for (var slot = 0; slot < owners.Length; slot++)
+        {
+            var owner = index.Of(table.SlotOwners[slot]);
+            owners[slot] = owner >= 0
+                ? (ushort)owner
+                : throw new ArgumentException($"Slot {slot} is owned by member number {table.SlotOwners[slot]}, which is not in the table", nameof(table));
+        }
+
+        return owners;
+    }
 
     private static double[] Counted(ushort[] owners, int replicas)
     {

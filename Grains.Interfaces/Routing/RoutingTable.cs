@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
 
 namespace Orleans.LoadBalancer.Routing;
@@ -69,7 +70,7 @@ public sealed record RoutingTable
         var slots = Settings.Algorithm == RoutingSettings.Slots ? LoadSlots() : null;
         foreach (var _ in names)
         {
-            slots?.Add(next, numbers);
+            slots?.Add(next, CollectionsMarshal.AsSpan(numbers));
             numbers.Add(next++);
         }
 
@@ -107,7 +108,7 @@ public sealed record RoutingTable
                 var number = numbers[index];
                 remaining.RemoveAt(index);
                 numbers.RemoveAt(index);
-                slots?.Remove(number, numbers);
+                slots?.Remove(number, CollectionsMarshal.AsSpan(numbers));
             }
         }
 
