@@ -77,13 +77,7 @@ public sealed record RoutingSnapshot
         {
             case RoutingSettings.Slots:
             {
-                var index = new Dictionary<int, int>();
-                for (var i = 0; i < table.Numbers.Length; i++)
-                {
-                    index[table.Numbers[i]] = i;
-                }
-
-                var owners = names.Count == 0 ? [] : table.SlotOwners.Select(n => (ushort)index[n]).ToArray();
+                var owners = names.Count == 0 ? [] : SlotOwnerIndices(table);
                 return snapshot with { _kind = KindSlots, _table = owners, _shares = Counted(owners, names.Count) };
             }
 
@@ -218,14 +212,13 @@ public sealed record RoutingSnapshot
         return best;
     }
 
-    /// <summary>Bounded loads: the first up replica in preference order whose load is below ⌈factor · mean⌉.</summary>
+    /// <summary>
+    /// Bounded loads: the first up replica in the key's preference order whose in-flight count is below
+    /// <see cref="BoundedLoadCap"/> (the new request counted), or -1 when no replica is up.
+    /// </summary>
     public int RouteBounded(ulong hash, ReadOnlySpan<int> inFlight, double balanceFactor)
     {
-        if (!(balanceFactor > 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(balanceFactor), balanceFactor, "The balance factor must be above 1");
-        }
-
+        ValidateBalanceFactor(balanceFactor);
         if (inFlight.Length != Replicas.Length)
         {
             throw new ArgumentException($"Expected {Replicas.Length} in-flight counts, got {inFlight.Length}", nameof(inFlight));
@@ -247,8 +240,7 @@ public sealed record RoutingSnapshot
             return -1;
         }
 
-        // Mirrokni, Thorup, Zadimoghaddam: with the new request counted, nobody goes above ⌈c · mean⌉.
-        var cap = (long)Math.Ceiling(balanceFactor * (total + 1) / up);
+        var cap = BoundedLoadCap(Math.Max(total + 1, 1), up, balanceFactor);
         var owner = Owner(hash);
         if (Replicas[owner].IsUp && inFlight[owner] < cap)
         {
@@ -268,11 +260,58 @@ public sealed record RoutingSnapshot
         return Route(hash);
     }
 
+    /// <summary>
+    /// The bounded-load cap: a replica may take a request while its in-flight count is below
+    /// max(⌈T/n⌉, ⌊c · T/n⌋), where T is the total in flight on the <paramref name="upReplicas"/> up replicas
+    /// including the request being placed, and c is <paramref name="balanceFactor"/>.
+    /// </summary>
+    /// <remarks>
+    /// Mirrokni, Thorup and Zadimoghaddam state the cap as ⌈c · mean⌉. Rounding up lets the busiest replica end above
+    /// c · mean when few requests are in flight: with 4 up replicas, c = 1.25 and 4
+    /// requests after admission, ⌈1.25⌉ = 2 lets one replica hold twice the mean although one each is possible.
+    /// Rounding c · mean down keeps every replica that takes a request at or below c · mean after admission; the
+    /// ⌈T/n⌉ floor applies only when no integer assignment can stay within c · mean (then the busiest replica holds at
+    /// least ⌈T/n⌉ anyway), and it keeps the cap satisfiable: n replicas all at ⌈T/n⌉ or more would hold at least T,
+    /// more than the T − 1 in flight before admission, so one of them is always below the cap.
+    /// </remarks>
+    public static long BoundedLoadCap(long totalAfterAdmission, int upReplicas, double balanceFactor)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalAfterAdmission, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(upReplicas, 1);
+        ValidateBalanceFactor(balanceFactor);
+        var even = (totalAfterAdmission + upReplicas - 1) / upReplicas;
+        var scaled = Math.Floor(balanceFactor * totalAfterAdmission / upReplicas);
+        return scaled >= long.MaxValue ? long.MaxValue : Math.Max(even, (long)scaled);
+    }
+
     /// <summary>Each replica's exact share of the key space by the table (ignores health), indexed like <see cref="Replicas"/>.</summary>
     public double Share(int replicaIndex) => _shares[replicaIndex];
 
     /// <summary>The table's size in bytes as it crosses the wire (arrays only).</summary>
     public int TableBytes => (_table.Length * sizeof(ushort)) + (_points.Length * sizeof(ulong)) + (_seeds.Length * sizeof(ulong)) + (_shares.Length * sizeof(double));
+
+    private static void ValidateBalanceFactor(double balanceFactor)
+    {
+        if (!(balanceFactor > 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(balanceFactor), balanceFactor, "The balance factor must be above 1");
+        }
+    }
+
+    private static ushort[] SlotOwnerIndices(RoutingTable table)
+    {
+        var index = new MemberIndex(table.Numbers);
+        var owners = new ushort[table.SlotOwners.Length];
+        for (var slot = 0; slot < owners.Length; slot++)
+        {
+            var owner = index.Of(table.SlotOwners[slot]);
+            owners[slot] = owner >= 0
+                ? (ushort)owner
+                : throw new ArgumentException($"Slot {slot} is owned by member number {table.SlotOwners[slot]}, which is not in the table", nameof(table));
+        }
+
+        return owners;
+    }
 
     private static double[] Counted(ushort[] owners, int replicas)
     {

@@ -197,51 +197,6 @@ public sealed class RoutingTableTests
     }
 
     [Theory]
-    [InlineData("slots")]
-    [InlineData("ring")]
-    [InlineData("maglev")]
-    public void Bounded_loads_never_exceed_the_cap_and_prefer_the_owner(string algorithm)
-    {
-        var snapshot = TestTables.Snapshot(TestTables.Table(algorithm, 8));
-        var random = new Random(3);
-        var loads = new int[8];
-        foreach (var key in TestTables.Keys(5_000))
-        {
-            var hash = snapshot.Hash(key);
-            for (var i = 0; i < loads.Length; i++)
-            {
-                loads[i] = random.Next(0, 20);
-            }
-
-            var cap = (int)Math.Ceiling(1.25 * (loads.Sum() + 1) / 8.0);
-            var chosen = snapshot.RouteBounded(hash, loads, 1.25);
-            Assert.True(loads[chosen] < cap, $"load {loads[chosen]} at cap {cap}");
-            if (loads[snapshot.Owner(hash)] < cap)
-            {
-                Assert.Equal(snapshot.Owner(hash), chosen);
-            }
-
-            Array.Fill(loads, 3);
-            Assert.Equal(snapshot.Owner(hash), snapshot.RouteBounded(hash, loads, 1.25));
-        }
-    }
-
-    [Fact]
-    public void Simulated_hot_keys_under_bounded_loads_stay_within_the_factor()
-    {
-        var snapshot = TestTables.Snapshot(TestTables.Table(RoutingSettings.Slots, 4));
-        var loads = new int[4];
-        var hot = snapshot.Hash("hot");
-        // 100 requests of one key in flight at once: the owner fills to the cap, the rest spill in preference order.
-        for (var i = 0; i < 100; i++)
-        {
-            loads[snapshot.RouteBounded(hot, loads, 1.25)]++;
-        }
-
-        Assert.True(loads.Max() <= Math.Ceiling(1.25 * loads.Sum() / 4.0), string.Join(",", loads));
-    }
-
-    [Theory]
     [InlineData("nope", 256, 65537, 65536, "Unknown routing algorithm 'nope'")]
     [InlineData("ring", 0, 65537, 65536, "PointsPerReplica must be between 1 and 65536, not 0")]
     [InlineData("maglev", 256, 65536, 65536, "MaglevTableSize must be a prime")]
@@ -266,12 +221,5 @@ public sealed class RoutingTableTests
             RoutingTable.Create(new RoutingSettings { SlotCount = 3 }).Add(TestTables.Names(4).ToList())).Message);
         Assert.Contains("at most 56 replicas", Assert.Throws<ArgumentException>(() => TestTables.Table(RoutingSettings.Classic, 57)).Message);
         Assert.Equal(["replica-1", "replica-2"], table.Members);
-    }
-
-    [Fact]
-    public void Bounded_loads_need_a_factor_above_one()
-    {
-        var snapshot = TestTables.Snapshot(TestTables.Table(RoutingSettings.Slots, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => snapshot.RouteBounded(1, [0, 0], 1.0));
     }
 }
