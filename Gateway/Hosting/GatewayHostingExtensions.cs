@@ -51,10 +51,6 @@ public static class GatewayHostingExtensions
         });
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-
-        // With this category enabled at any level, ASP.NET Core starts an Activity and a logging scope for every
-        // request; the gateway logs what matters itself, so the hot path does not pay for them.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<RingSnapshotStore>();
         builder.Services.AddSingleton<RingFollower>();
