@@ -45,16 +45,20 @@ public sealed class RingGrain : Grain, IRingGrain
             table = RoutingTable.Create(_configured);
             _snapshot = Build(_state.State.Version, table, _state.State.Replicas);
             _state.State.Table = table;
+            _state.State.Configured = _configured;
             return;
         }
 
-        if (table.Settings != _configured)
+        // A ring stored before the configured settings were kept: take its table's settings as the configured ones.
+        _state.State.Configured ??= table.Settings;
+        if (_state.State.Configured != _configured)
         {
             // Configuration names another algorithm or parameters: rebuild with the same members, as one version step.
             _logger.LogWarning(
-                "Routing settings changed from {OldSettings} to {NewSettings}; rebuilding the table for {Count} replicas",
-                table.Settings, _configured, table.Members.Count);
+                "Configured routing settings changed from {OldSettings} to {NewSettings}; rebuilding the table for {Count} replicas",
+                _state.State.Configured, _configured, table.Members.Count);
             var rebuilt = RoutingTable.Create(_configured).Add(table.Members);
+            _state.State.Configured = _configured;
             await CommitAsync(rebuilt, _state.State.Replicas);
             return;
         }

@@ -15,4 +15,10 @@ public sealed class RingGrainState
 
     /// <summary>Made when the ring is created; see <see cref="RoutingSnapshot.RingId"/>.</summary>
     [Id(3)] public Guid RingId { get; set; }
+
+    /// <summary>
+    /// The configured routing settings the table was last built from. An operator's change through the API keeps its
+    /// settings in the table; only a change of configuration (this differs from the silo's) rebuilds it.
+    /// </summary>
+    [Id(4)] public RoutingSettings? Configured { get; set; }
 }

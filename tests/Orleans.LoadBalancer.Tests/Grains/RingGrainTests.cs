@@ -141,6 +141,24 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task An_algorithm_chosen_through_the_api_survives_reactivation()
+    {
+        var key = "ring-" + Guid.NewGuid().ToString("N");
+        var ring = fixture.Grains.GetGrain<IRingGrain>(key);
+        await ring.AddReplicas([Record("a"), Record("b"), Record("c")]);
+        var added = await ring.GetSnapshot();
+        var changed = await ring.ChangeSettings(new RoutingSettings { Algorithm = RoutingSettings.Maglev });
+        Assert.Equal(added.Version + 1, changed.Version);
+
+        await ring.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await Task.Delay(500);
+
+        var after = await fixture.Grains.GetGrain<IRingGrain>(key).GetSnapshot();
+        Assert.Equal(RoutingSettings.Maglev, after.Settings.Algorithm);
+        Assert.Equal(changed.Version, after.Version);
+    }
+
     private sealed class RecordingObserver : IRingObserver
     {
         public System.Collections.Concurrent.ConcurrentBag<long> Versions { get; } = [];
