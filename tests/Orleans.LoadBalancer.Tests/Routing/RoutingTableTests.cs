@@ -159,23 +159,6 @@ public sealed class RoutingTableTests
     }
 
     [Fact]
-    public void Preference_order_starts_with_the_owner_and_lists_each_replica_once()
-    {
-        foreach (var algorithm in TestTables.Algorithms)
-        {
-            var snapshot = TestTables.Snapshot(TestTables.Table(algorithm, 6));
-            var order = new int[6];
-            foreach (var key in TestTables.Keys(500))
-            {
-                var hash = snapshot.Hash(key);
-                Assert.Equal(6, snapshot.PreferenceOrder(hash, order));
-                Assert.Equal(snapshot.Owner(hash), order[0]);
-                Assert.Equal(6, order.Distinct().Count());
-            }
-        }
-    }
-
-    [Fact]
     public void An_empty_snapshot_routes_nowhere_without_throwing()
     {
         foreach (var snapshot in TestTables.Algorithms.Select(a => TestTables.Snapshot(TestTables.Table(a, 0))).Append(RoutingSnapshot.Empty))
