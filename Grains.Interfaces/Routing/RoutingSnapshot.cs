@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace Orleans.LoadBalancer.Routing;
@@ -13,6 +14,9 @@ public sealed record RoutingSnapshot
     private const int KindMaglev = 1;
     private const int KindRing = 2;
     private const int KindClassic = 3;
+
+    /// <summary>Up to this many replicas, the preference order's scratch space lives on the stack; beyond, in the shared pool.</summary>
+    private const int StackReplicas = 256;
 
     [Id(0)] public long Version { get; init; }
     [Id(1)] public RoutingSettings Settings { get; init; } = RoutingSettings.Default;
@@ -125,7 +129,12 @@ public sealed record RoutingSnapshot
         };
     }
 
-    /// <summary>Fills <paramref name="destination"/> with distinct replica indices in the key's preference order (owner first); returns how many were written.</summary>
+    /// <summary>
+    /// Fills <paramref name="destination"/> with distinct replica indices in the key's preference order (owner first);
+    /// returns how many were written. <c>ring</c>: the next distinct owners clockwise. Otherwise: the owner, then the
+    /// others by rendezvous (highest random weight) order, ties to the lower index. Allocation-free: the N rendezvous
+    /// scores are computed once, then each further replica is the next maximum, so k replicas cost N mixes and k passes.
+    /// </summary>
     public int PreferenceOrder(ulong hash, Span<int> destination)
     {
         var count = Math.Min(destination.Length, Replicas.Length);
@@ -134,45 +143,60 @@ public sealed record RoutingSnapshot
             return 0;
         }
 
-        Span<bool> taken = Replicas.Length <= 1024 ? stackalloc bool[Replicas.Length] : new bool[Replicas.Length];
-        if (_kind == KindRing)
+        var replicas = Replicas.Length;
+        bool[]? rentedTaken = null;
+        ulong[]? rentedScores = null;
+        var taken = replicas <= StackReplicas ? stackalloc bool[replicas] : (rentedTaken = ArrayPool<bool>.Shared.Rent(replicas)).AsSpan(0, replicas);
+        try
         {
-            // Clockwise from the key: the next distinct owners.
-            var written = 0;
-            for (int i = KetamaRing.Find(_points, hash), steps = 0; written < count && steps < _table.Length; i = (i + 1) % _table.Length, steps++)
+            taken.Clear();
+            if (_kind == KindRing)
             {
-                if (!taken[_table[i]])
-                {
-                    taken[_table[i]] = true;
-                    destination[written++] = _table[i];
-                }
+                return RingOrder(hash, destination[..count], taken);
             }
 
-            return written;
-        }
-
-        // The owner, then the others by rendezvous (highest random weight) order of the key.
-        destination[0] = Owner(hash);
-        taken[destination[0]] = true;
-        for (var written = 1; written < count; written++)
-        {
-            var best = -1;
-            var bestScore = 0UL;
-            for (var i = 0; i < Replicas.Length; i++)
+            destination[0] = Owner(hash);
+            taken[destination[0]] = true;
+            if (count == 1)
             {
-                var score = KeyHash.Mix(hash, _seeds[i]);
-                if (!taken[i] && (best < 0 || score > bestScore))
-                {
-                    best = i;
-                    bestScore = score;
-                }
+                return 1;
             }
 
-            taken[best] = true;
-            destination[written] = best;
-        }
+            var scores = replicas <= StackReplicas ? stackalloc ulong[replicas] : (rentedScores = ArrayPool<ulong>.Shared.Rent(replicas)).AsSpan(0, replicas);
+            for (var i = 0; i < replicas; i++)
+            {
+                scores[i] = KeyHash.Mix(hash, _seeds[i]);
+            }
 
-        return count;
+            for (var written = 1; written < count; written++)
+            {
+                var best = -1;
+                for (var i = 0; i < replicas; i++)
+                {
+                    if (!taken[i] && (best < 0 || scores[i] > scores[best]))
+                    {
+                        best = i;
+                    }
+                }
+
+                taken[best] = true;
+                destination[written] = best;
+            }
+
+            return count;
+        }
+        finally
+        {
+            if (rentedTaken is not null)
+            {
+                ArrayPool<bool>.Shared.Return(rentedTaken);
+            }
+
+            if (rentedScores is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(rentedScores);
+            }
+        }
     }
 
     /// <summary>The first replica that is up in the key's preference order, or -1.</summary>
@@ -184,32 +208,7 @@ public sealed record RoutingSnapshot
             return owner;
         }
 
-        if (_kind == KindRing)
-        {
-            for (int i = KetamaRing.Find(_points, hash), steps = 0; steps < _table.Length; i = (i + 1) % _table.Length, steps++)
-            {
-                if (Replicas[_table[i]].IsUp)
-                {
-                    return _table[i];
-                }
-            }
-
-            return -1;
-        }
-
-        var best = -1;
-        var bestScore = 0UL;
-        for (var i = 0; i < Replicas.Length; i++)
-        {
-            var score = KeyHash.Mix(hash, _seeds[i]);
-            if (Replicas[i].IsUp && (best < 0 || score > bestScore))
-            {
-                best = i;
-                bestScore = score;
-            }
-        }
-
-        return best;
+        return NextEligible(hash, owner, [], 0);
     }
 
     /// <summary>
@@ -247,17 +246,8 @@ public sealed record RoutingSnapshot
             return owner;
         }
 
-        Span<int> order = Replicas.Length <= 1024 ? stackalloc int[Replicas.Length] : new int[Replicas.Length];
-        var count = PreferenceOrder(hash, order);
-        for (var i = 0; i < count; i++)
-        {
-            if (Replicas[order[i]].IsUp && inFlight[order[i]] < cap)
-            {
-                return order[i];
-            }
-        }
-
-        return Route(hash);
+        // Some up replica is always below the cap (see BoundedLoadCap), so this finds one.
+        return NextEligible(hash, owner, inFlight, cap);
     }
 
     /// <summary>
@@ -282,6 +272,63 @@ public sealed record RoutingSnapshot
         var even = (totalAfterAdmission + upReplicas - 1) / upReplicas;
         var scaled = Math.Floor(balanceFactor * totalAfterAdmission / upReplicas);
         return scaled >= long.MaxValue ? long.MaxValue : Math.Max(even, (long)scaled);
+    }
+
+    /// <summary>
+    /// The first replica after <paramref name="owner"/> in the key's preference order that is up and, when
+    /// <paramref name="inFlight"/> is given, below <paramref name="cap"/>; -1 when none. One pass, no buffer: after
+    /// the owner, the rendezvous order's first eligible replica is simply the eligible one with the highest score.
+    /// </summary>
+    private int NextEligible(ulong hash, int owner, ReadOnlySpan<int> inFlight, long cap)
+    {
+        if (_kind == KindRing)
+        {
+            for (int i = KetamaRing.Find(_points, hash), steps = 0; steps < _table.Length; i = i + 1 == _table.Length ? 0 : i + 1, steps++)
+            {
+                if (Eligible(_table[i], inFlight, cap))
+                {
+                    return _table[i];
+                }
+            }
+
+            return -1;
+        }
+
+        var best = -1;
+        var bestScore = 0UL;
+        for (var i = 0; i < Replicas.Length; i++)
+        {
+            if (i != owner && Eligible(i, inFlight, cap))
+            {
+                var score = KeyHash.Mix(hash, _seeds[i]);
+                if (best < 0 || score > bestScore)
+                {
+                    best = i;
+                    bestScore = score;
+                }
+            }
+        }
+
+        return best;
+    }
+
+    private bool Eligible(int replica, ReadOnlySpan<int> inFlight, long cap) =>
+        Replicas[replica].IsUp && (inFlight.IsEmpty || inFlight[replica] < cap);
+
+    /// <summary><c>ring</c>: the next distinct owners clockwise from the key.</summary>
+    private int RingOrder(ulong hash, Span<int> destination, Span<bool> taken)
+    {
+        var written = 0;
+        for (int i = KetamaRing.Find(_points, hash), steps = 0; written < destination.Length && steps < _table.Length; i = i + 1 == _table.Length ? 0 : i + 1, steps++)
+        {
+            if (!taken[_table[i]])
+            {
+                taken[_table[i]] = true;
+                destination[written++] = _table[i];
+            }
+        }
+
+        return written;
     }
 
     /// <summary>Each replica's exact share of the key space by the table (ignores health), indexed like <see cref="Replicas"/>.</summary>

@@ -21,6 +21,9 @@ internal sealed class SlotTable
     private int[] _historyNext;
     private int _historyCount;
 
+    /// <summary>False while the history arrays are still the loaded table's, which must not be written.</summary>
+    private bool _historyOwned;
+
     private SlotTable(int[] owners, int[] head, int[] historyOwner, int[] historyNext)
     {
         _owners = owners;
@@ -114,6 +117,7 @@ internal sealed class SlotTable
             _historyOwner = [];
             _historyNext = [];
             _historyCount = 0;
+            _historyOwned = false;
             return;
         }
 
@@ -262,15 +266,26 @@ internal sealed class SlotTable
         }
     }
 
-    /// <summary>Room for <paramref name="entries"/> more history entries, in new arrays (the loaded ones are shared).</summary>
+    /// <summary>
+    /// Room for <paramref name="entries"/> more history entries. The first growth is exact, so that a single add stores
+    /// its arrays as they are; later ones double, so that a batch of adds copies the history only a few times.
+    /// </summary>
     private void Reserve(int entries)
     {
-        var owner = GC.AllocateUninitializedArray<int>(_historyCount + entries);
-        var next = GC.AllocateUninitializedArray<int>(owner.Length);
+        var needed = _historyCount + entries;
+        if (_historyOwned && needed <= _historyOwner.Length)
+        {
+            return;
+        }
+
+        var capacity = _historyOwned ? Math.Max(needed, 2 * _historyOwner.Length) : needed;
+        var owner = GC.AllocateUninitializedArray<int>(capacity);
+        var next = GC.AllocateUninitializedArray<int>(capacity);
         _historyOwner.AsSpan(0, _historyCount).CopyTo(owner);
         _historyNext.AsSpan(0, _historyCount).CopyTo(next);
         _historyOwner = owner;
         _historyNext = next;
+        _historyOwned = true;
     }
 
     private void Move(int slot, int to)
@@ -334,5 +349,6 @@ internal sealed class SlotTable
         _historyOwner = [.. owner];
         _historyNext = [.. next];
         _historyCount = _historyOwner.Length;
+        _historyOwned = true;
     }
 }
