@@ -14,7 +14,8 @@ public sealed record RoutingSettings
 
     public static IReadOnlyList<string> Algorithms { get; } = [Classic, Ring, Maglev, Slots];
 
-    public static RoutingSettings Default { get; } = new();
+    /// <summary>The defaults, a new instance each time: nothing can change a default that another part holds.</summary>
+    public static RoutingSettings Default => new();
 
     /// <summary>One of <see cref="Algorithms"/>; default <c>slots</c>.</summary>
     [Id(0)] public string Algorithm { get; init; } = Slots;

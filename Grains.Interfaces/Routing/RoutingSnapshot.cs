@@ -19,7 +19,7 @@ public sealed record RoutingSnapshot
     private const int StackReplicas = 256;
 
     [Id(0)] public long Version { get; init; }
-    [Id(1)] public RoutingSettings Settings { get; init; } = RoutingSettings.Default;
+    [Id(1)] public RoutingSettings Settings { get; init; } = new();
 
     /// <summary>In order of addition.</summary>
     [Id(2)] public RoutedReplica[] Replicas { get; init; } = [];

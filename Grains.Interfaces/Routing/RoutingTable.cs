@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Routing;
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.RoutingTable")]
 public sealed record RoutingTable
 {
-    [Id(0)] public RoutingSettings Settings { get; init; } = RoutingSettings.Default;
+    [Id(0)] public RoutingSettings Settings { get; init; } = new();
 
     /// <summary>Replica names in order of addition.</summary>
     [Id(1)] public string[] Names { get; init; } = [];
