@@ -74,26 +74,31 @@ public static class AdminEndpoints
                 status = "successful",
             });
         });
-        app.MapPut("/ring/algorithm", async (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
+        app.MapPut("/ring/algorithm", async (HttpContext context, IClusterClient client, RingFollower follower, RingSnapshotStore store, IOptions<AdminOptions> admin) =>
         {
             if (!IsAuthorized(context.Request, admin.Value))
             {
                 return SeedJson.Failure(StatusCodes.Status401Unauthorized, "Missing or wrong API key (Authorization: Bearer <key>)");
             }
 
-            RoutingSettings? settings;
+            RoutingSettings settings;
             try
             {
-                settings = await context.Request.ReadFromJsonAsync<RoutingSettings>(context.RequestAborted);
+                // Only what the body names changes; the rest stays as the ring has it now.
+                using var body = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+                settings = SettingsChange.Apply(store.Current.Settings, body.RootElement);
             }
             catch (System.Text.Json.JsonException)
             {
                 return SeedJson.Failure(StatusCodes.Status400BadRequest, "Request body is not valid JSON");
             }
+            catch (ArgumentException ex)
+            {
+                return SeedJson.Failure(StatusCodes.Status400BadRequest, ex.Message);
+            }
 
             try
             {
-                settings = (settings ?? RoutingSettings.Default) with { Algorithm = settings?.Algorithm ?? "" };
                 settings.Validate();
                 var snapshot = await client.GetGrain<IRingGrain>(RingKeys.Default).ChangeSettings(settings);
                 await follower.RefreshAsync(snapshot.Version);
