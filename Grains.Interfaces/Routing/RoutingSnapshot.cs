@@ -68,6 +68,24 @@ public sealed record RoutingSnapshot
                 $"The replicas ({string.Join(", ", byName.Keys)}) are not the table's members ({string.Join(", ", names)})", nameof(replicas));
         }
 
+        // A table comes from storage or the wire too: check what Add and Remove would have guaranteed.
+        table.Settings.Validate();
+        if (table.Numbers.Length != names.Count)
+        {
+            throw new ArgumentException($"The table has {names.Count} members but {table.Numbers.Length} member numbers", nameof(table));
+        }
+
+        if (names.Count > table.Settings.Capacity)
+        {
+            throw new ArgumentException(
+                $"The {table.Settings.Algorithm} table holds at most {table.Settings.Capacity} replicas ({table.Settings.CapacityReason}), not {names.Count}", nameof(table));
+        }
+
+        if (table.Settings.Algorithm == RoutingSettings.Slots && names.Count > 0 && table.SlotOwners.Length != table.Settings.SlotCount)
+        {
+            throw new ArgumentException($"The table has {table.SlotOwners.Length} slot owners, not SlotCount = {table.Settings.SlotCount}", nameof(table));
+        }
+
         var ordered = names.Select(n => byName[n]).ToArray();
         var snapshot = new RoutingSnapshot
         {

@@ -62,7 +62,8 @@ public sealed record RoutingTable
 
         if (Names.Length + names.Count > Settings.Capacity)
         {
-            throw new ArgumentException($"The {Settings.Algorithm} table holds at most {Settings.Capacity} replicas, not {Names.Length + names.Count}", nameof(names));
+            throw new ArgumentException(
+                $"The {Settings.Algorithm} table holds at most {Settings.Capacity} replicas ({Settings.CapacityReason}), not {Names.Length + names.Count}", nameof(names));
         }
 
         var numbers = new List<int>(Numbers);

@@ -169,31 +169,4 @@ public sealed class RoutingTableTests
         var snapshot = TestTables.Snapshot(table, down: table.Members.ToHashSet());
         Assert.Equal(-1, snapshot.Route(snapshot.Hash("k")));
     }
-
-    [Theory]
-    [InlineData("nope", 256, 65537, 65536, "Unknown routing algorithm 'nope'")]
-    [InlineData("ring", 0, 65537, 65536, "PointsPerReplica must be between 1 and 65536, not 0")]
-    [InlineData("maglev", 256, 65536, 65536, "MaglevTableSize must be a prime")]
-    [InlineData("slots", 256, 65537, 0, "SlotCount must be between 1 and 16777216, not 0")]
-    public void Invalid_settings_are_rejected_with_a_clear_message(string algorithm, int points, int maglev, int slots, string message)
-    {
-        var settings = new RoutingSettings { Algorithm = algorithm, PointsPerReplica = points, MaglevTableSize = maglev, SlotCount = slots };
-        var error = Assert.Throws<ArgumentException>(() => RoutingTable.Create(settings));
-        Assert.Contains(message, error.Message);
-    }
-
-    [Fact]
-    public void Bad_membership_changes_are_rejected_and_leave_the_table_as_it_was()
-    {
-        var table = TestTables.Table(RoutingSettings.Slots, 2);
-
-        Assert.Contains("already exists", Assert.Throws<ArgumentException>(() => table.Add(["replica-1"])).Message);
-        Assert.Contains("more than once", Assert.Throws<ArgumentException>(() => table.Add(["x", "x"])).Message);
-        Assert.Contains("must not be empty", Assert.Throws<ArgumentException>(() => table.Add([" "])).Message);
-        Assert.Contains("does not exist", Assert.Throws<ArgumentException>(() => table.Remove(["ghost"])).Message);
-        Assert.Contains("at most 3 replicas", Assert.Throws<ArgumentException>(() =>
-            RoutingTable.Create(new RoutingSettings { SlotCount = 3 }).Add(TestTables.Names(4).ToList())).Message);
-        Assert.Contains("at most 56 replicas", Assert.Throws<ArgumentException>(() => TestTables.Table(RoutingSettings.Classic, 57)).Message);
-        Assert.Equal(["replica-1", "replica-2"], table.Members);
-    }
 }
