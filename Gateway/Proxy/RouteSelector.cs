@@ -12,6 +12,8 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// </summary>
 public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, InFlightTracker inFlight, GatewayMetrics metrics, double balanceFactor)
 {
+    private const int MaxCandidates = 32;
+
     /// <summary>Chooses the replica for <paramref name="context"/> and holds a place on it; index -1 when there is none.</summary>
     public RouteChoice Choose(HttpContext context, RoutingSnapshot snapshot)
     {
@@ -55,7 +57,8 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
             return index;
         }
 
-        Span<int> order = stackalloc int[snapshot.Count];
+        // The first few replicas of the key's order are enough: beyond them every replica is down, suspect or full.
+        Span<int> order = stackalloc int[Math.Min(snapshot.Count, MaxCandidates)];
         var count = snapshot.PreferenceOrder(hash, order);
         var fallback = -1;
         for (var i = 0; i < count; i++)
@@ -103,7 +106,8 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
             return preferred;
         }
 
-        Span<int> order = stackalloc int[snapshot.Count];
+        // The first few replicas of the key's order are enough: beyond them every replica is down, suspect or full.
+        Span<int> order = stackalloc int[Math.Min(snapshot.Count, MaxCandidates)];
         var count = snapshot.PreferenceOrder(hash, order);
         for (var i = 0; i < count; i++)
         {
