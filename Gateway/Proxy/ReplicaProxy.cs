@@ -57,7 +57,13 @@ public sealed class ReplicaProxy : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ActivityHeadersPropagator = null,
         });
-        _requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.Value.ReplicaTimeout };
+        // Replicas speak HTTP/1.1 on plain http: ask for it exactly rather than for HTTP/2 and falling back.
+        _requestConfig = new ForwarderRequestConfig
+        {
+            ActivityTimeout = options.Value.ReplicaTimeout,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         _transformer = new ReplicaResponseTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound);
     }
 
