@@ -122,6 +122,8 @@ public sealed class ReplicaManagerGrain(
         }
     }
 
+    public Task<string> GetSilo() => Task.FromResult(RuntimeIdentity);
+
     public Task ReportSuspect(string name)
     {
         if (_lives.TryGetValue(name, out var life) && life.Health == ReplicaHealth.Healthy)

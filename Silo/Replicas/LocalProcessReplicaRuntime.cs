@@ -17,7 +17,11 @@ namespace Orleans.LoadBalancer.Silo.Replicas;
 /// </summary>
 public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 {
+    /// <summary>Set on every replica process to its cluster id, so that an operator (or a test) can tell whose it is.</summary>
+    public const string ClusterVariable = "ORLEANS_LB_CLUSTER";
+
     private readonly ProcessReplicaOptions _options;
+    private readonly string _clusterId;
     private readonly ILogger<LocalProcessReplicaRuntime> _logger;
     private readonly string _registry;
     private readonly ConcurrentDictionary<int, Process> _children = new();
@@ -33,7 +37,8 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     {
         _options = options.Value;
         _logger = logger;
-        _registry = Path.Combine(_options.StateDirectory, cluster.Value.ClusterId);
+        _clusterId = cluster.Value.ClusterId;
+        _registry = Path.Combine(_options.StateDirectory, _clusterId);
         Directory.CreateDirectory(_registry);
     }
 
@@ -77,6 +82,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(address);
         start.Environment["SERVER_ID"] = name;
+        start.Environment[ClusterVariable] = _clusterId;
         if (spare)
         {
             start.Environment["BACKEND_ASSIGNABLE"] = "1";
