@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
@@ -76,7 +77,26 @@ public sealed class ReplicaManagerGrain(
         }
 
         // Out of the ring first, so no gateway routes to a replica that is stopping.
-        var snapshot = await Ring.RemoveReplicas(names);
+        RoutingSnapshot snapshot;
+        try
+        {
+            snapshot = await Ring.RemoveReplicas(names);
+        }
+        catch (Exception ex)
+        {
+            // As for an add: the call may have failed after the ring committed.
+            var committed = await RingLacksAsync(names);
+            if (committed is null)
+            {
+                logger.LogWarning(ex, "Could not take replicas {Replicas} out of the ring; nothing was changed", names);
+                return ex is ArgumentException
+                    ? AdminResult.Invalid(ex.Message, current, ring.Version)
+                    : AdminResult.RuntimeFailure($"Could not take the replicas out of the ring: {ex.Message}", current, ring.Version);
+            }
+
+            snapshot = committed;
+        }
+
         var removed = ring.Replicas.Where(r => names.Contains(r.Name, StringComparer.Ordinal)).ToList();
         foreach (var replica in removed)
         {
@@ -364,27 +384,74 @@ public sealed class ReplicaManagerGrain(
         {
             var started = starts.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result).ToList();
             await Task.WhenAll(started.Select(StopQuietlyAsync));
-            var failure = starts.First(t => t.IsFaulted).Exception!.InnerException!;
+
+            // A start may also have been cancelled rather than failed.
+            var failure = starts.FirstOrDefault(t => t.IsFaulted)?.Exception?.InnerException;
             logger.LogWarning(failure, "Could not start replicas {Replicas}; nothing was changed", names);
-            return AdminResult.RuntimeFailure(failure.Message, current, ring.Version);
+            return AdminResult.RuntimeFailure(
+                failure?.Message ?? $"Starting replicas {string.Join(", ", names.Select(n => $"'{n}'"))} was cancelled", current, ring.Version);
         }
 
         var instances = starts.Select(t => t.Result).ToList();
+        RoutingSnapshot snapshot;
         try
         {
-            var snapshot = await Ring.AddReplicas(instances.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
-            foreach (var instance in instances)
-            {
-                _lives[instance.Name] = ReplicaLife.Healthy();
-            }
-
-            logger.LogInformation("Added replicas {Replicas}; {Count} in the ring", names, snapshot.Count);
-            return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+            snapshot = await Ring.AddReplicas(instances.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
         }
-        catch (ArgumentException ex)
+        catch (Exception ex)
         {
-            await Task.WhenAll(instances.Select(StopQuietlyAsync));
-            return AdminResult.Invalid(ex.Message, current, ring.Version);
+            // The call may have failed after the ring committed (a timeout, the ring's silo dying): then it did change.
+            if (await RingHoldsAsync(instances) is { } committed)
+            {
+                snapshot = committed;
+            }
+            else
+            {
+                await Task.WhenAll(instances.Select(StopQuietlyAsync));
+                logger.LogWarning(ex, "Could not add replicas {Replicas} to the ring; stopped them, nothing was changed", names);
+                return ex is ArgumentException
+                    ? AdminResult.Invalid(ex.Message, current, ring.Version)
+                    : AdminResult.RuntimeFailure($"Could not add the replicas to the ring: {ex.Message}", current, ring.Version);
+            }
+        }
+
+        foreach (var instance in instances)
+        {
+            _lives[instance.Name] = ReplicaLife.Healthy();
+        }
+
+        logger.LogInformation("Added replicas {Replicas}; {Count} in the ring", names, snapshot.Count);
+        return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+    }
+
+    /// <summary>The ring's snapshot when it holds none of <paramref name="names"/>; null when it does, or when the ring cannot say.</summary>
+    private async Task<RoutingSnapshot?> RingLacksAsync(IReadOnlyList<string> names)
+    {
+        try
+        {
+            var snapshot = await Ring.GetSnapshot();
+            return snapshot.Replicas.Any(r => names.Contains(r.Name, StringComparer.Ordinal)) ? null : snapshot;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not read the ring");
+            return null;
+        }
+    }
+
+    /// <summary>The ring's snapshot when it holds every one of <paramref name="instances"/>; null when not, or when the ring cannot say.</summary>
+    private async Task<RoutingSnapshot?> RingHoldsAsync(IReadOnlyList<ReplicaInstance> instances)
+    {
+        try
+        {
+            var snapshot = await Ring.GetSnapshot();
+            var held = snapshot.Replicas.Select(r => (r.Name, r.Address)).ToHashSet();
+            return instances.All(i => held.Contains((i.Name, i.Address))) ? snapshot : null;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not read the ring");
+            return null;
         }
     }
 

@@ -47,7 +47,17 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     public async Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken)
     {
         var instance = await TakeSpareAsync(name, cancellationToken) ?? Launch(name, spare: false);
-        File.WriteAllText(RegistryFile(int.Parse(instance.RuntimeId, CultureInfo.InvariantCulture)), JsonSerializer.Serialize(instance));
+        try
+        {
+            File.WriteAllText(RegistryFile(int.Parse(instance.RuntimeId, CultureInfo.InvariantCulture)), JsonSerializer.Serialize(instance));
+        }
+        catch (Exception ex)
+        {
+            // Unregistered, it would run unseen by reconciliation: it must not outlive the failed start.
+            await StopAsync(instance, CancellationToken.None);
+            throw new ReplicaStartException($"Could not start replica '{name}': could not register it in '{_registry}': {ex.Message}", ex);
+        }
+
         ReplenishSpares();
         return instance;
     }
@@ -105,20 +115,30 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
             throw new ReplicaStartException($"Could not start replica '{name}': {ex.Message}", ex);
         }
 
-        if (!_options.Detached)
+        try
         {
-            process.OutputDataReceived += (_, e) => Log(name, e.Data);
-            process.ErrorDataReceived += (_, e) => Log(name, e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            if (!_options.Detached)
+            {
+                process.OutputDataReceived += (_, e) => Log(name, e.Data);
+                process.ErrorDataReceived += (_, e) => Log(name, e.Data);
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+            }
+
+            if (!spare)
+            {
+                BoostWhileStarting(process);
+            }
+
+            _children[process.Id] = process;
+        }
+        catch (Exception ex)
+        {
+            Kill(process);
+            process.Dispose();
+            throw new ReplicaStartException($"Could not start replica '{name}': {ex.Message}", ex);
         }
 
-        if (!spare)
-        {
-            BoostWhileStarting(process);
-        }
-
-        _children[process.Id] = process;
         _logger.LogInformation("Started {Kind} {Replica} as process {ProcessId} on {Address}", spare ? "spare" : "replica", name, process.Id, address);
         return new ReplicaInstance(name, address, process.Id.ToString(CultureInfo.InvariantCulture));
     }
@@ -217,7 +237,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
             return;
         }
 
-        File.Delete(RegistryFile(pid));
+        Unregister(pid);
         using var process = _children.TryRemove(pid, out var child) ? child
             : IsReplica(pid, instance.Address) ? TryGetProcess(pid) : null;
         if (process is null)
@@ -275,7 +295,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         {
             if (!_options.Detached)
             {
-                File.Delete(RegistryFile(pid));
+                Unregister(pid);
                 try
                 {
                     process.Kill(entireProcessTree: true);
@@ -324,6 +344,30 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
                 }
             },
             TaskScheduler.Default);
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private void Unregister(int pid)
+    {
+        try
+        {
+            File.Delete(RegistryFile(pid));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning(ex, "Could not unregister replica process {ProcessId}", pid);
+        }
     }
 
     private string RegistryFile(int pid) => Path.Combine(_registry, $"{pid}.json");
