@@ -25,6 +25,11 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
     public DockerReplicaRuntime(IOptions<DockerReplicaOptions> options, ILogger<DockerReplicaRuntime> logger)
     {
         _options = options.Value;
+        if (string.IsNullOrWhiteSpace(_options.ClusterId))
+        {
+            throw new ArgumentException("Replicas:Docker:ClusterId is empty: it marks this cluster's containers.", nameof(options));
+        }
+
         _logger = logger;
         _client = new DockerClientConfiguration(new Uri(_options.ResolveEndpoint())).CreateClient();
     }
@@ -164,7 +169,7 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
         _networkLock.Dispose();
     }
 
-    /// <summary>Docker names allow letters, digits, '_', '.', '-' after a first letter or digit; "Server 1" becomes "orleans-lb-default-Server-1".</summary>
+    /// <summary>Docker names allow letters, digits, '_', '.', '-' after a first letter or digit; "Server 1" becomes "orleans-lb-&lt;cluster&gt;-Server-1".</summary>
     public string ContainerName(string replica) => $"orleans-lb-{_options.ClusterId}-{InvalidNameCharacters().Replace(replica, "-")}";
 
     private string? AddressOf(ContainerInspectResponse container, string name)
