@@ -46,7 +46,7 @@ public sealed class ReplicaManagerGrain(
             return AdminResult.Invalid(error, current, ring.Version);
         }
 
-        var taken = new HashSet<string>(current, StringComparer.Ordinal);
+        var taken = new HashSet<string>(current, SameKey);
         taken.UnionWith(hostnames);
         var names = hostnames.ToList();
         while (names.Count < count)
@@ -266,7 +266,7 @@ public sealed class ReplicaManagerGrain(
         await StopQuietlyAsync(new ReplicaInstance(replica.Name, replica.Address, replica.RuntimeId));
 
         var name = _options.ReplaceWithNewName
-            ? ReplicaNames.NewRandom((await Ring.GetState()).Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal))
+            ? ReplicaNames.NewRandom((await Ring.GetState()).Replicas.Select(r => r.Name).ToHashSet(SameKey))
             : replica.Name;
         ReplicaInstance instance;
         try
@@ -331,10 +331,39 @@ public sealed class ReplicaManagerGrain(
             return $"Adding {count} replicas to {current.Count} would exceed the maximum of {_options.MaxCount} replicas";
         }
 
-        return ValidateNames(hostnames) ?? hostnames
-            .Where(h => current.Contains(h, StringComparer.Ordinal))
-            .Select(h => $"Replica '{h}' already exists")
-            .FirstOrDefault();
+        return ValidateNames(hostnames)
+            ?? hostnames
+                .Where(h => current.Contains(h, StringComparer.Ordinal))
+                .Select(h => $"Replica '{h}' already exists")
+                .FirstOrDefault()
+            ?? Clash(hostnames, current);
+    }
+
+    /// <summary>Names equal under <see cref="IReplicaRuntime.NameKey"/>.</summary>
+    private IEqualityComparer<string> SameKey => EqualityComparer<string>.Create(
+        (a, b) => a is null ? b is null : b is not null && runtime.NameKey(a) == runtime.NameKey(b),
+        name => runtime.NameKey(name).GetHashCode(StringComparison.Ordinal));
+
+    /// <summary>A new name the runtime cannot tell from an existing replica's or another new one's (e.g. "Server-1" beside "Server 1" for Docker).</summary>
+    private string? Clash(IReadOnlyList<string> hostnames, IReadOnlyList<string> current)
+    {
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in current)
+        {
+            keys.TryAdd(runtime.NameKey(name), name);
+        }
+
+        foreach (var name in hostnames)
+        {
+            if (!keys.TryAdd(runtime.NameKey(name), name))
+            {
+                var other = keys[runtime.NameKey(name)];
+                var what = current.Contains(other, StringComparer.Ordinal) ? "replica" : "hostname";
+                return $"Hostname '{name}' clashes with {what} '{other}': the {runtime.Kind} runtime would name both '{runtime.NameKey(name)}'";
+            }
+        }
+
+        return null;
     }
 
     private static string? ValidateRemove(int count, IReadOnlyList<string> hostnames, IReadOnlyList<string> current)
@@ -458,14 +487,46 @@ public sealed class ReplicaManagerGrain(
     private async Task<ReplicaInstance> StartHealthyAsync(string name)
     {
         var instance = await runtime.StartAsync(name, CancellationToken.None);
-        if (!await probe.WaitAliveAsync(instance.Address, _options.HeartbeatPath, _options.StartTimeout, CancellationToken.None))
+        var deadline = DateTime.UtcNow + _options.StartTimeout;
+        var nextExitCheck = DateTime.UtcNow;
+        while (!await probe.IsAliveAsync(instance.Address, _options.HeartbeatPath, TimeSpan.FromSeconds(1), CancellationToken.None))
         {
-            await StopQuietlyAsync(instance);
-            throw new ReplicaStartException(
-                $"Replica '{name}' did not answer {_options.HeartbeatPath} within {_options.StartTimeout.TotalSeconds:0.#} s");
+            var now = DateTime.UtcNow;
+            if (now >= nextExitCheck)
+            {
+                // A replica that crashed while starting fails now, saying why, rather than after the whole timeout.
+                nextExitCheck = now + TimeSpan.FromMilliseconds(500);
+                if (await ExitOfAsync(instance) is { } exit)
+                {
+                    await StopQuietlyAsync(instance);
+                    throw new ReplicaStartException(exit);
+                }
+            }
+
+            if (now >= deadline)
+            {
+                await StopQuietlyAsync(instance);
+                throw new ReplicaStartException(
+                    $"Replica '{name}' did not answer {_options.HeartbeatPath} within {_options.StartTimeout.TotalSeconds:0.#} s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
 
         return instance;
+    }
+
+    private async Task<string?> ExitOfAsync(ReplicaInstance instance)
+    {
+        try
+        {
+            return await runtime.DescribeExitAsync(instance, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Could not ask the runtime about replica {Replica}", instance.Name);
+            return null;
+        }
     }
 
     /// <summary>Adopts running replicas that belong to the ring, respawns missing ones, and stops strays.</summary>

@@ -25,6 +25,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     private readonly ILogger<LocalProcessReplicaRuntime> _logger;
     private readonly string _registry;
     private readonly ConcurrentDictionary<int, Process> _children = new();
+    private readonly ConcurrentDictionary<int, ConcurrentQueue<string>> _output = new();
     private readonly ConcurrentQueue<ReplicaInstance> _spares = new();
     private int _sparesStarting;
 
@@ -119,8 +120,9 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         {
             if (!_options.Detached)
             {
-                process.OutputDataReceived += (_, e) => Log(name, e.Data);
-                process.ErrorDataReceived += (_, e) => Log(name, e.Data);
+                var output = _output[process.Id] = new ConcurrentQueue<string>();
+                process.OutputDataReceived += (_, e) => Log(name, e.Data, output);
+                process.ErrorDataReceived += (_, e) => Log(name, e.Data, output);
                 process.BeginOutputReadLine();
                 process.BeginErrorReadLine();
             }
@@ -134,6 +136,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         }
         catch (Exception ex)
         {
+            _output.TryRemove(process.Id, out _);
             Kill(process);
             process.Dispose();
             throw new ReplicaStartException($"Could not start replica '{name}': {ex.Message}", ex);
@@ -238,6 +241,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         }
 
         Unregister(pid);
+        _output.TryRemove(pid, out _);
         using var process = _children.TryRemove(pid, out var child) ? child
             : IsReplica(pid, instance.Address) ? TryGetProcess(pid) : null;
         if (process is null)
@@ -259,6 +263,29 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         }
 
         _logger.LogInformation("Stopped replica {Replica} (process {ProcessId})", instance.Name, pid);
+    }
+
+    public Task<string?> DescribeExitAsync(ReplicaInstance instance, CancellationToken cancellationToken)
+    {
+        if (!int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid) || !_children.TryGetValue(pid, out var process))
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        try
+        {
+            if (!process.HasExited)
+            {
+                return Task.FromResult<string?>(null);
+            }
+
+            var output = _output.TryGetValue(pid, out var lines) && !lines.IsEmpty ? $"; last output: {string.Join(" | ", lines)}" : "";
+            return Task.FromResult<string?>($"Replica '{instance.Name}' exited with code {process.ExitCode} right after it started{output}");
+        }
+        catch (InvalidOperationException)
+        {
+            return Task.FromResult<string?>(null);
+        }
     }
 
     /// <summary>Every registered replica of this cluster; one whose process is gone has an empty address.</summary>
@@ -309,6 +336,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         }
 
         _children.Clear();
+        _output.Clear();
     }
 
     /// <summary>
@@ -372,11 +400,15 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 
     private string RegistryFile(int pid) => Path.Combine(_registry, $"{pid}.json");
 
-    private void Log(string name, string? line)
+    private void Log(string name, string? line, ConcurrentQueue<string> output)
     {
         if (!string.IsNullOrEmpty(line))
         {
             _logger.LogDebug("[{Replica}] {Line}", name, line);
+            output.Enqueue(line);
+            while (output.Count > 5 && output.TryDequeue(out _))
+            {
+            }
         }
     }
 

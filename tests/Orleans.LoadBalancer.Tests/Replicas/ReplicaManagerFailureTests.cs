@@ -99,6 +99,38 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
         Assert.Equal(before.Version, (await Ring.GetState()).Version);
     }
 
+    [Fact]
+    public async Task A_replica_that_dies_while_starting_fails_the_add_at_once_saying_why()
+    {
+        var before = await Ring.GetState();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await Manager.Add(1, ["dies-at-start"]);
+
+        Assert.Equal(AdminError.RuntimeFailure, result.Error);
+        Assert.Equal("Replica 'dies-at-start' exited with code 3 right after it started", result.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}, as long as the start timeout");
+        Assert.DoesNotContain(FakeRuntime.Instance.Running.Values, i => i.Name == "dies-at-start");
+        Assert.Equal(before.Version, (await Ring.GetState()).Version);
+    }
+
+    [Fact]
+    public async Task A_name_the_runtime_cannot_tell_from_another_is_rejected()
+    {
+        Assert.True((await Manager.Add(1, ["K1"])).Succeeded);
+        var before = await Ring.GetState();
+
+        var existing = await Manager.Add(1, ["k1"]);
+        var together = await Manager.Add(2, ["x1", "X1"]);
+
+        Assert.Equal(AdminError.InvalidRequest, existing.Error);
+        Assert.Equal("Hostname 'k1' clashes with replica 'K1': the fake runtime would name both 'k1'", existing.Message);
+        Assert.Equal(AdminError.InvalidRequest, together.Error);
+        Assert.Equal("Hostname 'X1' clashes with hostname 'x1': the fake runtime would name both 'x1'", together.Message);
+        Assert.Equal(before.Version, (await Ring.GetState()).Version);
+        Assert.True((await Manager.Remove(1, ["K1"])).Succeeded);
+    }
+
     public sealed class Fixture : IAsyncLifetime
     {
         public TestCluster Cluster { get; private set; } = null!;
@@ -202,7 +234,9 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
                 await hook(name);
             }
 
-            var instance = new ReplicaInstance(name, _address, Guid.NewGuid().ToString("N"));
+            // Nothing listens there: the replica never answers its heartbeat.
+            var address = name.StartsWith("dies", StringComparison.Ordinal) ? $"http://127.0.0.1:{FreePort.Next()}" : _address;
+            var instance = new ReplicaInstance(name, address, Guid.NewGuid().ToString("N"));
             Running[instance.RuntimeId] = instance;
             return instance;
         }
@@ -215,6 +249,12 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
 
         public Task<IReadOnlyList<ReplicaInstance>> ListAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<ReplicaInstance>>(Running.Values.ToList());
+
+        public Task<string?> DescribeExitAsync(ReplicaInstance instance, CancellationToken cancellationToken) =>
+            Task.FromResult(instance.Name.StartsWith("dies", StringComparison.Ordinal) ? $"Replica '{instance.Name}' exited with code 3 right after it started" : null);
+
+        /// <summary>Case-insensitive, as container names are on a network's DNS.</summary>
+        public string NameKey(string name) => name.ToLowerInvariant();
 
         public void Dispose() => _listener.Close();
     }
