@@ -26,6 +26,10 @@ public interface IReplicaManagerGrain : IGrainWithStringKey
     [Alias("EnsureStarted")]
     Task EnsureStarted();
 
+    /// <summary>The identity of the silo that hosts the manager now (as <see cref="Ring.RingState.Silo"/> names the RingGrain's).</summary>
+    [AlwaysInterleave, Alias("GetSilo")]
+    Task<string> GetSilo();
+
     /// <summary>A gateway saw <paramref name="name"/> fail; the health loop checks it at once.</summary>
     [AlwaysInterleave, OneWay, Alias("ReportSuspect")]
     Task ReportSuspect(string name);

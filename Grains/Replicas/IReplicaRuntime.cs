@@ -20,4 +20,17 @@ public interface IReplicaRuntime
 
     /// <summary>The replicas this runtime runs for this cluster now (for reconciliation and adoption after a restart).</summary>
     Task<IReadOnlyList<ReplicaInstance>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Why a started replica is no longer running (its exit code and, where cheap, its last output), in words fit for
+    /// an API error; null while it runs, or when the runtime cannot tell. Asked while a new replica is not answering yet,
+    /// so that one that crashed fails its start at once and says why.
+    /// </summary>
+    Task<string?> DescribeExitAsync(ReplicaInstance instance, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// What two replica names must not share for this runtime to tell the replicas apart (Docker: the container name,
+    /// which is also a DNS name, so regardless of case). The manager rejects a new name whose key is taken.
+    /// </summary>
+    string NameKey(string name) => name;
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
@@ -45,7 +46,7 @@ public sealed class ReplicaManagerGrain(
             return AdminResult.Invalid(error, current, ring.Version);
         }
 
-        var taken = new HashSet<string>(current, StringComparer.Ordinal);
+        var taken = new HashSet<string>(current, SameKey);
         taken.UnionWith(hostnames);
         var names = hostnames.ToList();
         while (names.Count < count)
@@ -76,7 +77,26 @@ public sealed class ReplicaManagerGrain(
         }
 
         // Out of the ring first, so no gateway routes to a replica that is stopping.
-        var snapshot = await Ring.RemoveReplicas(names);
+        RoutingSnapshot snapshot;
+        try
+        {
+            snapshot = await Ring.RemoveReplicas(names);
+        }
+        catch (Exception ex)
+        {
+            // As for an add: the call may have failed after the ring committed.
+            var committed = await RingLacksAsync(names);
+            if (committed is null)
+            {
+                logger.LogWarning(ex, "Could not take replicas {Replicas} out of the ring; nothing was changed", names);
+                return ex is ArgumentException
+                    ? AdminResult.Invalid(ex.Message, current, ring.Version)
+                    : AdminResult.RuntimeFailure($"Could not take the replicas out of the ring: {ex.Message}", current, ring.Version);
+            }
+
+            snapshot = committed;
+        }
+
         var removed = ring.Replicas.Where(r => names.Contains(r.Name, StringComparer.Ordinal)).ToList();
         foreach (var replica in removed)
         {
@@ -121,6 +141,8 @@ public sealed class ReplicaManagerGrain(
             }
         }
     }
+
+    public Task<string> GetSilo() => Task.FromResult(RuntimeIdentity);
 
     public Task ReportSuspect(string name)
     {
@@ -244,7 +266,7 @@ public sealed class ReplicaManagerGrain(
         await StopQuietlyAsync(new ReplicaInstance(replica.Name, replica.Address, replica.RuntimeId));
 
         var name = _options.ReplaceWithNewName
-            ? ReplicaNames.NewRandom((await Ring.GetState()).Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal))
+            ? ReplicaNames.NewRandom((await Ring.GetState()).Replicas.Select(r => r.Name).ToHashSet(SameKey))
             : replica.Name;
         ReplicaInstance instance;
         try
@@ -309,10 +331,39 @@ public sealed class ReplicaManagerGrain(
             return $"Adding {count} replicas to {current.Count} would exceed the maximum of {_options.MaxCount} replicas";
         }
 
-        return ValidateNames(hostnames) ?? hostnames
-            .Where(h => current.Contains(h, StringComparer.Ordinal))
-            .Select(h => $"Replica '{h}' already exists")
-            .FirstOrDefault();
+        return ValidateNames(hostnames)
+            ?? hostnames
+                .Where(h => current.Contains(h, StringComparer.Ordinal))
+                .Select(h => $"Replica '{h}' already exists")
+                .FirstOrDefault()
+            ?? Clash(hostnames, current);
+    }
+
+    /// <summary>Names equal under <see cref="IReplicaRuntime.NameKey"/>.</summary>
+    private IEqualityComparer<string> SameKey => EqualityComparer<string>.Create(
+        (a, b) => a is null ? b is null : b is not null && runtime.NameKey(a) == runtime.NameKey(b),
+        name => runtime.NameKey(name).GetHashCode(StringComparison.Ordinal));
+
+    /// <summary>A new name the runtime cannot tell from an existing replica's or another new one's (e.g. "Server-1" beside "Server 1" for Docker).</summary>
+    private string? Clash(IReadOnlyList<string> hostnames, IReadOnlyList<string> current)
+    {
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in current)
+        {
+            keys.TryAdd(runtime.NameKey(name), name);
+        }
+
+        foreach (var name in hostnames)
+        {
+            if (!keys.TryAdd(runtime.NameKey(name), name))
+            {
+                var other = keys[runtime.NameKey(name)];
+                var what = current.Contains(other, StringComparer.Ordinal) ? "replica" : "hostname";
+                return $"Hostname '{name}' clashes with {what} '{other}': the {runtime.Kind} runtime would name both '{runtime.NameKey(name)}'";
+            }
+        }
+
+        return null;
     }
 
     private static string? ValidateRemove(int count, IReadOnlyList<string> hostnames, IReadOnlyList<string> current)
@@ -362,41 +413,120 @@ public sealed class ReplicaManagerGrain(
         {
             var started = starts.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result).ToList();
             await Task.WhenAll(started.Select(StopQuietlyAsync));
-            var failure = starts.First(t => t.IsFaulted).Exception!.InnerException!;
+
+            // A start may also have been cancelled rather than failed.
+            var failure = starts.FirstOrDefault(t => t.IsFaulted)?.Exception?.InnerException;
             logger.LogWarning(failure, "Could not start replicas {Replicas}; nothing was changed", names);
-            return AdminResult.RuntimeFailure(failure.Message, current, ring.Version);
+            return AdminResult.RuntimeFailure(
+                failure?.Message ?? $"Starting replicas {string.Join(", ", names.Select(n => $"'{n}'"))} was cancelled", current, ring.Version);
         }
 
         var instances = starts.Select(t => t.Result).ToList();
+        RoutingSnapshot snapshot;
         try
         {
-            var snapshot = await Ring.AddReplicas(instances.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
-            foreach (var instance in instances)
-            {
-                _lives[instance.Name] = ReplicaLife.Healthy();
-            }
-
-            logger.LogInformation("Added replicas {Replicas}; {Count} in the ring", names, snapshot.Count);
-            return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+            snapshot = await Ring.AddReplicas(instances.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
         }
-        catch (ArgumentException ex)
+        catch (Exception ex)
         {
-            await Task.WhenAll(instances.Select(StopQuietlyAsync));
-            return AdminResult.Invalid(ex.Message, current, ring.Version);
+            // The call may have failed after the ring committed (a timeout, the ring's silo dying): then it did change.
+            if (await RingHoldsAsync(instances) is { } committed)
+            {
+                snapshot = committed;
+            }
+            else
+            {
+                await Task.WhenAll(instances.Select(StopQuietlyAsync));
+                logger.LogWarning(ex, "Could not add replicas {Replicas} to the ring; stopped them, nothing was changed", names);
+                return ex is ArgumentException
+                    ? AdminResult.Invalid(ex.Message, current, ring.Version)
+                    : AdminResult.RuntimeFailure($"Could not add the replicas to the ring: {ex.Message}", current, ring.Version);
+            }
+        }
+
+        foreach (var instance in instances)
+        {
+            _lives[instance.Name] = ReplicaLife.Healthy();
+        }
+
+        logger.LogInformation("Added replicas {Replicas}; {Count} in the ring", names, snapshot.Count);
+        return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+    }
+
+    /// <summary>The ring's snapshot when it holds none of <paramref name="names"/>; null when it does, or when the ring cannot say.</summary>
+    private async Task<RoutingSnapshot?> RingLacksAsync(IReadOnlyList<string> names)
+    {
+        try
+        {
+            var snapshot = await Ring.GetSnapshot();
+            return snapshot.Replicas.Any(r => names.Contains(r.Name, StringComparer.Ordinal)) ? null : snapshot;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not read the ring");
+            return null;
+        }
+    }
+
+    /// <summary>The ring's snapshot when it holds every one of <paramref name="instances"/>; null when not, or when the ring cannot say.</summary>
+    private async Task<RoutingSnapshot?> RingHoldsAsync(IReadOnlyList<ReplicaInstance> instances)
+    {
+        try
+        {
+            var snapshot = await Ring.GetSnapshot();
+            var held = snapshot.Replicas.Select(r => (r.Name, r.Address)).ToHashSet();
+            return instances.All(i => held.Contains((i.Name, i.Address))) ? snapshot : null;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not read the ring");
+            return null;
         }
     }
 
     private async Task<ReplicaInstance> StartHealthyAsync(string name)
     {
         var instance = await runtime.StartAsync(name, CancellationToken.None);
-        if (!await probe.WaitAliveAsync(instance.Address, _options.HeartbeatPath, _options.StartTimeout, CancellationToken.None))
+        var deadline = DateTime.UtcNow + _options.StartTimeout;
+        var nextExitCheck = DateTime.UtcNow;
+        while (!await probe.IsAliveAsync(instance.Address, _options.HeartbeatPath, TimeSpan.FromSeconds(1), CancellationToken.None))
         {
-            await StopQuietlyAsync(instance);
-            throw new ReplicaStartException(
-                $"Replica '{name}' did not answer {_options.HeartbeatPath} within {_options.StartTimeout.TotalSeconds:0.#} s");
+            var now = DateTime.UtcNow;
+            if (now >= nextExitCheck)
+            {
+                // A replica that crashed while starting fails now, saying why, rather than after the whole timeout.
+                nextExitCheck = now + TimeSpan.FromMilliseconds(500);
+                if (await ExitOfAsync(instance) is { } exit)
+                {
+                    await StopQuietlyAsync(instance);
+                    throw new ReplicaStartException(exit);
+                }
+            }
+
+            if (now >= deadline)
+            {
+                await StopQuietlyAsync(instance);
+                throw new ReplicaStartException(
+                    $"Replica '{name}' did not answer {_options.HeartbeatPath} within {_options.StartTimeout.TotalSeconds:0.#} s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
 
         return instance;
+    }
+
+    private async Task<string?> ExitOfAsync(ReplicaInstance instance)
+    {
+        try
+        {
+            return await runtime.DescribeExitAsync(instance, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Could not ask the runtime about replica {Replica}", instance.Name);
+            return null;
+        }
     }
 
     /// <summary>Adopts running replicas that belong to the ring, respawns missing ones, and stops strays.</summary>

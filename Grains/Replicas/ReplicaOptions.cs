@@ -55,4 +55,11 @@ public sealed class ReplicaOptions
     /// <summary>How often the runtime's replicas are compared with the ring (strays removed, vanished ones respawned).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often every silo calls the manager. After the silo hosting it dies, the next call reactivates it elsewhere,
+    /// so the health loop resumes within about this long once the cluster has declared that silo dead.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -38,7 +38,18 @@ public static class SiloHostingExtensions
                 o.Detached = cluster.IsRedis;
                 configuration.GetSection(ProcessReplicaOptions.Section).Bind(o);
             });
-        builder.Services.AddOptions<DockerReplicaOptions>().Bind(configuration.GetSection(DockerReplicaOptions.Section));
+        var docker = configuration.GetSection(DockerReplicaOptions.Section).Get<DockerReplicaOptions>() ?? new DockerReplicaOptions();
+        if (string.IsNullOrWhiteSpace(docker.ClusterId))
+        {
+            docker.ClusterId = cluster.ClusterId;
+        }
+
+        if (replicas.Runtime == "Docker")
+        {
+            docker.Validated(DockerReplicaOptions.Section);
+        }
+
+        builder.Services.AddSingleton(Options.Create(docker));
         builder.Services.AddSingleton<HeartbeatProbe>();
         builder.Services.AddSingleton<ReplicaMetrics>();
         builder.Services.Configure<SiloAdminOptions>(configuration.GetSection(SiloAdminOptions.Section));

@@ -1,4 +1,6 @@
+using System.IO.Hashing;
 using System.Net;
+using System.Text;
 using System.Text.RegularExpressions;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -16,15 +18,23 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
     public const string ClusterLabel = "orleans-lb.cluster";
     public const string ReplicaLabel = "orleans-lb.replica";
 
+    // Linux limits a host name to 64 bytes; a longer container name is shortened (with a hash, to stay distinct).
+    private const int MaxHostnameLength = 63;
+
     private readonly DockerReplicaOptions _options;
     private readonly ILogger<DockerReplicaRuntime> _logger;
     private readonly DockerClient _client;
     private readonly SemaphoreSlim _networkLock = new(1, 1);
-    private bool _networkReady;
+    private volatile bool _networkReady;
 
     public DockerReplicaRuntime(IOptions<DockerReplicaOptions> options, ILogger<DockerReplicaRuntime> logger)
     {
         _options = options.Value;
+        if (string.IsNullOrWhiteSpace(_options.ClusterId))
+        {
+            throw new ArgumentException("Replicas:Docker:ClusterId is empty: it marks this cluster's containers.", nameof(options));
+        }
+
         _logger = logger;
         _client = new DockerClientConfiguration(new Uri(_options.ResolveEndpoint())).CreateClient();
     }
@@ -35,43 +45,43 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
 
     public async Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken)
     {
-        string? id = null;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await EnsureNetworkAsync(cancellationToken);
-            var created = await _client.Containers.CreateContainerAsync(new CreateContainerParameters
+            string? id = null;
+            try
             {
-                Name = ContainerName(name),
-                Image = _options.Image,
-                Env = [$"SERVER_ID={name}", $"PORT={_options.ContainerPort}"],
-                Labels = new Dictionary<string, string> { [ClusterLabel] = _options.ClusterId, [ReplicaLabel] = name },
-                ExposedPorts = new Dictionary<string, EmptyStruct> { [Port] = default },
-                HostConfig = new HostConfig
+                await EnsureNetworkAsync(cancellationToken);
+                id = (await _client.Containers.CreateContainerAsync(CreateParameters(name), cancellationToken)).ID;
+                await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
+                var container = await _client.Containers.InspectContainerAsync(id, cancellationToken);
+                if (container.State is { Running: false })
                 {
-                    NetworkMode = _options.Network,
-                    RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
-                    PortBindings = _options.AddressMode == DockerAddressMode.Loopback
-                        ? new Dictionary<string, IList<PortBinding>> { [Port] = [new PortBinding { HostIP = "127.0.0.1", HostPort = "0" }] }
-                        : null,
-                },
-            }, cancellationToken);
-            id = created.ID;
-            await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
-            var address = AddressOf(await _client.Containers.InspectContainerAsync(id, cancellationToken), name)
-                ?? throw new ReplicaStartException($"Could not start replica '{name}': its container has no published port");
-            _logger.LogInformation("Started replica {Replica} as container {ContainerId} at {Address}", name, id[..12], address);
-            return new ReplicaInstance(name, address, id);
-        }
-        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or ReplicaStartException or TimeoutException)
-        {
-            if (id is not null)
-            {
-                await RemoveQuietlyAsync(id);
-            }
+                    throw new ReplicaStartException(await ExitMessageAsync(name, container, cancellationToken));
+                }
 
-            var reason = ex is DockerApiException api ? DockerMessage(api) : ex.Message;
-            throw ex as ReplicaStartException
-                ?? new ReplicaStartException($"Could not start replica '{name}' from image '{_options.Image}': {reason}", ex);
+                var address = AddressOf(container, name)
+                    ?? throw new ReplicaStartException($"Could not start replica '{name}': its container has no published port");
+                _logger.LogInformation("Started replica {Replica} as container {ContainerId} at {Address}", name, Short(id), address);
+                return new ReplicaInstance(name, address, id);
+            }
+            catch (DockerApiException ex) when (attempt == 1 && IsNetworkMissing(ex))
+            {
+                // The network was removed behind our back (the flag still says it exists): create it again, once.
+                _logger.LogWarning("Docker network {Network} is gone; creating it again", _options.Network);
+                _networkReady = false;
+                await RemoveAsync(id, name);
+            }
+            catch (Exception ex)
+            {
+                await RemoveAsync(id, name);
+                if (ex is OperationCanceledException or ReplicaStartException)
+                {
+                    throw;
+                }
+
+                var reason = ex is DockerApiException api ? DockerMessage(api) : ex.Message;
+                throw new ReplicaStartException($"Could not start replica '{name}' from image '{_options.Image}': {reason}", ex);
+            }
         }
     }
 
@@ -124,6 +134,22 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
         return instances;
     }
 
+    public async Task<string?> DescribeExitAsync(ReplicaInstance instance, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var container = await _client.Containers.InspectContainerAsync(instance.RuntimeId, cancellationToken);
+            return container.State is { Running: false } ? await ExitMessageAsync(instance.Name, container, cancellationToken) : null;
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return $"Replica '{instance.Name}': its container {Short(instance.RuntimeId)} is gone";
+        }
+    }
+
+    /// <summary>The container name, which is also a DNS name on the network: two names equal regardless of case are one.</summary>
+    public string NameKey(string name) => ContainerName(name).ToLowerInvariant();
+
     /// <summary>Creates the bridge network when it is missing.</summary>
     public async Task EnsureNetworkAsync(CancellationToken cancellationToken)
     {
@@ -135,19 +161,32 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
         await _networkLock.WaitAsync(cancellationToken);
         try
         {
+            if (_networkReady)
+            {
+                return;
+            }
+
             var networks = await _client.Networks.ListNetworksAsync(new NetworksListParameters
             {
                 Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [_options.Network] = true } },
             }, cancellationToken);
             if (!networks.Any(n => n.Name == _options.Network))
             {
-                await _client.Networks.CreateNetworkAsync(new NetworksCreateParameters
+                try
                 {
-                    Name = _options.Network,
-                    Driver = "bridge",
-                    Labels = new Dictionary<string, string> { [ClusterLabel] = _options.ClusterId },
-                }, cancellationToken);
-                _logger.LogInformation("Created Docker network {Network}", _options.Network);
+                    await _client.Networks.CreateNetworkAsync(new NetworksCreateParameters
+                    {
+                        Name = _options.Network,
+                        Driver = "bridge",
+                        CheckDuplicate = true,
+                        Labels = new Dictionary<string, string> { [ClusterLabel] = _options.ClusterId },
+                    }, cancellationToken);
+                    _logger.LogInformation("Created Docker network {Network}", _options.Network);
+                }
+                catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
+                {
+                    // Another silo on this engine created it meanwhile.
+                }
             }
 
             _networkReady = true;
@@ -164,8 +203,45 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
         _networkLock.Dispose();
     }
 
-    /// <summary>Docker names allow letters, digits, '_', '.', '-' after a first letter or digit; "Server 1" becomes "orleans-lb-default-Server-1".</summary>
+    /// <summary>Docker names allow letters, digits, '_', '.', '-' after a first letter or digit; "Server 1" becomes "orleans-lb-&lt;cluster&gt;-Server-1".</summary>
     public string ContainerName(string replica) => $"orleans-lb-{_options.ClusterId}-{InvalidNameCharacters().Replace(replica, "-")}";
+
+    private CreateContainerParameters CreateParameters(string name)
+    {
+        var containerName = ContainerName(name);
+        return new CreateContainerParameters
+        {
+            Name = containerName,
+            Hostname = Hostname(containerName),
+            Image = _options.Image,
+            Env = [$"SERVER_ID={name}", $"PORT={_options.ContainerPort}"],
+            Labels = new Dictionary<string, string> { [ClusterLabel] = _options.ClusterId, [ReplicaLabel] = name },
+            ExposedPorts = new Dictionary<string, EmptyStruct> { [Port] = default },
+            HostConfig = new HostConfig
+            {
+                NetworkMode = _options.Network,
+                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
+                PortBindings = _options.AddressMode == DockerAddressMode.Loopback
+                    ? new Dictionary<string, IList<PortBinding>> { [Port] = [new PortBinding { HostIP = "127.0.0.1", HostPort = "0" }] }
+                    : null,
+            },
+            NetworkingConfig = new NetworkingConfig
+            {
+                EndpointsConfig = new Dictionary<string, EndpointSettings> { [_options.Network] = new EndpointSettings { Aliases = [containerName] } },
+            },
+        };
+    }
+
+    private static string Hostname(string containerName)
+    {
+        if (containerName.Length <= MaxHostnameLength)
+        {
+            return containerName;
+        }
+
+        var hash = Convert.ToHexStringLower(XxHash32.Hash(Encoding.UTF8.GetBytes(containerName)));
+        return $"{containerName[..(MaxHostnameLength - hash.Length - 1)].TrimEnd('-', '.', '_')}-{hash}";
+    }
 
     private string? AddressOf(ContainerInspectResponse container, string name)
     {
@@ -180,14 +256,96 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
             : null;
     }
 
+    /// <summary>"exited with code N", Docker's own error if any, and the container's last lines of output.</summary>
+    private async Task<string> ExitMessageAsync(string name, ContainerInspectResponse container, CancellationToken cancellationToken)
+    {
+        var state = container.State;
+        var message = new StringBuilder($"Replica '{name}' exited with code {state.ExitCode} right after it started");
+        if (state.OOMKilled)
+        {
+            message.Append(" (out of memory)");
+        }
+
+        if (!string.IsNullOrWhiteSpace(state.Error))
+        {
+            message.Append($" ({state.Error.Trim()})");
+        }
+
+        if (await LastOutputAsync(container.ID, cancellationToken) is { Length: > 0 } output)
+        {
+            message.Append($"; last output: {output}");
+        }
+
+        return message.ToString();
+    }
+
+    private async Task<string> LastOutputAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cts.CancelAfter(TimeSpan.FromSeconds(2));
+            using var stream = await _client.Containers.GetContainerLogsAsync(
+                id, tty: false, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = "10" }, cts.Token);
+            var (stdout, stderr) = await stream.ReadOutputToEndAsync(cts.Token);
+            var lines = (stdout + "\n" + stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var text = string.Join(" | ", lines.TakeLast(10));
+            return text.Length <= 800 ? text : "…" + text[^800..];
+        }
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            _logger.LogDebug(ex, "Could not read the output of container {ContainerId}", Short(id));
+            return "";
+        }
+    }
+
+    private static bool IsNetworkMissing(DockerApiException ex) =>
+        ex.StatusCode == HttpStatusCode.NotFound && DockerMessage(ex).Contains("network", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Removes what a failed start left: the container by id, or, when the create call was cut short after the engine
+    /// had made it (no id came back), the never-started container of that name with this cluster's labels.
+    /// </summary>
+    private async Task RemoveAsync(string? id, string name)
+    {
+        if (id is not null)
+        {
+            await RemoveQuietlyAsync(id);
+            return;
+        }
+
+        try
+        {
+            var container = await _client.Containers.InspectContainerAsync(ContainerName(name), CancellationToken.None);
+            if (container.State is { Status: "created" }
+                && container.Config?.Labels is { } labels
+                && labels.TryGetValue(ClusterLabel, out var cluster) && cluster == _options.ClusterId
+                && labels.TryGetValue(ReplicaLabel, out var replica) && replica == name)
+            {
+                await RemoveQuietlyAsync(container.ID);
+            }
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        {
+            _logger.LogWarning(ex, "Could not check for a container left by the failed start of replica {Replica}", name);
+        }
+    }
+
     private async Task RemoveQuietlyAsync(string id)
     {
         try
         {
-            await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true });
+            await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
         }
         catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
+        }
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException)
+        {
+            _logger.LogWarning(ex, "Could not remove container {ContainerId}", Short(id));
         }
     }
 

@@ -17,10 +17,15 @@ namespace Orleans.LoadBalancer.Silo.Replicas;
 /// </summary>
 public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 {
+    /// <summary>Set on every replica process to its cluster id, so that an operator (or a test) can tell whose it is.</summary>
+    public const string ClusterVariable = "ORLEANS_LB_CLUSTER";
+
     private readonly ProcessReplicaOptions _options;
+    private readonly string _clusterId;
     private readonly ILogger<LocalProcessReplicaRuntime> _logger;
     private readonly string _registry;
     private readonly ConcurrentDictionary<int, Process> _children = new();
+    private readonly ConcurrentDictionary<int, ConcurrentQueue<string>> _output = new();
     private readonly ConcurrentQueue<ReplicaInstance> _spares = new();
     private int _sparesStarting;
 
@@ -33,7 +38,8 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     {
         _options = options.Value;
         _logger = logger;
-        _registry = Path.Combine(_options.StateDirectory, cluster.Value.ClusterId);
+        _clusterId = cluster.Value.ClusterId;
+        _registry = Path.Combine(_options.StateDirectory, _clusterId);
         Directory.CreateDirectory(_registry);
     }
 
@@ -42,7 +48,17 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     public async Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken)
     {
         var instance = await TakeSpareAsync(name, cancellationToken) ?? Launch(name, spare: false);
-        File.WriteAllText(RegistryFile(int.Parse(instance.RuntimeId, CultureInfo.InvariantCulture)), JsonSerializer.Serialize(instance));
+        try
+        {
+            File.WriteAllText(RegistryFile(int.Parse(instance.RuntimeId, CultureInfo.InvariantCulture)), JsonSerializer.Serialize(instance));
+        }
+        catch (Exception ex)
+        {
+            // Unregistered, it would run unseen by reconciliation: it must not outlive the failed start.
+            await StopAsync(instance, CancellationToken.None);
+            throw new ReplicaStartException($"Could not start replica '{name}': could not register it in '{_registry}': {ex.Message}", ex);
+        }
+
         ReplenishSpares();
         return instance;
     }
@@ -77,6 +93,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(address);
         start.Environment["SERVER_ID"] = name;
+        start.Environment[ClusterVariable] = _clusterId;
         if (spare)
         {
             start.Environment["BACKEND_ASSIGNABLE"] = "1";
@@ -99,20 +116,32 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
             throw new ReplicaStartException($"Could not start replica '{name}': {ex.Message}", ex);
         }
 
-        if (!_options.Detached)
+        try
         {
-            process.OutputDataReceived += (_, e) => Log(name, e.Data);
-            process.ErrorDataReceived += (_, e) => Log(name, e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            if (!_options.Detached)
+            {
+                var output = _output[process.Id] = new ConcurrentQueue<string>();
+                process.OutputDataReceived += (_, e) => Log(name, e.Data, output);
+                process.ErrorDataReceived += (_, e) => Log(name, e.Data, output);
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+            }
+
+            if (!spare)
+            {
+                BoostWhileStarting(process);
+            }
+
+            _children[process.Id] = process;
+        }
+        catch (Exception ex)
+        {
+            _output.TryRemove(process.Id, out _);
+            Kill(process);
+            process.Dispose();
+            throw new ReplicaStartException($"Could not start replica '{name}': {ex.Message}", ex);
         }
 
-        if (!spare)
-        {
-            BoostWhileStarting(process);
-        }
-
-        _children[process.Id] = process;
         _logger.LogInformation("Started {Kind} {Replica} as process {ProcessId} on {Address}", spare ? "spare" : "replica", name, process.Id, address);
         return new ReplicaInstance(name, address, process.Id.ToString(CultureInfo.InvariantCulture));
     }
@@ -211,7 +240,8 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
             return;
         }
 
-        File.Delete(RegistryFile(pid));
+        Unregister(pid);
+        _output.TryRemove(pid, out _);
         using var process = _children.TryRemove(pid, out var child) ? child
             : IsReplica(pid, instance.Address) ? TryGetProcess(pid) : null;
         if (process is null)
@@ -233,6 +263,29 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         }
 
         _logger.LogInformation("Stopped replica {Replica} (process {ProcessId})", instance.Name, pid);
+    }
+
+    public Task<string?> DescribeExitAsync(ReplicaInstance instance, CancellationToken cancellationToken)
+    {
+        if (!int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid) || !_children.TryGetValue(pid, out var process))
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        try
+        {
+            if (!process.HasExited)
+            {
+                return Task.FromResult<string?>(null);
+            }
+
+            var output = _output.TryGetValue(pid, out var lines) && !lines.IsEmpty ? $"; last output: {string.Join(" | ", lines)}" : "";
+            return Task.FromResult<string?>($"Replica '{instance.Name}' exited with code {process.ExitCode} right after it started{output}");
+        }
+        catch (InvalidOperationException)
+        {
+            return Task.FromResult<string?>(null);
+        }
     }
 
     /// <summary>Every registered replica of this cluster; one whose process is gone has an empty address.</summary>
@@ -269,7 +322,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         {
             if (!_options.Detached)
             {
-                File.Delete(RegistryFile(pid));
+                Unregister(pid);
                 try
                 {
                     process.Kill(entireProcessTree: true);
@@ -283,6 +336,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         }
 
         _children.Clear();
+        _output.Clear();
     }
 
     /// <summary>
@@ -320,13 +374,41 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
             TaskScheduler.Default);
     }
 
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private void Unregister(int pid)
+    {
+        try
+        {
+            File.Delete(RegistryFile(pid));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning(ex, "Could not unregister replica process {ProcessId}", pid);
+        }
+    }
+
     private string RegistryFile(int pid) => Path.Combine(_registry, $"{pid}.json");
 
-    private void Log(string name, string? line)
+    private void Log(string name, string? line, ConcurrentQueue<string> output)
     {
         if (!string.IsNullOrEmpty(line))
         {
             _logger.LogDebug("[{Replica}] {Line}", name, line);
+            output.Enqueue(line);
+            while (output.Count > 5 && output.TryDequeue(out _))
+            {
+            }
         }
     }
 

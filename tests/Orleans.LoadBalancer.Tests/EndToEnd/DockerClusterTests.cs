@@ -1,59 +1,51 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
+using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Orleans.LoadBalancer.Tests.EndToEnd;
 
 /// <summary>
-/// The whole system on the Docker runtime with the ring in Redis: replicas are containers, a restarted silo adopts
-/// them instead of spawning duplicates, strays are removed and missing ones respawned.
+/// The whole system on the Docker runtime: replicas are containers, a restarted silo adopts them instead of spawning
+/// duplicates, strays are removed and missing ones respawned, and an image that cannot run fails <c>/add</c> cleanly.
+/// Each test starts its own cluster and removes every container, network and image tag it made, even when it fails.
 /// </summary>
 public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly string _clusterId = "lbtest-" + Guid.NewGuid().ToString("N")[..8];
-    private LoadBalancerCluster _cluster = null!;
+    private const string Redis = "127.0.0.1:6379";
+
+    private readonly string _clusterId = DockerEngine.NewClusterId();
+    private readonly List<string> _imageTags = [];
+    private LoadBalancerCluster? _cluster;
 
     private string Network => _clusterId + "-net";
 
-    private Dictionary<string, string> SiloSettings => new()
-    {
-        ["Replicas__Runtime"] = "Docker",
-        ["Replicas__Docker__ClusterId"] = _clusterId,
-        ["Replicas__Docker__Network"] = Network,
-        ["Cluster__Provider"] = "Redis",
-        ["Cluster__RedisConnectionString"] = "127.0.0.1:6379",
-    };
+    private LoadBalancerCluster Cluster => _cluster ?? throw new InvalidOperationException("No cluster was started");
 
-    public async Task InitializeAsync()
-    {
-        await DockerEngine.RequireAsync();
-        try
-        {
-            _cluster = await LoadBalancerCluster.StartAsync(siloSettings: SiloSettings, gatewaySettings: new Dictionary<string, string>
-            {
-                ["Cluster__Provider"] = "Redis",
-                ["Cluster__RedisConnectionString"] = "127.0.0.1:6379",
-            });
-        }
-        catch
-        {
-            // xunit does not call DisposeAsync when InitializeAsync fails: leave no container behind.
-            await DockerEngine.CleanUpAsync(_clusterId, Network);
-            throw;
-        }
-    }
+    /// <summary>Also sweeps what earlier, aborted runs left behind.</summary>
+    public Task InitializeAsync() => DockerEngine.RequireAsync();
 
     public async Task DisposeAsync()
     {
-        await _cluster.DisposeAsync();
-        await DockerEngine.CleanUpAsync(_clusterId, Network);
+        try
+        {
+            if (_cluster is not null)
+            {
+                await _cluster.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await DockerEngine.CleanUpAsync(_clusterId, Network, [.. _imageTags]);
+        }
     }
 
     [Fact]
     public async Task Replicas_are_containers_adopted_after_a_silo_restart_and_reconciled()
     {
-        var gateway = _cluster.Gateway;
+        var gateway = (await StartClusterAsync(redis: true)).Gateway;
         var containers = await DockerEngine.ContainersAsync(_clusterId);
         Assert.Equal(3, containers.Count);
         var keys = Enumerable.Range(0, 300).Select(i => $"k{i}").ToList();
@@ -71,15 +63,13 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         output.WriteLine($"POST /add to the new container serving: {clock.ElapsedMilliseconds} ms");
         Assert.Contains("D4", served.Values);
         Assert.Equal(4, (await DockerEngine.ContainersAsync(_clusterId)).Count);
-
         Assert.Equal((await gateway.GetReplicaNamesAsync()).Order().ToList(), await RunningReplicasAsync());
 
         // Restart the silo: the ring comes back from Redis and the running containers are adopted, none respawned.
-        var ids = (await DockerEngine.ContainersAsync(_clusterId)).Select(c => c.ID).Order().ToList();
-        await _cluster.RestartSiloAsync();
-        await _cluster.WaitForReplicasAsync(4, TimeSpan.FromSeconds(60));
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Equal(ids, (await DockerEngine.ContainersAsync(_clusterId)).Select(c => c.ID).Order().ToList());
+        var ids = await ContainerIdsAsync();
+        var (version, table) = await RingAsync(redis: true);
+        await Cluster.RestartSiloAsync();
+        await AssertAdoptedAsync(["Server 1", "Server 2", "Server 3", "D4"], ids, version, table, redis: true);
         Assert.Equal(served, await gateway.RouteAllAsync(keys));
 
         // A stray container with our labels is removed; a replica whose container vanished is respawned.
@@ -122,9 +112,39 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_failing_image_fails_add_with_an_error_and_leaves_nothing_behind()
+    {
+        // The silo runs replicas from a tag of the test's own, which the test then points at an image that cannot run.
+        var image = $"orleans-lb/backend:{_clusterId}";
+        _imageTags.Add(image);
+        await DockerEngine.TagImageAsync(DockerEngine.Image, image);
+        var gateway = (await StartClusterAsync(redis: false, new() { ["Replicas__Docker__Image"] = image })).Gateway;
+        var replicas = await gateway.GetReplicaNamesAsync();
+        var ids = await ContainerIdsAsync();
+
+        // An image whose program exits at once: the start fails with its exit code, not after the start timeout.
+        await DockerEngine.BuildImageAsync(image, $"FROM {DockerEngine.Image}\nENTRYPOINT [\"dotnet\", \"missing.dll\"]\n");
+        var clock = Stopwatch.StartNew();
+        var crashed = await FailedAddAsync(gateway, """{"n": 1, "hostnames": ["broken"]}""");
+        output.WriteLine($"{clock.ElapsedMilliseconds} ms: {crashed}");
+        Assert.Matches("^<Error> Replica 'broken' exited with code [1-9][0-9]* right after it started", crashed);
+        Assert.Equal(replicas, await gateway.GetReplicaNamesAsync());
+        Assert.Equal(ids, await ContainerIdsAsync());
+
+        // No image at all under that name: the create fails.
+        await DockerEngine.RemoveImageAsync(image);
+        var missing = await FailedAddAsync(gateway, """{"n": 2}""");
+        output.WriteLine(missing);
+        Assert.StartsWith($"<Error> Could not start replica 'replica-", missing);
+        Assert.Contains($"from image '{image}'", missing);
+        Assert.Equal(replicas, await gateway.GetReplicaNamesAsync());
+        Assert.Equal(ids, await ContainerIdsAsync());
+    }
+
+    [Fact]
     public async Task Docker_killing_a_replica_container_under_load_fails_no_request()
     {
-        var gateway = _cluster.Gateway;
+        var gateway = (await StartClusterAsync(redis: true)).Gateway;
         var keys = Enumerable.Range(0, 300).Select(i => $"k{i}").ToList();
         var before = await gateway.RouteAllAsync(keys);
         var victim = (await DockerEngine.ContainersAsync(_clusterId)).First(c => c.Labels["orleans-lb.replica"] == "Server 2");
@@ -145,6 +165,90 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.True(load.Failures.Count == 0, string.Join("\n", load.Failures.Take(5)));
         Assert.Equal(3, (await DockerEngine.ContainersAsync(_clusterId)).Count);
     }
+
+    /// <summary>A silo on the Docker runtime with its own label and network, and a gateway; the ring in Redis or in the silo's memory.</summary>
+    private async Task<LoadBalancerCluster> StartClusterAsync(bool redis, Dictionary<string, string>? siloSettings = null)
+    {
+        var silo = new Dictionary<string, string>
+        {
+            ["Replicas__Runtime"] = "Docker",
+            ["Replicas__Docker__ClusterId"] = _clusterId,
+            ["Replicas__Docker__Network"] = Network,
+        };
+        var gateway = new Dictionary<string, string>();
+        if (redis)
+        {
+            silo["Cluster__Provider"] = gateway["Cluster__Provider"] = "Redis";
+            silo["Cluster__RedisConnectionString"] = gateway["Cluster__RedisConnectionString"] = Redis;
+        }
+
+        foreach (var (key, value) in siloSettings ?? [])
+        {
+            silo[key] = value;
+        }
+
+        return _cluster = await LoadBalancerCluster.StartAsync(siloSettings: silo, gatewaySettings: gateway);
+    }
+
+    /// <summary>
+    /// After a silo restart: once the new silo says the replica set is in place, the same containers run, the ring has
+    /// the same version and table, and the new silo adopted every replica and started none.
+    /// </summary>
+    private async Task AssertAdoptedAsync(IReadOnlyList<string> names, IReadOnlyList<string> ids, long version, IReadOnlyList<string> table, bool redis)
+    {
+        await Eventually.TrueAsync(
+            () => Task.FromResult(Cluster.Silo.Output.Contains("Replica set is in place", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), "the restarted silo brings up the replica set");
+        var log = Cluster.Silo.Output;
+        try
+        {
+            Assert.Equal(ids, await ContainerIdsAsync());
+            var (versionAfter, tableAfter) = await RingAsync(redis);
+            Assert.Equal(version, versionAfter);
+            Assert.True(table.SequenceEqual(tableAfter), "the ring's table changed across the restart");
+            Assert.All(names, name => Assert.Contains($"Adopted running replica {name} at", log, StringComparison.Ordinal));
+            Assert.DoesNotContain("Started replica", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("Stopping stray replica", log, StringComparison.Ordinal);
+        }
+        catch
+        {
+            output.WriteLine(log);
+            throw;
+        }
+    }
+
+    /// <summary>The ring's version and table, read through an Orleans client of the test's own.</summary>
+    private async Task<(long Version, IReadOnlyList<string> Table)> RingAsync(bool redis)
+    {
+        using var host = redis
+            ? await ClusterInspection.ConnectRedisAsync(Redis, Cluster.ClusterId, Cluster.ServiceId)
+            : await ClusterInspection.ConnectLocalhostAsync(Cluster.GatewayPort, Cluster.ClusterId, Cluster.ServiceId);
+        try
+        {
+            var snapshot = await host.Client().GetGrain<IRingGrain>(RingKeys.Default).GetSnapshot();
+            return (snapshot.Version, ClusterInspection.Table(snapshot));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    /// <summary>Posts a <c>/add</c> that must fail: a 4xx or 5xx with the seed's error body; returns its message.</summary>
+    private static async Task<string> FailedAddAsync(GatewayEndpoint gateway, string json)
+    {
+        using var response = await gateway.AddAsync(json);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode is >= 400 and < 600, $"{(int)response.StatusCode}: {body}");
+        Assert.Matches("""^\{"message": ".*", "status": "failure"\}$""", body);
+        using var document = JsonDocument.Parse(body);
+        var message = document.RootElement.GetProperty("message").GetString()!;
+        Assert.StartsWith("<Error> ", message);
+        return message;
+    }
+
+    private async Task<List<string>> ContainerIdsAsync() =>
+        (await DockerEngine.ContainersAsync(_clusterId)).Select(c => c.ID).Order().ToList();
 
     private async Task<List<string>> RunningReplicasAsync() =>
         (await DockerEngine.ContainersAsync(_clusterId)).Where(c => c.State == "running").Select(c => c.Labels["orleans-lb.replica"]).Order().ToList();

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using System.Net.Http.Json;
+using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -11,7 +10,8 @@ namespace Orleans.LoadBalancer.Tests.EndToEnd;
 
 /// <summary>
 /// Three silos and two gateways on a Redis of the test's own: any one process can die, including the silo that hosts
-/// the RingGrain and Redis itself, without a failed request or a lost or duplicated replica.
+/// the RingGrain, the one that hosts the ReplicaManagerGrain, and Redis itself, without a failed request or a lost or
+/// duplicated replica.
 /// </summary>
 public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -50,52 +50,80 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_cluster_survives_losing_the_ring_silo_a_gateway_and_redis()
+    public async Task The_cluster_survives_losing_the_ring_silo_the_manager_silo_a_gateway_and_redis()
     {
         var (first, second) = (_cluster.Gateways[0], _cluster.Gateways[1]);
         var keys = Enumerable.Range(0, 10_000).Select(i => i.ToString("D6", CultureInfo.InvariantCulture)).ToList();
         var routes = await first.RouteAllAsync(keys, parallelism: 32);
         Assert.Equal(routes, await second.RouteAllAsync(keys, parallelism: 32));
+        AssertOneProcessPerReplica(["Server 1", "Server 2", "Server 3"]);
+
+        using var host = await ClusterInspection.ConnectRedisAsync(Redis["Cluster__RedisConnectionString"], _cluster.ClusterId, _cluster.ServiceId);
+        var ring = host.Client().GetGrain<IRingGrain>(RingKeys.Default);
+        var manager = host.Client().GetGrain<IReplicaManagerGrain>(RingKeys.Default);
 
         // Kill -9 the silo that hosts the RingGrain under load through both gateways.
-        using var host = Host.CreateDefaultBuilder()
-            .UseOrleansClient(c => c.UseRedisClustering(Redis["Cluster__RedisConnectionString"])
-                .Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (_cluster.ClusterId, _cluster.ServiceId))
-                // Short, so that the time measured is the cluster's recovery, not a call stuck on the dead silo.
-                .Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(2)))
-            .Build();
-        await host.StartAsync();
-        var ring = host.Services.GetRequiredService<IClusterClient>().GetGrain<IRingGrain>(RingKeys.Default);
         var before = await ring.GetState();
-        var ringSilo = _cluster.Silos.Keys.Single(port => before.Silo.Contains($":{port}:", StringComparison.Ordinal));
-
+        var tableBefore = ClusterInspection.Table(await ring.GetSnapshot());
+        var ringSilo = _cluster.Silos.Keys.Single(port => ClusterInspection.IsSilo(before.Silo, port));
         var load = LoadRun.Start(_cluster.Gateways, requests: 20_000, clients: 32, cap: TimeSpan.FromSeconds(90), out var running);
         await Task.Delay(500);
         _cluster.KillSilo(ringSilo);
         var killed = Stopwatch.StartNew();
-        var serving = await WaitAsync(async () => (await ring.GetState()).Version >= before.Version, TimeSpan.FromSeconds(60));
-        var changes = await WaitAsync(async () =>
-        {
-            using var added = await first.AddAsync("""{"n": 1, "hostnames": ["late"]}""");
-            return added.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(60));
-        await running;
-        var after = await ring.GetState();
-        output.WriteLine($"ring silo killed: RingGrain served again after {serving.TotalMilliseconds:0} ms, /add worked after {changes.TotalMilliseconds:0} ms; {load.Completed} requests, {load.Failures.Count} failed; p99 {LoadRun.Percentile(load.LatenciesMs, 0.99):0.0} ms");
-        Assert.True(load.Failures.Count == 0, string.Join("\n", load.Failures.Take(5)));
-        Assert.NotEqual(before.Silo, after.Silo);
-        Assert.Equal(before.Version + 1, after.Version);
-        Assert.Equal(before.Replicas.Select(r => (r.Name, r.Address, r.RuntimeId)), after.Replicas.Take(3).Select(r => (r.Name, r.Address, r.RuntimeId)));
-        Assert.True(RegisteredReplicas() == 4, await first.Http.GetStringAsync("/replicas") + "\n" + _cluster.Output[^20000..]);
+        RingState? reactivated = null;
+        var serving = await WaitAsync(async () => (reactivated = await ring.GetState()).Silo != before.Silo, TimeSpan.FromSeconds(60));
+        var tableReactivated = ClusterInspection.Table(await ring.GetSnapshot());
 
-        using (var removed = await second.RemoveAsync("""{"n": 1, "hostnames": ["late"]}"""))
+        // The seed's admin calls work again within a few seconds of the kill (bounded per call, so a hung call counts).
+        var added = await WaitAsync(() => ChangeAsync(first, HttpMethod.Post, "/add", "late", expectPresent: true), ChangesWithin - killed.Elapsed);
+        var removed = await WaitAsync(() => ChangeAsync(second, HttpMethod.Delete, "/rm", "late", expectPresent: false), ChangesWithin - killed.Elapsed);
+        await running;
+        output.WriteLine(
+            $"ring silo killed: RingGrain served again after {serving.TotalMilliseconds:0} ms, /add worked {added.TotalMilliseconds:0} ms later, " +
+            $"/rm {removed.TotalMilliseconds:0} ms after that; {load.Completed} requests, {load.Failures.Count} failed; p99 {LoadRun.Percentile(load.LatenciesMs, 0.99):0.0} ms");
+        Assert.True(load.Failures.Count == 0, string.Join("\n", load.Failures.Take(5)));
+
+        // Reactivated elsewhere from Redis with its state intact: the same version, replicas and table.
+        Assert.Equal(before.Version, reactivated!.Version);
+        Assert.Equal(Records(before), Records(reactivated));
+        Assert.True(tableBefore.SequenceEqual(tableReactivated), "the reactivated RingGrain routes differently");
+        Assert.True(RegisteredReplicas() == 3, await first.Http.GetStringAsync("/replicas") + "\n" + _cluster.Output[^20000..]);
+        AssertOneProcessPerReplica(["Server 1", "Server 2", "Server 3"]);
+        // The reactivated RingGrain pushes only to gateways that renewed their subscription since (Gateway:RingRefreshInterval, 5 s).
+        await Eventually.TrueAsync(async () => (await first.GetReplicaNamesAsync()).Count == 3, TimeSpan.FromSeconds(7), "the other gateway sees the /rm");
+        Assert.Equal(routes, await first.RouteAllAsync(keys, parallelism: 32));
+
+        // Back to three silos; then kill -9 the one hosting the ReplicaManagerGrain, and a replica behind its back.
+        // No admin call and no proxied request follow (a gateway's suspect report would also wake the manager):
+        // the surviving silos' keep-alive calls must bring it back, and its health loop must replace the replica.
+        // The restarted silo's own start-up call to the manager must be over, or it, not the keep-alive, would wake the manager.
+        _cluster.StartSilo(ringSilo);
+        await Eventually.TrueAsync(
+            () => Task.FromResult(_cluster.Silos[ringSilo].Output.Contains("Replica set is in place", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), "the restarted silo reaches the replica manager");
+        var managerSilo = await manager.GetSilo();
+        var managerPort = _cluster.Silos.Keys.Single(port => ClusterInspection.IsSilo(managerSilo, port));
+        var victim = (await ring.GetState()).Replicas.Single(r => r.Name == "Server 2");
+        _cluster.KillSilo(managerPort);
+        var managerKilled = Stopwatch.StartNew();
+        using (var process = Process.GetProcessById(int.Parse(victim.RuntimeId, CultureInfo.InvariantCulture)))
         {
-            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+            process.Kill();
         }
 
-        await Eventually.TrueAsync(async () => (await first.GetReplicaNamesAsync()).Count == 3, TimeSpan.FromSeconds(2));
+        var replaced = await WaitAsync(async () =>
+            (await ring.GetState()).Replicas.Single(r => r.Name == "Server 2") is { IsUp: true } replica
+            && replica.RuntimeId != victim.RuntimeId
+            && ClusterInspection.ReplicaProcesses(_cluster.ClusterId).ContainsKey(int.Parse(replica.RuntimeId, CultureInfo.InvariantCulture)), TimeSpan.FromSeconds(60));
+        output.WriteLine($"manager silo and Server 2 killed: Server 2 replaced after {replaced.TotalMilliseconds:0} ms with no admin call");
+        Assert.False(ClusterInspection.IsSilo(await manager.GetSilo(), managerPort));
+        AssertOneProcessPerReplica(["Server 1", "Server 2", "Server 3"]);
         Assert.Equal(3, RegisteredReplicas());
-        Assert.Equal(routes, await first.RouteAllAsync(keys, parallelism: 32));
+
+        // When the RingGrain went down with the manager, the gateways follow once they renew (Gateway:RingRefreshInterval, 5 s).
+        await Eventually.TrueAsync(
+            async () => (await first.RouteAllAsync(keys, parallelism: 32)).OrderBy(r => r.Key).SequenceEqual(routes.OrderBy(r => r.Key)),
+            TimeSpan.FromSeconds(10), "every key is back on its replica");
 
         // Kill a gateway: the other keeps serving; restarted, it routes identically.
         second.Process.Kill();
@@ -112,12 +140,45 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
         StartRedis();
         await redisLoad;
         Assert.Empty(during.Failures);
-        await WaitAsync(async () =>
-        {
-            using var added = await first.AddAsync("""{"n": 1, "hostnames": ["after-redis"]}""");
-            return added.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(60));
+        await WaitAsync(() => ChangeAsync(first, HttpMethod.Post, "/add", "after-redis", expectPresent: true), TimeSpan.FromSeconds(60));
         Assert.Equal(4, (await first.GetReplicaNamesAsync()).Count);
+        AssertOneProcessPerReplica(["Server 1", "Server 2", "Server 3", "after-redis"]);
+    }
+
+    /// <summary>How long after its silo is killed the RingGrain must take <c>/add</c> and <c>/rm</c> again.</summary>
+    private static readonly TimeSpan ChangesWithin = TimeSpan.FromSeconds(10);
+
+    private static IEnumerable<(string, string, string, bool)> Records(RingState state) =>
+        state.Replicas.Select(r => (r.Name, r.Address, r.RuntimeId, r.IsUp));
+
+    /// <summary>
+    /// One <c>/add</c> or <c>/rm</c> of <paramref name="name"/>, given 3 s; true once the gateway lists (or no longer lists) it.
+    /// An attempt cut short may still have gone through, so success is judged by <c>/rep</c>, not by the status alone.
+    /// </summary>
+    private static async Task<bool> ChangeAsync(GatewayEndpoint gateway, HttpMethod method, string path, string name, bool expectPresent)
+    {
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3)))
+        using (var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(new { n = 1, hostnames = new[] { name } }) })
+        {
+            try
+            {
+                using var response = await gateway.Http.SendAsync(request, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return (await gateway.GetReplicaNamesAsync()).Contains(name) == expectPresent;
+    }
+
+    /// <summary>Exactly one live process per replica of the ring, and none besides.</summary>
+    private void AssertOneProcessPerReplica(IReadOnlyList<string> names)
+    {
+        var processes = ClusterInspection.ReplicaProcesses(_cluster.ClusterId);
+        Assert.True(
+            names.Order().SequenceEqual(processes.Values.Order()),
+            $"expected one process each for {string.Join(", ", names)}; found {string.Join(", ", processes.Select(p => $"{p.Value} ({p.Key})"))}");
     }
 
     private void StartRedis()
@@ -135,6 +196,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
     private int RegisteredReplicas() =>
         Directory.EnumerateFiles(Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas", _cluster.ClusterId), "*.json").Count();
 
+    /// <summary>Polls <paramref name="condition"/> (failures count as "not yet") and returns how long it took to hold.</summary>
     private static async Task<TimeSpan> WaitAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();

@@ -9,12 +9,14 @@ namespace Orleans.LoadBalancer.Tests.Replicas;
 /// <summary>The Docker runtime against the real engine: containers on a network of the test's own, published on loopback.</summary>
 public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
 {
-    private readonly string _clusterId = "lbtest-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _clusterId = DockerEngine.NewClusterId();
+    private readonly List<string> _imageTags = [];
+
     private string Network => _clusterId + "-net";
 
     public Task InitializeAsync() => DockerEngine.RequireAsync();
 
-    public Task DisposeAsync() => DockerEngine.CleanUpAsync(_clusterId, Network);
+    public Task DisposeAsync() => DockerEngine.CleanUpAsync(_clusterId, Network, [.. _imageTags]);
 
     private DockerReplicaRuntime Runtime(string image = DockerEngine.Image) => new(
         Options.Create(new DockerReplicaOptions { ClusterId = _clusterId, Network = Network, Image = image }),
@@ -32,11 +34,19 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
         Assert.True(await probe.WaitAliveAsync(instance.Address, "/heartbeat", TimeSpan.FromSeconds(20), CancellationToken.None));
         using var http = new HttpClient();
         Assert.Equal("""{"message": "Hello from Server: Server 1", "status": "successful"}""", await http.GetStringAsync(instance.Address + "/home"));
+        Assert.Null(await runtime.DescribeExitAsync(instance, CancellationToken.None));
 
         var listed = Assert.Single(await runtime.ListAsync(CancellationToken.None));
         Assert.Equal(("Server 1", instance.Address, instance.RuntimeId), (listed.Name, listed.Address, listed.RuntimeId));
         var container = Assert.Single(await DockerEngine.ContainersAsync(_clusterId));
-        Assert.Equal($"/orleans-lb-{_clusterId}-Server-1", container.Names.Single());
+        var name = $"orleans-lb-{_clusterId}-Server-1";
+        Assert.Equal("/" + name, container.Names.Single());
+
+        // Reachable by its name on the network, and it knows itself by it.
+        using var docker = DockerEngine.Connect();
+        var inspected = await docker.Containers.InspectContainerAsync(instance.RuntimeId);
+        Assert.Equal(name, inspected.Config.Hostname);
+        Assert.Contains(name, inspected.NetworkSettings.Networks[Network].Aliases);
 
         await runtime.StopAsync(instance, CancellationToken.None);
 
@@ -56,6 +66,38 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_container_that_exits_right_after_it_starts_reports_its_exit_code_and_output()
+    {
+        var image = $"orleans-lb/backend:{_clusterId}-exits";
+        _imageTags.Add(image);
+        await DockerEngine.BuildImageAsync(image, $"FROM {DockerEngine.Image}\nENTRYPOINT [\"dotnet\", \"missing.dll\"]\n");
+        using var runtime = Runtime(image);
+
+        // Either the start sees it dead already, or the runtime says so while the manager waits for its heartbeat.
+        string? exit;
+        try
+        {
+            var instance = await runtime.StartAsync("crasher", CancellationToken.None);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while ((exit = await runtime.DescribeExitAsync(instance, CancellationToken.None)) is null && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            await runtime.StopAsync(instance, CancellationToken.None);
+        }
+        catch (ReplicaStartException ex)
+        {
+            exit = ex.Message;
+            Assert.Empty(await DockerEngine.ContainersAsync(_clusterId));
+        }
+
+        Assert.NotNull(exit);
+        Assert.Matches("Replica 'crasher' exited with code [1-9][0-9]*", exit);
+        Assert.Contains("missing.dll", exit);
+    }
+
+    [Fact]
     public async Task A_name_clash_fails_clearly_and_keeps_the_first_container()
     {
         using var runtime = Runtime();
@@ -66,5 +108,59 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
         Assert.Contains("Could not start replica 'twin'", error.Message);
         var container = Assert.Single(await DockerEngine.ContainersAsync(_clusterId));
         Assert.Equal(first.RuntimeId, container.ID);
+    }
+
+    [Fact]
+    public void Names_that_would_share_a_container_or_DNS_name_have_the_same_key()
+    {
+        using var runtime = Runtime();
+
+        Assert.Equal(runtime.NameKey("Server 1"), runtime.NameKey("Server-1"));
+        Assert.Equal(runtime.NameKey("Server-1"), runtime.NameKey("server-1"));
+        Assert.NotEqual(runtime.NameKey("Server 1"), runtime.NameKey("Server_1"));
+        Assert.NotEqual(runtime.NameKey("Server 1"), runtime.NameKey("Server 2"));
+    }
+
+    [Fact]
+    public async Task A_network_removed_behind_the_runtimes_back_is_created_again()
+    {
+        using var runtime = Runtime();
+        await runtime.StopAsync(await runtime.StartAsync("before", CancellationToken.None), CancellationToken.None);
+        using var docker = DockerEngine.Connect();
+        await docker.Networks.DeleteNetworkAsync(Network);
+
+        var after = await runtime.StartAsync("after", CancellationToken.None);
+
+        var inspected = await docker.Containers.InspectContainerAsync(after.RuntimeId);
+        Assert.True(inspected.State.Running);
+        Assert.Contains(Network, inspected.NetworkSettings.Networks.Keys);
+    }
+
+    [Fact]
+    public async Task A_start_cancelled_at_any_point_leaves_no_container_behind()
+    {
+        using var runtime = Runtime();
+        await runtime.EnsureNetworkAsync(CancellationToken.None);
+        var (cancelled, started) = (0, 0);
+
+        // Cancelled before, during and after the create call, during the start and during the inspection.
+        for (var delay = 0; delay <= 300; delay += 20)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(delay));
+            try
+            {
+                var instance = await runtime.StartAsync($"c{delay}", cts.Token);
+                started++;
+                await runtime.StopAsync(instance, CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled++;
+            }
+
+            Assert.True((await DockerEngine.ContainersAsync(_clusterId)).Count == 0, $"a container is left after a start cancelled at {delay} ms");
+        }
+
+        Assert.True(cancelled > 0 && started > 0, $"{cancelled} cancelled, {started} started: the delays do not span a start");
     }
 }
