@@ -42,14 +42,14 @@ cluster=(Cluster__SiloPort=18111 Cluster__GatewayPort=18130 Cluster__PrimarySilo
   dotnet Orleans.LoadBalancer.Silo.dll) >"$work/silo.log" 2>&1 &
 pids+=($!)
 
-declare -A url=()
+declare -A url=() pid=()
 targets=()
 port=18100
 start_gateway() {  # name folder [VAR=value …]
   local name=$1 folder=$2; shift 2
   (cd "$folder" && exec env "${cluster[@]}" Urls=http://127.0.0.1:$port Logging__LogLevel__Default=Warning "$@" \
     dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/$name.log" 2>&1 &
-  pids+=($!)
+  pids+=($!); pid[$name]=$!
   url[$name]="http://127.0.0.1:$port"; targets+=("$name"); port=$((port + 1))
 }
 start_gateway gateway Gateway/bin/Release/net10.0
@@ -83,7 +83,7 @@ mkdir -p "$work/nginx"
   echo "  server { listen 127.0.0.1:$nginx_port; location / { proxy_pass http://backends; proxy_http_version 1.1; proxy_set_header Connection \"\"; } } }"
 } > "$work/nginx/nginx.conf"
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g "daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;" &
-pids+=($!)
+pids+=($!); pid[nginx]=$!
 
 {
   echo "global"; echo "  maxconn 4096"; echo "  nbthread $(nproc)"
@@ -93,12 +93,22 @@ pids+=($!)
   i=0; for r in "${replicas[@]}"; do i=$((i + 1)); echo "  server s$i $r"; done
 } > "$work/haproxy.cfg"
 haproxy -f "$work/haproxy.cfg" -db &
-pids+=($!)
+pids+=($!); pid[haproxy]=$!
 sleep 1
 
 url[nginx]="http://127.0.0.1:$nginx_port"; url[haproxy]="http://127.0.0.1:$haproxy_port"; url[direct]="http://${replicas[0]}"
 targets+=(nginx haproxy direct)
 script=tests/bench/random-request-id.lua
+
+# CPU time (user + system, in clock ticks) of a process and its children: the proxy's own cost of a run.
+cpu_ticks() {
+  local total=0 p
+  [ -n "$1" ] || { echo 0; return; }
+  for p in $1 $(pgrep -P "$1"); do
+    [ -r "/proc/$p/stat" ] && total=$(( total + $(awk '{print $14 + $15}' "/proc/$p/stat") ))
+  done
+  echo "$total"
+}
 
 for target in "${targets[@]}"; do
   curl -sf -H 'X-Request-Id: 123456' "${url[$target]}/home" >/dev/null || { echo "$target does not answer"; exit 1; }
@@ -110,7 +120,9 @@ for round in $(seq 1 "$rounds"); do
   shift_by=$(( (round - 1) % ${#targets[@]} ))
   for target in "${targets[@]:$shift_by}" "${targets[@]:0:$shift_by}"; do
     echo "round $round: $target" >&2
+    before=$(cpu_ticks "${pid[$target]:-}")
     wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "${url[$target]}" > "$work/$target-$round.txt"
+    echo "cpu ticks: $(( $(cpu_ticks "${pid[$target]:-}") - before )) of $(getconf CLK_TCK)" >> "$work/$target-$round.txt"
   done
 done
 
