@@ -1,11 +1,22 @@
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddLoadBalancerGateway();
+WebApplication app;
+try
+{
+    builder.AddLoadBalancerGateway();
+    app = builder.Build();
+    app.UseReplicaProxy();
+}
+catch (InvalidConfigurationException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
 
-var app = builder.Build();
-app.UseReplicaProxy();
 app.MapPrometheusScrapingEndpoint();
 app.MapAdminEndpoints();
 app.Run();
+return 0;
