@@ -11,9 +11,10 @@ public interface IReplicaRuntime
 
     /// <summary>
     /// Starts a replica named <paramref name="name"/> and returns once it has been launched (not necessarily serving).
+    /// Keeps <paramref name="ordinal"/> with it (see <see cref="ReplicaInstance.Ordinal"/>) for <see cref="ListAsync"/>.
     /// Throws <see cref="ReplicaStartException"/> with a clear message when it cannot be started; leaves nothing behind.
     /// </summary>
-    Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken);
+    Task<ReplicaInstance> StartAsync(string name, long ordinal, CancellationToken cancellationToken);
 
     /// <summary>Stops the replica and releases what it held. Succeeds when it is already gone.</summary>
     Task StopAsync(ReplicaInstance instance, CancellationToken cancellationToken);

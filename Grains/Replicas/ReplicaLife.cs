@@ -16,6 +16,9 @@ internal sealed class ReplicaLife
     /// <summary>Restarts without a stable period between them; drives the backoff.</summary>
     public int CrashStreak { get; set; }
 
+    /// <summary>Its place in the order of addition, which its replacements keep (0: not known yet).</summary>
+    public long Ordinal { get; set; }
+
     public DateTime HealthySince { get; set; } = DateTime.UtcNow;
 
     /// <summary>No respawn before this.</summary>

@@ -20,6 +20,7 @@ public sealed class ReplicaManagerGrain(
     private readonly Dictionary<string, ReplicaLife> _lives = new(StringComparer.Ordinal);
 
     private bool _reconciled;
+    private long _nextOrdinal = 1;
     private IGrainTimer? _checkNow;
     private DateTime _lastReconcile = DateTime.UtcNow;
 
@@ -39,6 +40,7 @@ public sealed class ReplicaManagerGrain(
 
     public async Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames)
     {
+        await EnsureReconciledAsync(CancellationToken.None);
         var ring = await Ring.GetState();
         var current = ring.Replicas.Select(r => r.Name).ToList();
         if (ValidateAdd(count, hostnames, current) is { } error)
@@ -60,6 +62,7 @@ public sealed class ReplicaManagerGrain(
 
     public async Task<AdminResult> Remove(int count, IReadOnlyList<string> hostnames)
     {
+        await EnsureReconciledAsync(CancellationToken.None);
         var ring = await Ring.GetState();
         var current = ring.Replicas.Select(r => r.Name).ToList();
         if (ValidateRemove(count, hostnames, current) is { } error)
@@ -123,14 +126,8 @@ public sealed class ReplicaManagerGrain(
 
     public async Task EnsureStarted()
     {
+        await EnsureReconciledAsync(CancellationToken.None);
         var ring = await Ring.GetState();
-        if (!_reconciled)
-        {
-            await ReconcileAsync(ring, await runtime.ListAsync(CancellationToken.None), markUp: true);
-            _reconciled = true;
-            ring = await Ring.GetState();
-        }
-
         if (ring.Version == 0 && ring.Replicas.Count == 0 && _options.InitialCount > 0)
         {
             var names = Enumerable.Range(1, _options.InitialCount).Select(ReplicaNames.Initial).ToList();
@@ -169,15 +166,10 @@ public sealed class ReplicaManagerGrain(
     /// </summary>
     private async Task CheckHealthAsync(CancellationToken cancellationToken)
     {
+        // Reactivated on another silo (its silo died): adopt what runs before judging anything.
+        await EnsureReconciledAsync(cancellationToken);
         var ring = await Ring.GetState();
-        if (!_reconciled)
-        {
-            // Reactivated on another silo (its silo died): adopt what runs before judging anything.
-            await ReconcileAsync(ring, await runtime.ListAsync(cancellationToken), markUp: true);
-            _reconciled = true;
-            ring = await Ring.GetState();
-        }
-        else if (DateTime.UtcNow - _lastReconcile > _options.ReconcileInterval)
+        if (DateTime.UtcNow - _lastReconcile > _options.ReconcileInterval)
         {
             // Strays (labelled containers or registered processes not in the ring) go; vanished replicas come back.
             await ReconcileAsync(ring, await runtime.ListAsync(cancellationToken), markUp: false);
@@ -245,6 +237,68 @@ public sealed class ReplicaManagerGrain(
         }
     }
 
+    /// <summary>
+    /// Once per activation, before anything else: learns what the runtime runs, rebuilds a new (empty) ring from running
+    /// replicas, adopts the ring's running replicas, respawns its missing ones and stops strays.
+    /// </summary>
+    private async Task EnsureReconciledAsync(CancellationToken cancellationToken)
+    {
+        if (_reconciled)
+        {
+            return;
+        }
+
+        var ring = await Ring.GetState();
+        var running = await runtime.ListAsync(cancellationToken);
+        _nextOrdinal = Math.Max(_nextOrdinal, running.Select(i => i.Ordinal).DefaultIfEmpty(0).Max() + 1);
+        if (ring.Version == 0 && ring.Replicas.Count == 0)
+        {
+            ring = await AdoptIntoNewRingAsync(ring, running);
+        }
+
+        await ReconcileAsync(ring, running, markUp: true);
+        _reconciled = true;
+    }
+
+    /// <summary>
+    /// A new ring while replicas of this cluster run: its state was lost (kept in memory, with a silo that restarted),
+    /// not a new cluster. The running replicas become the ring again, in the order they were added, rather than being
+    /// removed as strays and replaced; without removals in between, the table comes out exactly as it was.
+    /// </summary>
+    private async Task<RingState> AdoptIntoNewRingAsync(RingState ring, IReadOnlyList<ReplicaInstance> running)
+    {
+        var adopted = running
+            .Where(i => i.Address.Length > 0 && !string.IsNullOrWhiteSpace(i.Name))
+            .GroupBy(i => i.Name, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(i => i.Ordinal).First())
+            .OrderBy(i => i.Ordinal == 0 ? long.MaxValue : i.Ordinal)
+            .ThenBy(i => i.Name, StringComparer.Ordinal)
+            .Take(_options.MaxCount)
+            .ToList();
+        if (adopted.Count == 0)
+        {
+            return ring;
+        }
+
+        await Ring.Populate(adopted.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
+        logger.LogWarning(
+            "The ring was empty while {Count} replicas of this cluster run (its state was lost): rebuilt it from them, in their order of addition: {Replicas}",
+            adopted.Count, adopted.Select(i => i.Name));
+        return await Ring.GetState();
+    }
+
+    /// <summary>The replica's place in the order of addition: known from the runtime or an earlier start, else the next one.</summary>
+    private long OrdinalOf(string name)
+    {
+        var life = Life(name);
+        if (life.Ordinal == 0)
+        {
+            life.Ordinal = _nextOrdinal++;
+        }
+
+        return life.Ordinal;
+    }
+
     private ReplicaLife Life(string name)
     {
         if (!_lives.TryGetValue(name, out var life))
@@ -271,7 +325,8 @@ public sealed class ReplicaManagerGrain(
         ReplicaInstance instance;
         try
         {
-            instance = await StartHealthyAsync(name);
+            // A new name joins the ring at its end; the same name keeps its place.
+            instance = await StartHealthyAsync(name, _options.ReplaceWithNewName ? _nextOrdinal++ : OrdinalOf(replica.Name));
         }
         catch (ReplicaStartException ex)
         {
@@ -296,6 +351,7 @@ public sealed class ReplicaManagerGrain(
             await Ring.AddReplicas([new ReplicaRecord(instance.Name, instance.Address, instance.RuntimeId)]);
             _lives.Remove(replica.Name);
             _lives[instance.Name] = life;
+            life.Ordinal = instance.Ordinal;
         }
         else
         {
@@ -404,7 +460,8 @@ public sealed class ReplicaManagerGrain(
     private async Task<AdminResult> StartAndRegisterAsync(IReadOnlyList<string> names, RingState ring)
     {
         var current = ring.Replicas.Select(r => r.Name).ToList();
-        var starts = names.Select(StartHealthyAsync).ToList();
+        var ordinals = names.Select(_ => _nextOrdinal++).ToList();
+        var starts = names.Select((name, i) => StartHealthyAsync(name, ordinals[i])).ToList();
         try
         {
             await Task.WhenAll(starts);
@@ -425,7 +482,8 @@ public sealed class ReplicaManagerGrain(
         RoutingSnapshot snapshot;
         try
         {
-            snapshot = await Ring.AddReplicas(instances.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
+            var records = instances.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList();
+            snapshot = ring.Version == 0 ? await Ring.Populate(records) : await Ring.AddReplicas(records);
         }
         catch (Exception ex)
         {
@@ -446,7 +504,8 @@ public sealed class ReplicaManagerGrain(
 
         foreach (var instance in instances)
         {
-            _lives[instance.Name] = ReplicaLife.Healthy();
+            var life = _lives[instance.Name] = ReplicaLife.Healthy();
+            life.Ordinal = instance.Ordinal;
         }
 
         logger.LogInformation("Added replicas {Replicas}; {Count} in the ring", names, snapshot.Count);
@@ -484,9 +543,9 @@ public sealed class ReplicaManagerGrain(
         }
     }
 
-    private async Task<ReplicaInstance> StartHealthyAsync(string name)
+    private async Task<ReplicaInstance> StartHealthyAsync(string name, long ordinal)
     {
-        var instance = await runtime.StartAsync(name, CancellationToken.None);
+        var instance = await runtime.StartAsync(name, ordinal, CancellationToken.None);
         var deadline = DateTime.UtcNow + _options.StartTimeout;
         var nextExitCheck = DateTime.UtcNow;
         while (!await probe.IsAliveAsync(instance.Address, _options.HeartbeatPath, TimeSpan.FromSeconds(1), CancellationToken.None))
@@ -551,6 +610,11 @@ public sealed class ReplicaManagerGrain(
                     _lives[replica.Name] = ReplicaLife.Healthy();
                 }
 
+                if (live.Ordinal > 0)
+                {
+                    Life(replica.Name).Ordinal = live.Ordinal;
+                }
+
                 if (live.Address != replica.Address || live.RuntimeId != replica.RuntimeId || (markUp && !replica.IsUp))
                 {
                     updates.Add(new ReplicaRecord(replica.Name, live.Address, live.RuntimeId));
@@ -572,7 +636,7 @@ public sealed class ReplicaManagerGrain(
 
             try
             {
-                var instance = await StartHealthyAsync(replica.Name);
+                var instance = await StartHealthyAsync(replica.Name, OrdinalOf(replica.Name));
                 var life = Life(replica.Name);
                 life.Health = ReplicaHealth.Healthy;
                 life.Restarts++;

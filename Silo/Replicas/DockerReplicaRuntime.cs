@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Hashing;
 using System.Net;
 using System.Text;
@@ -17,6 +18,9 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
 {
     public const string ClusterLabel = "orleans-lb.cluster";
     public const string ReplicaLabel = "orleans-lb.replica";
+
+    /// <summary>The replica's place in the order of addition, so that a lost ring can be rebuilt in that order.</summary>
+    public const string OrdinalLabel = "orleans-lb.ordinal";
 
     // Linux limits a host name to 64 bytes; a longer container name is shortened (with a hash, to stay distinct).
     private const int MaxHostnameLength = 63;
@@ -43,7 +47,7 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
 
     private string Port => $"{_options.ContainerPort}/tcp";
 
-    public async Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken)
+    public async Task<ReplicaInstance> StartAsync(string name, long ordinal, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -51,7 +55,10 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
             try
             {
                 await EnsureNetworkAsync(cancellationToken);
-                id = (await _client.Containers.CreateContainerAsync(CreateParameters(name), cancellationToken)).ID;
+                // Not cancelled half-way: the engine may create the container after the call is abandoned, and the
+                // id that comes back is what lets a cancelled start remove it.
+                id = (await _client.Containers.CreateContainerAsync(CreateParameters(name, ordinal), CancellationToken.None)).ID;
+                cancellationToken.ThrowIfCancellationRequested();
                 await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
                 var container = await _client.Containers.InspectContainerAsync(id, cancellationToken);
                 if (container.State is { Running: false })
@@ -62,7 +69,7 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
                 var address = AddressOf(container, name)
                     ?? throw new ReplicaStartException($"Could not start replica '{name}': its container has no published port");
                 _logger.LogInformation("Started replica {Replica} as container {ContainerId} at {Address}", name, Short(id), address);
-                return new ReplicaInstance(name, address, id);
+                return new ReplicaInstance(name, address, id, ordinal);
             }
             catch (DockerApiException ex) when (attempt == 1 && IsNetworkMissing(ex))
             {
@@ -128,7 +135,9 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
                 }
             }
 
-            instances.Add(new ReplicaInstance(name, address, container.ID));
+            var ordinal = container.Labels.TryGetValue(OrdinalLabel, out var text)
+                && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : 0;
+            instances.Add(new ReplicaInstance(name, address, container.ID, ordinal));
         }
 
         return instances;
@@ -206,7 +215,7 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
     /// <summary>Docker names allow letters, digits, '_', '.', '-' after a first letter or digit; "Server 1" becomes "orleans-lb-&lt;cluster&gt;-Server-1".</summary>
     public string ContainerName(string replica) => $"orleans-lb-{_options.ClusterId}-{InvalidNameCharacters().Replace(replica, "-")}";
 
-    private CreateContainerParameters CreateParameters(string name)
+    private CreateContainerParameters CreateParameters(string name, long ordinal)
     {
         var containerName = ContainerName(name);
         return new CreateContainerParameters
@@ -215,7 +224,12 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
             Hostname = Hostname(containerName),
             Image = _options.Image,
             Env = [$"SERVER_ID={name}", $"PORT={_options.ContainerPort}"],
-            Labels = new Dictionary<string, string> { [ClusterLabel] = _options.ClusterId, [ReplicaLabel] = name },
+            Labels = new Dictionary<string, string>
+            {
+                [ClusterLabel] = _options.ClusterId,
+                [ReplicaLabel] = name,
+                [OrdinalLabel] = ordinal.ToString(CultureInfo.InvariantCulture),
+            },
             ExposedPorts = new Dictionary<string, EmptyStruct> { [Port] = default },
             HostConfig = new HostConfig
             {
@@ -303,8 +317,9 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
         ex.StatusCode == HttpStatusCode.NotFound && DockerMessage(ex).Contains("network", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Removes what a failed start left: the container by id, or, when the create call was cut short after the engine
-    /// had made it (no id came back), the never-started container of that name with this cluster's labels.
+    /// Removes what a failed start left: the container by id, or, when the create call failed in a way that leaves it
+    /// unknown whether the engine made it (no id came back), the never-started container of that name with this
+    /// cluster's labels.
     /// </summary>
     private async Task RemoveAsync(string? id, string name)
     {

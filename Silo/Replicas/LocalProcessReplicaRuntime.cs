@@ -45,9 +45,9 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 
     public string Kind => "process";
 
-    public async Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken)
+    public async Task<ReplicaInstance> StartAsync(string name, long ordinal, CancellationToken cancellationToken)
     {
-        var instance = await TakeSpareAsync(name, cancellationToken) ?? Launch(name, spare: false);
+        var instance = (await TakeSpareAsync(name, cancellationToken) ?? Launch(name, spare: false)) with { Ordinal = ordinal };
         try
         {
             File.WriteAllText(RegistryFile(int.Parse(instance.RuntimeId, CultureInfo.InvariantCulture)), JsonSerializer.Serialize(instance));

@@ -112,6 +112,65 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_silo_restart_that_loses_the_ring_adopts_the_running_containers_in_their_order()
+    {
+        // One silo with the ring in memory (the compose set-up): a restart loses the ring, not the containers.
+        var gateway = (await StartClusterAsync(redis: false)).Gateway;
+        using (var added = await gateway.AddAsync("""{"n": 2, "hostnames": ["Z9", "A1"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        }
+
+        string[] names = ["Server 1", "Server 2", "Server 3", "Z9", "A1"];
+        Assert.Equal(names, await gateway.GetReplicaNamesAsync());
+        var ordinals = (await DockerEngine.ContainersAsync(_clusterId))
+            .OrderBy(c => long.Parse(c.Labels["orleans-lb.ordinal"], System.Globalization.CultureInfo.InvariantCulture))
+            .Select(c => c.Labels["orleans-lb.replica"]);
+        Assert.Equal(names, ordinals);
+        var keys = Enumerable.Range(0, 300).Select(i => $"k{i}").ToList();
+        var routes = await gateway.RouteAllAsync(keys);
+        var ids = await ContainerIdsAsync();
+        var (version, table) = await RingAsync(redis: false);
+
+        await Cluster.RestartSiloAsync();
+        await Eventually.TrueAsync(
+            () => Task.FromResult(Cluster.Silo.Output.Contains("Replica set is in place", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), "the restarted silo brings up the replica set");
+        var log = Cluster.Silo.Output;
+        try
+        {
+            // The same containers, none started or removed, every one adopted into the rebuilt ring, in the same order.
+            Assert.Equal(ids, await ContainerIdsAsync());
+            Assert.Contains("rebuilt it from them, in their order of addition", log, StringComparison.Ordinal);
+            Assert.All(names, name => Assert.Contains($"Adopted running replica {name} at", log, StringComparison.Ordinal));
+            Assert.DoesNotContain("Started replica", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("Stopping stray replica", log, StringComparison.Ordinal);
+            var (versionAfter, tableAfter) = await RingAsync(redis: false);
+            Assert.True(table.SequenceEqual(tableAfter), "the rebuilt ring routes differently");
+
+            // Numbered above the lost ring's versions, so the gateway, still on a snapshot of it, takes the new one.
+            Assert.True(versionAfter > version, $"version {versionAfter} after the restart, {version} before");
+            await Eventually.TrueAsync(
+                async () => (await gateway.GetJsonAsync("/ring")).RootElement.GetProperty("message").GetProperty("version").GetInt64() == versionAfter,
+                TimeSpan.FromSeconds(15), "the gateway routes on the rebuilt ring");
+        }
+        catch
+        {
+            output.WriteLine(log);
+            throw;
+        }
+
+        Assert.Equal(routes, await gateway.RouteAllAsync(keys));
+        using (var added = await gateway.AddAsync("""{"n": 1, "hostnames": ["after"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        }
+
+        Assert.Equal([.. names, "after"], await gateway.GetReplicaNamesAsync());
+        Assert.Equal(6, (await DockerEngine.ContainersAsync(_clusterId)).Count);
+    }
+
+    [Fact]
     public async Task A_failing_image_fails_add_with_an_error_and_leaves_nothing_behind()
     {
         // The silo runs replicas from a tag of the test's own, which the test then points at an image that cannot run.

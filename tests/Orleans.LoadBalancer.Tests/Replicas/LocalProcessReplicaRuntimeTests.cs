@@ -25,7 +25,7 @@ public sealed class LocalProcessReplicaRuntimeTests : IDisposable
             NullLogger<LocalProcessReplicaRuntime>.Instance);
         Directory.Delete(Path.Combine(_state.FullName, _clusterId));
 
-        var error = await Assert.ThrowsAsync<ReplicaStartException>(() => runtime.StartAsync("unregistered", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ReplicaStartException>(() => runtime.StartAsync("unregistered", 1, CancellationToken.None));
 
         Assert.Contains("Could not start replica 'unregistered': could not register it", error.Message);
         Assert.Empty(ClusterInspection.ReplicaProcesses(_clusterId));

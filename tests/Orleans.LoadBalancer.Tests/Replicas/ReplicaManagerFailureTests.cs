@@ -226,7 +226,7 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
 
         public string Kind => "fake";
 
-        public async Task<ReplicaInstance> StartAsync(string name, CancellationToken cancellationToken)
+        public async Task<ReplicaInstance> StartAsync(string name, long ordinal, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _starts);
             if (BeforeStart is { } hook)
@@ -236,7 +236,7 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
 
             // Nothing listens there: the replica never answers its heartbeat.
             var address = name.StartsWith("dies", StringComparison.Ordinal) ? $"http://127.0.0.1:{FreePort.Next()}" : _address;
-            var instance = new ReplicaInstance(name, address, Guid.NewGuid().ToString("N"));
+            var instance = new ReplicaInstance(name, address, Guid.NewGuid().ToString("N"), ordinal);
             Running[instance.RuntimeId] = instance;
             return instance;
         }
