@@ -43,15 +43,6 @@ public interface IRingGrain : IGrainWithStringKey
     [Alias("AddReplicas")]
     Task<RoutingSnapshot> AddReplicas(IReadOnlyList<ReplicaRecord> replicas);
 
-    /// <summary>
-    /// <see cref="AddReplicas"/>, except that on a new ring (version 0) the change is numbered above any version an earlier
-    /// life of this ring can have reached (a ring kept in memory is lost with its silo and starts again from 0): gateways
-    /// still routing on a snapshot of that life then take the new one instead of ignoring it as older.
-    /// The replica manager fills a new ring through this (its initial replicas, or the running ones it adopts).
-    /// </summary>
-    [Alias("Populate")]
-    Task<RoutingSnapshot> Populate(IReadOnlyList<ReplicaRecord> replicas);
-
     /// <summary>Removes replicas in one version step. Throws <see cref="ArgumentException"/> and changes nothing on bad input.</summary>
     [Alias("RemoveReplicas")]
     Task<RoutingSnapshot> RemoveReplicas(IReadOnlyList<string> names);

@@ -115,22 +115,6 @@ public sealed class RingGrain : Grain, IRingGrain
         return _snapshot;
     }
 
-    public async Task<RoutingSnapshot> Populate(IReadOnlyList<ReplicaRecord> replicas)
-    {
-        ArgumentNullException.ThrowIfNull(replicas);
-        if (_state.State.Version != 0)
-        {
-            return await AddReplicas(replicas);
-        }
-
-        // Milliseconds since 1970: above anything an earlier life reached unless it made more than one change per ms.
-        var version = Math.Max(1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var table = CurrentTable.Add(replicas.Select(r => r.Name).ToList());
-        await CommitAsync(table, _state.State.Replicas.Concat(replicas).ToList(), version);
-        _logger.LogInformation("Populated a new ring with {Replicas} at version {Version}", replicas.Select(r => r.Name), _snapshot.Version);
-        return _snapshot;
-    }
-
     public async Task<RoutingSnapshot> RemoveReplicas(IReadOnlyList<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
@@ -193,13 +177,13 @@ public sealed class RingGrain : Grain, IRingGrain
             with { RingId = _state.State.RingId };
 
     /// <summary>Builds the next version, persists it, and only then publishes and announces it.</summary>
-    private async Task CommitAsync(RoutingTable table, List<ReplicaRecord> records, long? version = null)
+    private async Task CommitAsync(RoutingTable table, List<ReplicaRecord> records)
     {
-        version ??= _state.State.Version + 1;
-        var snapshot = Build(version.Value, table, records);
+        var version = _state.State.Version + 1;
+        var snapshot = Build(version, table, records);
 
         var previous = (_state.State.Version, _state.State.Table, _state.State.Replicas);
-        _state.State.Version = version.Value;
+        _state.State.Version = version;
         _state.State.Table = table;
         _state.State.Replicas = records;
         try
