@@ -235,6 +235,8 @@ public sealed class ReplicaManagerGrain(
         {
             await Task.WhenAll(dead.Select(ReplaceAsync));
         }
+
+        metrics.Observed(ring.Replicas.Select(r => (r.Name, Life(r.Name).Health)).ToList());
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
@@ -51,6 +52,7 @@ public static class SiloHostingExtensions
 
         builder.Services.AddSingleton(Options.Create(docker));
         builder.Services.AddSingleton<HeartbeatProbe>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReplicaMetrics>();
         builder.Services.Configure<SiloAdminOptions>(configuration.GetSection(SiloAdminOptions.Section));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics

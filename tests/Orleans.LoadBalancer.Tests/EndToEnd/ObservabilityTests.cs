@@ -88,6 +88,16 @@ public sealed class ObservabilityTests(ClusterFixture fixture, ITestOutputHelper
         var metrics = await http.GetStringAsync("/metrics");
         Assert.Contains("orleans_", metrics);
 
+        // Each replica's lifecycle state, one series per state: 1 for the state it is in.
+        await Eventually.TrueAsync(async () =>
+        {
+            var lines = (await http.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("lb_replica_health{", StringComparison.Ordinal)).ToList();
+            bool Has(string replica, string state, string value) => lines.Any(l =>
+                l.Contains($"replica=\"{replica}\"", StringComparison.Ordinal) && l.Contains($"state=\"{state}\"", StringComparison.Ordinal)
+                && l[(l.LastIndexOf(' ') + 1)..] == value);
+            return new[] { "Server 1", "Server 2", "Server 3" }.All(r => Has(r, "healthy", "1") && Has(r, "dead", "0") && Has(r, "failed", "0"));
+        }, TimeSpan.FromSeconds(10), "lb_replica_health shows every replica healthy");
+
         using var dashboard = await http.GetAsync("/dashboard/");
         Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
         Assert.Contains("<html", await dashboard.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);

@@ -37,6 +37,7 @@ public sealed class GrainClusterFixture : IAsyncLifetime
                 services.AddSingleton(Options.Create(new ReplicaOptions { InitialCount = 0, MaxCount = 16 }));
                 services.AddSingleton(Options.Create(new ProcessReplicaOptions()));
                 services.AddSingleton(Options.Create(new ClusterSettings { ClusterId = "grain-tests-" + Guid.NewGuid().ToString("N")[..8] }));
+                services.AddSingleton(TimeProvider.System);
                 services.AddSingleton<ReplicaMetrics>();
                 services.AddSingleton<HeartbeatProbe>();
                 services.AddSingleton<IReplicaRuntime, LocalProcessReplicaRuntime>();
