@@ -1,13 +1,22 @@
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Hosting;
-using Orleans.LoadBalancer.Gateway.Proxy;
+using Orleans.LoadBalancer.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddLoadBalancerGateway();
+WebApplication app;
+try
+{
+    builder.AddLoadBalancerGateway();
+    app = builder.Build();
+    app.UseReplicaProxy();
+}
+catch (InvalidConfigurationException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
 
-var app = builder.Build();
 app.MapPrometheusScrapingEndpoint();
 app.MapAdminEndpoints();
-var proxy = app.Services.GetRequiredService<ReplicaProxy>();
-app.Map("/{**path}", proxy.InvokeAsync);
 app.Run();
+return 0;

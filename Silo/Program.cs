@@ -1,12 +1,23 @@
 using Orleans.Dashboard;
+using Orleans.LoadBalancer.Hosting;
 using Orleans.LoadBalancer.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddLoadBalancerSilo();
+WebApplication app;
+try
+{
+    builder.AddLoadBalancerSilo();
+    app = builder.Build();
+}
+catch (InvalidConfigurationException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
 
-var app = builder.Build();
 app.UseDashboardAuthorization("/dashboard");
 app.MapOrleansDashboard("/dashboard");
 app.MapPrometheusScrapingEndpoint();
 app.MapGet("/", () => Results.Redirect("/dashboard"));
 app.Run();
+return 0;

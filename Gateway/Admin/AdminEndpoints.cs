@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -14,13 +15,20 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// <summary>The seed's admin API (<c>/rep</c>, <c>/add</c>, <c>/rm</c>) and ours (<c>/replicas</c>, <c>/ring</c>).</summary>
 public static class AdminEndpoints
 {
+    /// <summary>The paths the gateway answers itself (and <c>/metrics</c>); every other path is proxied.</summary>
+    public static FrozenSet<string> Paths { get; } = new[]
+    {
+        "/rep", "/add", "/rm", "/replicas", "/ring", "/ring/algorithm", "/ring/arcs", "/ring/view", "/metrics",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/rep", (RingSnapshotStore store) => SeedJson.Ok(store.Current.Replicas.Select(r => r.Name).ToList()));
+        var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminEndpoints));
         app.MapPost("/add", (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
-            ChangeAsync(context, client, follower, admin.Value, (grain, request) => grain.Add(request.Count, request.Hostnames)));
+            ChangeAsync(context, client, follower, admin.Value, logger, (grain, request) => grain.Add(request.Count, request.Hostnames)));
         app.MapDelete("/rm", (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
-            ChangeAsync(context, client, follower, admin.Value, (grain, request) => grain.Remove(request.Count, request.Hostnames)));
+            ChangeAsync(context, client, follower, admin.Value, logger, (grain, request) => grain.Remove(request.Count, request.Hostnames)));
         app.MapGet("/replicas", async (IClusterClient client) =>
         {
             var replicas = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).GetReplicas();
@@ -51,6 +59,7 @@ public static class AdminEndpoints
                 message = new
                 {
                     version = snapshot.Version,
+                    ring = snapshot.RingId,
                     algorithm = snapshot.Settings.Algorithm,
                     N = snapshot.Count,
                     replicas = snapshot.Replicas.Select((r, i) => new
@@ -65,26 +74,31 @@ public static class AdminEndpoints
                 status = "successful",
             });
         });
-        app.MapPut("/ring/algorithm", async (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
+        app.MapPut("/ring/algorithm", async (HttpContext context, IClusterClient client, RingFollower follower, RingSnapshotStore store, IOptions<AdminOptions> admin) =>
         {
             if (!IsAuthorized(context.Request, admin.Value))
             {
                 return SeedJson.Failure(StatusCodes.Status401Unauthorized, "Missing or wrong API key (Authorization: Bearer <key>)");
             }
 
-            RoutingSettings? settings;
+            RoutingSettings settings;
             try
             {
-                settings = await context.Request.ReadFromJsonAsync<RoutingSettings>(context.RequestAborted);
+                // Only what the body names changes; the rest stays as the ring has it now.
+                using var body = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+                settings = SettingsChange.Apply(store.Current.Settings, body.RootElement);
             }
             catch (System.Text.Json.JsonException)
             {
                 return SeedJson.Failure(StatusCodes.Status400BadRequest, "Request body is not valid JSON");
             }
+            catch (ArgumentException ex)
+            {
+                return SeedJson.Failure(StatusCodes.Status400BadRequest, ex.Message);
+            }
 
             try
             {
-                settings = (settings ?? RoutingSettings.Default) with { Algorithm = settings?.Algorithm ?? "" };
                 settings.Validate();
                 var snapshot = await client.GetGrain<IRingGrain>(RingKeys.Default).ChangeSettings(settings);
                 await follower.RefreshAsync(snapshot.Version);
@@ -119,6 +133,7 @@ public static class AdminEndpoints
         IClusterClient client,
         RingFollower follower,
         AdminOptions admin,
+        ILogger logger,
         Func<IReplicaManagerGrain, AdminRequest, Task<AdminResult>> change)
     {
         if (!IsAuthorized(context.Request, admin))
@@ -132,15 +147,34 @@ public static class AdminEndpoints
             return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);
         }
 
-        var result = await change(client.GetGrain<IReplicaManagerGrain>(RingKeys.Default), request);
+        AdminResult result;
+        try
+        {
+            result = await change(client.GetGrain<IReplicaManagerGrain>(RingKeys.Default), request);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            // The cluster did not answer (a silo failing over, storage down): the change may or may not have happened.
+            logger.LogWarning(ex, "Admin request {Method} {Path} failed in the cluster", context.Request.Method, context.Request.Path);
+            return SeedJson.Failure(StatusCodes.Status503ServiceUnavailable, $"The cluster did not complete the request ({ex.GetType().Name}); check /rep and retry");
+        }
+
         if (!result.Succeeded)
         {
             var status = result.Error == AdminError.InvalidRequest ? StatusCodes.Status400BadRequest : StatusCodes.Status503ServiceUnavailable;
             return SeedJson.Failure(status, result.Message!);
         }
 
-        // This gateway answers its next request on the new ring, without waiting for the push.
-        await follower.RefreshAsync(result.Version);
+        try
+        {
+            // This gateway answers its next request on the new ring, without waiting for the push.
+            await follower.RefreshAsync(result.Version);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not pull ring version {Version} after an admin change; the push or the next renewal brings it", result.Version);
+        }
+
         return SeedJson.Ok(result.Replicas);
     }
 

@@ -8,8 +8,9 @@ public sealed class BalancingOptions : IValidatableObject
     public const string Section = "Routing";
 
     /// <summary>
-    /// Bounded loads: a request whose replica already has more than ⌈factor · mean⌉ of this gateway's requests in
-    /// flight goes to the next replica in its key's order. 0 turns it off (the default); 1.25 is a sensible setting.
+    /// Bounded loads: a request goes to the first replica in its key's order holding fewer than
+    /// <see cref="Routing.RoutingSnapshot.BoundedLoadCap"/> of this gateway's requests in flight.
+    /// 0 turns it off (the default); 1.25 is a sensible setting.
     /// </summary>
     public double BalanceFactor { get; set; }
 

@@ -9,6 +9,8 @@ namespace Orleans.LoadBalancer.Gateway.Hosting;
 
 public static class GatewayHostingExtensions
 {
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     /// <summary>Adds the Orleans client, the ring follower and the proxy, with settings validated now.</summary>
     public static WebApplicationBuilder AddLoadBalancerGateway(this WebApplicationBuilder builder)
     {
@@ -51,10 +53,18 @@ public static class GatewayHostingExtensions
         });
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = gateway.InlineScheduling);
+        if (gateway.InlineSocketCompletions && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            // Read once, when the first socket is made: nothing has made one yet while the host is being built.
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        }
+
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<RingSnapshotStore>();
         builder.Services.AddSingleton<RingFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RingFollower>());
+        builder.Services.AddSingleton<ISuspectReporter, ManagerSuspectReporter>();
         builder.Services.AddSingleton<ReplicaSuspects>();
         builder.Services.AddSingleton<InFlightTracker>();
         builder.Services.AddSingleton(TimeProvider.System);

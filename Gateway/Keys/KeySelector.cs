@@ -1,3 +1,4 @@
+using Orleans.LoadBalancer.Hosting;
 using System.Globalization;
 
 namespace Orleans.LoadBalancer.Gateway.Keys;
@@ -114,12 +115,12 @@ public sealed class KeySelector
         var needsName = source.Type is KeySourceType.Header or KeySourceType.Cookie or KeySourceType.Query;
         if (needsName && string.IsNullOrWhiteSpace(source.Name))
         {
-            throw new InvalidOperationException($"Invalid configuration: Gateway:KeySources: a {source.Type} source needs a Name");
+            throw new InvalidConfigurationException($"Gateway:KeySources: a {source.Type} source needs a Name");
         }
 
         if (source.Index < 0)
         {
-            throw new InvalidOperationException($"Invalid configuration: Gateway:KeySources: Index must be 0 or more, not {source.Index}");
+            throw new InvalidConfigurationException($"Gateway:KeySources: Index must be 0 or more, not {source.Index}");
         }
     }
 }

@@ -12,6 +12,9 @@ public sealed class GatewayMetrics : IDisposable
 {
     public const string MeterName = "Orleans.LoadBalancer.Gateway";
 
+    /// <summary>The replica label of requests answered without a replica (503: none available); no replica name has parentheses.</summary>
+    public const string NoReplica = "(none)";
+
     // Sub-millisecond to seconds: a proxied request on loopback takes ~0.3 ms, a slow backend seconds.
     private static readonly double[] DurationBuckets =
         [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

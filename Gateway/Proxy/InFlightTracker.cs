@@ -5,13 +5,18 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
-/// This gateway's requests in flight per replica, for bounded loads. Counters live by replica name, so they carry over
-/// between snapshots; each snapshot's index → counter table is resolved once per version.
+/// This gateway's requests in flight per replica, for bounded loads, <c>/ring</c> and the metrics. Counters live by
+/// replica name, so they carry over between snapshots; each snapshot's index → counter table is resolved once per
+/// version. A place is taken atomically against a cap, so two requests racing for the last place cannot both get it.
 /// </summary>
 public sealed class InFlightTracker
 {
     private readonly ConcurrentDictionary<string, StrongBox<int>> _byName = new(StringComparer.Ordinal);
     private CounterTable _current = new(RoutingSnapshot.Empty, []);
+    private long _total;
+
+    /// <summary>Requests in flight on every replica together.</summary>
+    public long Total => Volatile.Read(ref _total);
 
     /// <summary>The counters indexed like <paramref name="snapshot"/>'s replicas.</summary>
     public StrongBox<int>[] For(RoutingSnapshot snapshot)
@@ -28,8 +33,50 @@ public sealed class InFlightTracker
             counters[i] = _byName.GetOrAdd(snapshot.Replicas[i].Name, static _ => new StrongBox<int>());
         }
 
+        // Counters of replicas that left the ring go with them (unless a request still holds one: it keeps its box).
+        var members = snapshot.Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in _byName.Keys)
+        {
+            if (!members.Contains(name))
+            {
+                _byName.TryRemove(name, out _);
+            }
+        }
+
         Volatile.Write(ref _current, new CounterTable(snapshot, counters));
         return counters;
+    }
+
+    /// <summary>Takes a place on <paramref name="counter"/> when it holds fewer than <paramref name="cap"/> requests.</summary>
+    public bool TryHold(StrongBox<int> counter, long cap)
+    {
+        var held = Volatile.Read(ref counter.Value);
+        while (held < cap)
+        {
+            var seen = Interlocked.CompareExchange(ref counter.Value, held + 1, held);
+            if (seen == held)
+            {
+                Interlocked.Increment(ref _total);
+                return true;
+            }
+
+            held = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Takes a place on <paramref name="counter"/> whatever it holds.</summary>
+    public void Hold(StrongBox<int> counter)
+    {
+        Interlocked.Increment(ref counter.Value);
+        Interlocked.Increment(ref _total);
+    }
+
+    public void Release(StrongBox<int> counter)
+    {
+        Interlocked.Decrement(ref counter.Value);
+        Interlocked.Decrement(ref _total);
     }
 
     public int Of(string replica) => _byName.TryGetValue(replica, out var counter) ? Volatile.Read(ref counter.Value) : 0;

@@ -12,8 +12,8 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
-/// The hot path: key → current snapshot → first usable replica in the key's order → forward, retrying a safe request
-/// once on the next replica when the first one fails. No grain call and no lock per request.
+/// The hot path: current snapshot → <see cref="RouteSelector"/> → forward, retrying a safe request on the next replicas
+/// in the key's order when one fails. No grain call and no lock per request.
 /// </summary>
 public sealed class ReplicaProxy : IDisposable
 {
@@ -22,9 +22,7 @@ public sealed class ReplicaProxy : IDisposable
     private readonly ReplicaSuspects _suspects;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<ReplicaProxy> _logger;
-    private readonly KeySelector _keys;
-    private readonly InFlightTracker _inFlight;
-    private readonly double _balanceFactor;
+    private readonly RouteSelector _router;
     private readonly int _retryAttempts;
     private readonly HttpMessageInvoker _invoker;
     private readonly ForwarderRequestConfig _requestConfig;
@@ -45,9 +43,8 @@ public sealed class ReplicaProxy : IDisposable
         _suspects = suspects;
         _metrics = metrics;
         _logger = logger;
-        _keys = new KeySelector(options.Value.RequestIdHeader, options.Value.KeySources, options.Value.Routes);
-        _inFlight = inFlight;
-        _balanceFactor = balancing.Value.BalanceFactor;
+        var keys = new KeySelector(options.Value.RequestIdHeader, options.Value.KeySources, options.Value.Routes);
+        _router = new RouteSelector(keys, suspects, inFlight, metrics, balancing.Value.BalanceFactor);
         _retryAttempts = options.Value.RetryAttempts;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -60,7 +57,13 @@ public sealed class ReplicaProxy : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ActivityHeadersPropagator = null,
         });
-        _requestConfig = new ForwarderRequestConfig { ActivityTimeout = options.Value.ReplicaTimeout };
+        // Replicas speak HTTP/1.1 on plain http: ask for it exactly rather than for HTTP/2 and falling back.
+        _requestConfig = new ForwarderRequestConfig
+        {
+            ActivityTimeout = options.Value.ReplicaTimeout,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         _transformer = new ReplicaResponseTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound);
     }
 
@@ -68,33 +71,36 @@ public sealed class ReplicaProxy : IDisposable
     {
         var start = Stopwatch.GetTimestamp();
         var snapshot = _store.Current;
-        var key = _keys.Select(context);
-        var hash = snapshot.Hash(key.Value);
-        // In-flight counts are kept whether or not bounded loads use them: /ring and the metrics show them.
-        var counters = _inFlight.For(snapshot);
-        var index = _balanceFactor > 0 ? ChooseBounded(snapshot, hash, counters) : Choose(snapshot, hash, []);
-        if (index < 0)
+        var choice = _router.Choose(context, snapshot);
+        if (choice.Index < 0)
         {
+            if (choice.GeneratedKey is not null)
+            {
+                context.Response.Headers[_transformer.RequestIdHeader] = choice.GeneratedKey;
+            }
+
             await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "No replicas available");
+            _metrics.Routed(GatewayMetrics.NoReplica, context.Response.StatusCode, start);
             return;
         }
 
-        var decision = new RouteDecision { Replica = snapshot.Replicas[index].Name, GeneratedKey = key.Generated ? key.Value : null };
+        var decision = new RouteDecision { Replica = snapshot.Replicas[choice.Index].Name, GeneratedKey = choice.GeneratedKey };
         context.Features.Set(decision);
-        var held = counters[index];
-        Interlocked.Increment(ref held.Value);
-
+        var index = choice.Index;
         try
         {
             var error = await _forwarder.SendAsync(context, snapshot.Replicas[index].Address, _invoker, _requestConfig, _transformer);
             if (error != ForwarderError.None)
             {
-                await RecoverAsync(context, snapshot, hash, index, error, decision);
+                index = await RecoverAsync(context, snapshot, choice.Hash, index, error, decision);
             }
         }
         finally
         {
-            Interlocked.Decrement(ref held.Value);
+            if (index >= 0)
+            {
+                _router.Release(snapshot, index);
+            }
         }
 
         _metrics.Routed(decision.Replica, context.Response.StatusCode, start);
@@ -102,78 +108,24 @@ public sealed class ReplicaProxy : IDisposable
 
     public void Dispose() => _invoker.Dispose();
 
-    /// <summary>The first replica in the key's order that is up, not suspect here, and not in <paramref name="exclude"/>.</summary>
-    private int Choose(RoutingSnapshot snapshot, ulong hash, ReadOnlySpan<int> exclude)
-    {
-        var index = snapshot.Route(hash);
-        if (index < 0 || (!exclude.Contains(index) && (_suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index]))))
-        {
-            return index;
-        }
-
-        Span<int> order = stackalloc int[snapshot.Count];
-        var count = snapshot.PreferenceOrder(hash, order);
-        var fallback = -1;
-        for (var i = 0; i < count; i++)
-        {
-            var candidate = order[i];
-            if (exclude.Contains(candidate) || !snapshot.Replicas[candidate].IsUp)
-            {
-                continue;
-            }
-
-            if (!_suspects.IsSuspect(snapshot.Replicas[candidate]))
-            {
-                return candidate;
-            }
-
-            // Every replica suspect: trying one beats failing the request.
-            fallback = fallback < 0 ? candidate : fallback;
-        }
-
-        return fallback;
-    }
-
-    /// <summary>Bounded loads: the first replica in the key's order under ⌈factor · mean⌉ in-flight requests.</summary>
-    private int ChooseBounded(RoutingSnapshot snapshot, ulong hash, System.Runtime.CompilerServices.StrongBox<int>[] counters)
-    {
-        Span<int> loads = stackalloc int[counters.Length];
-        for (var i = 0; i < loads.Length; i++)
-        {
-            loads[i] = Volatile.Read(ref counters[i].Value);
-        }
-
-        var index = snapshot.RouteBounded(hash, loads, _balanceFactor);
-        if (index < 0 || _suspects.IsEmpty || !_suspects.IsSuspect(snapshot.Replicas[index]))
-        {
-            var owner = snapshot.Route(hash);
-            if (index != owner && owner >= 0)
-            {
-                _metrics.Diverted(snapshot.Replicas[owner].Name);
-            }
-
-            return index;
-        }
-
-        return Choose(snapshot, hash, []);
-    }
-
-    private async Task<ForwarderError> RecoverAsync(
+    /// <summary>Retries a safe request on the next replicas in the key's order; returns the replica that holds its place (-1: none).</summary>
+    private async Task<int> RecoverAsync(
         HttpContext context, RoutingSnapshot snapshot, ulong hash, int failed, ForwarderError error, RouteDecision decision)
     {
-        var failedName = snapshot.Replicas[failed].Name;
         if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[failed]))
         {
-            _metrics.MarkedSuspect(failedName);
+            _metrics.MarkedSuspect(decision.Replica);
         }
 
         // Each failed replica is skipped from then on, so a retry never goes back to one that just failed.
         var tried = new int[_retryAttempts + 1];
         tried[0] = failed;
+        var current = failed;
         for (var attempt = 1; attempt <= _retryAttempts && IsReplicaFailure(error) && !context.Response.HasStarted
             && IsSafeToRetry(context.Request, context.Features.Get<IForwarderErrorFeature>()?.Exception); attempt++)
         {
-            var next = Choose(snapshot, hash, tried.AsSpan(0, attempt));
+            var next = _router.Retry(snapshot, hash, current, tried.AsSpan(0, attempt));
+            current = next;
             if (next < 0)
             {
                 break;
@@ -188,7 +140,7 @@ public sealed class ReplicaProxy : IDisposable
             error = await _forwarder.SendAsync(context, snapshot.Replicas[next].Address, _invoker, _requestConfig, _transformer);
             if (error == ForwarderError.None)
             {
-                return error;
+                return current;
             }
 
             if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[next]))
@@ -202,10 +154,15 @@ public sealed class ReplicaProxy : IDisposable
         {
             context.Response.Clear();
             context.Response.Headers["X-Replica"] = decision.Replica;
+            if (decision.GeneratedKey is not null)
+            {
+                context.Response.Headers[_transformer.RequestIdHeader] = decision.GeneratedKey;
+            }
+
             await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status502BadGateway, $"Replica '{decision.Replica}' did not answer");
         }
 
-        return error;
+        return current;
     }
 
     /// <summary>The replica, not the client, failed: it refused, reset or did not answer in time.</summary>
@@ -216,5 +173,4 @@ public sealed class ReplicaProxy : IDisposable
     private static bool IsSafeToRetry(HttpRequest request, Exception? exception) =>
         HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
         || exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
-
 }

@@ -9,6 +9,8 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// </summary>
 internal sealed class ReplicaResponseTransformer(string requestIdHeader, bool rewriteNotFound) : HttpTransformer
 {
+    public string RequestIdHeader => requestIdHeader;
+
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Hosting;
 using Orleans.LoadBalancer.Gateway.Routing;
-using Orleans.LoadBalancer.Replicas;
-using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
@@ -17,18 +15,16 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 public sealed class ReplicaSuspects
 {
     private readonly ConcurrentDictionary<string, long> _until = new(StringComparer.Ordinal);
-    private readonly IClusterClient _client;
+    private readonly ISuspectReporter _reporter;
     private readonly ILogger<ReplicaSuspects> _logger;
     private readonly long _suspectForMs;
-    private RoutingSnapshot _previous;
     private int _count;
 
-    public ReplicaSuspects(IClusterClient client, RingSnapshotStore store, IOptions<GatewayOptions> options, ILogger<ReplicaSuspects> logger)
+    public ReplicaSuspects(ISuspectReporter reporter, RingSnapshotStore store, IOptions<GatewayOptions> options, ILogger<ReplicaSuspects> logger)
     {
-        _client = client;
+        _reporter = reporter;
         _logger = logger;
         _suspectForMs = (long)options.Value.SuspectFor.TotalMilliseconds;
-        _previous = store.Current;
         store.Changed += OnSnapshotChanged;
     }
 
@@ -63,25 +59,24 @@ public sealed class ReplicaSuspects
 
         Interlocked.Increment(ref _count);
         _logger.LogWarning("Replica {Replica} at {Address} is suspect for {SuspectFor} ms", replica.Name, replica.Address, _suspectForMs);
-        _ = ReportAsync(replica.Name);
+        _reporter.Report(replica.Name);
         return true;
     }
 
     /// <summary>The ring has the last word: a replica it brings back up, or an address it no longer uses, is not suspect.</summary>
-    private void OnSnapshotChanged(RoutingSnapshot snapshot)
+    private void OnSnapshotChanged(RoutingSnapshot previous, RoutingSnapshot snapshot)
     {
-        var previous = Interlocked.Exchange(ref _previous, snapshot);
         if (IsEmpty)
         {
             return;
         }
 
         var wasDown = previous.Replicas.Where(r => !r.IsUp).Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
-        var current = snapshot.Replicas.ToDictionary(r => r.Address, r => r.IsUp, StringComparer.Ordinal);
+        var present = snapshot.Replicas.Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
+        var up = snapshot.Replicas.Where(r => r.IsUp).Select(r => r.Address).ToHashSet(StringComparer.Ordinal);
         foreach (var (address, until) in _until)
         {
-            var present = current.TryGetValue(address, out var up);
-            if (!present || (up && wasDown.Contains(address)))
+            if (!present.Contains(address) || (up.Contains(address) && wasDown.Contains(address)))
             {
                 Forgive(address, until);
             }
@@ -93,18 +88,6 @@ public sealed class ReplicaSuspects
         if (_until.TryRemove(new KeyValuePair<string, long>(address, until)))
         {
             Interlocked.Decrement(ref _count);
-        }
-    }
-
-    private async Task ReportAsync(string replica)
-    {
-        try
-        {
-            await _client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).ReportSuspect(replica);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogDebug(ex, "Could not report suspect replica {Replica}", replica);
         }
     }
 }

@@ -30,7 +30,7 @@ public sealed class RingFollower(
         {
             try
             {
-                Install(await Ring.Subscribe(_reference), "subscribe");
+                Install(await Ring.Subscribe(_reference, store.Current.RingId, store.Current.Version), "subscribe");
                 break;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
@@ -80,7 +80,7 @@ public sealed class RingFollower(
             return;
         }
 
-        if (await Ring.GetSnapshotIfNewer(store.Current.Version) is { } snapshot)
+        if (await Ring.GetSnapshotIfNewer(store.Current.RingId, store.Current.Version) is { } snapshot)
         {
             Install(snapshot, "pull");
         }
@@ -105,7 +105,7 @@ public sealed class RingFollower(
             try
             {
                 // Renewing also re-creates the subscription after the RingGrain was reactivated elsewhere.
-                Install(await Ring.Subscribe(_reference!), "renew");
+                Install(await Ring.Subscribe(_reference!, store.Current.RingId, store.Current.Version), "renew");
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -114,10 +114,21 @@ public sealed class RingFollower(
         }
     }
 
-    private void Install(RoutingSnapshot snapshot, string source)
+    private void Install(RoutingSnapshot? snapshot, string source)
     {
+        if (snapshot is null)
+        {
+            return;
+        }
+
+        var current = store.Current;
         if (store.TryUpdate(snapshot))
         {
+            if (current.RingId != Guid.Empty && current.RingId != snapshot.RingId)
+            {
+                logger.LogWarning("The cluster's ring was created anew ({OldRing} → {NewRing}); routing on the new one", current.RingId, snapshot.RingId);
+            }
+
             logger.LogInformation(
                 "Routing on ring version {Version} ({Count} replicas, {Algorithm}) from {Source}",
                 snapshot.Version, snapshot.Count, snapshot.Settings.Algorithm, source);

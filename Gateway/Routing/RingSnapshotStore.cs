@@ -3,21 +3,18 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.Gateway.Routing;
 
 /// <summary>
-/// The gateway's current routing snapshot: read with one volatile read per request, replaced atomically,
-/// and never replaced by an older version.
+/// The gateway's current routing snapshot: read with one volatile read per request, replaced atomically, and never
+/// replaced by an older version of the same ring. A snapshot of another ring (the cluster lost its storage and made
+/// the ring anew) replaces it whatever its version: the old ring's replicas are gone with it.
 /// </summary>
 public sealed class RingSnapshotStore
 {
-    private readonly TaskCompletionSource _firstSnapshot = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RoutingSnapshot _current = RoutingSnapshot.Empty;
 
     public RoutingSnapshot Current => Volatile.Read(ref _current);
 
-    /// <summary>Completes once a snapshot from the RingGrain has been received.</summary>
-    public Task Ready => _firstSnapshot.Task;
-
-    /// <summary>Raised after a newer snapshot has been installed.</summary>
-    public event Action<RoutingSnapshot>? Changed;
+    /// <summary>Raised after a newer snapshot has been installed, with the one it replaced.</summary>
+    public event Action<RoutingSnapshot, RoutingSnapshot>? Changed;
 
     /// <summary>Installs <paramref name="snapshot"/> when it is newer than the current one; returns whether it was.</summary>
     public bool TryUpdate(RoutingSnapshot snapshot)
@@ -26,17 +23,14 @@ public sealed class RingSnapshotStore
         while (true)
         {
             var current = Volatile.Read(ref _current);
-            var isNewer = snapshot.Version > current.Version
-                || (!_firstSnapshot.Task.IsCompleted && snapshot.Version == current.Version);
-            if (!isNewer)
+            if (snapshot.RingId == current.RingId && snapshot.Version <= current.Version)
             {
                 return false;
             }
 
             if (Interlocked.CompareExchange(ref _current, snapshot, current) == current)
             {
-                _firstSnapshot.TrySetResult();
-                Changed?.Invoke(snapshot);
+                Changed?.Invoke(current, snapshot);
                 return true;
             }
         }

@@ -12,7 +12,7 @@ public static class SettingsValidation
         if (!Validator.TryValidateObject(settings, new ValidationContext(settings), results, validateAllProperties: true))
         {
             var problems = string.Join("; ", results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
-            throw new InvalidOperationException($"Invalid configuration: {problems}");
+            throw new InvalidConfigurationException(problems);
         }
 
         return settings;

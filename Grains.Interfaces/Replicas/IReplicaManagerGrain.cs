@@ -10,11 +10,12 @@ namespace Orleans.LoadBalancer.Replicas;
 public interface IReplicaManagerGrain : IGrainWithStringKey
 {
     /// <summary>The seed's <c>POST /add</c>: <paramref name="count"/> new replicas, named from <paramref name="hostnames"/> first, the rest at random.</summary>
-    [Alias("Add")]
+    // Starting replicas waits for their heartbeat (Replicas:StartTimeout) and may queue behind another change.
+    [Alias("Add"), ResponseTimeout("00:02:00")]
     Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames);
 
     /// <summary>The seed's <c>DELETE /rm</c>: <paramref name="count"/> replicas, those in <paramref name="hostnames"/> first, the rest at random.</summary>
-    [Alias("Remove")]
+    [Alias("Remove"), ResponseTimeout("00:02:00")]
     Task<AdminResult> Remove(int count, IReadOnlyList<string> hostnames);
 
     /// <summary>Every replica with its lifecycle state.</summary>

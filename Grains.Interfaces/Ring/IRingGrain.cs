@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Ring;
@@ -10,40 +11,37 @@ namespace Orleans.LoadBalancer.Ring;
 public interface IRingGrain : IGrainWithStringKey
 {
     /// <summary>The current snapshot.</summary>
-    [Alias("GetSnapshot")]
+    [ReadOnly, Alias("GetSnapshot")]
     Task<RoutingSnapshot> GetSnapshot();
 
-    /// <summary>The current snapshot when its version is above <paramref name="version"/>, otherwise <c>null</c>.</summary>
-    [Alias("GetSnapshotIfNewer")]
-    Task<RoutingSnapshot?> GetSnapshotIfNewer(long version);
+    /// <summary>
+    /// The current snapshot unless the caller already has it: <c>null</c> when <paramref name="ringId"/> is this ring and
+    /// <paramref name="version"/> is not below the current version.
+    /// </summary>
+    [ReadOnly, Alias("GetSnapshotIfNewer")]
+    Task<RoutingSnapshot?> GetSnapshotIfNewer(Guid ringId, long version);
 
-    /// <summary>Subscribes (or renews) <paramref name="observer"/> and returns the current snapshot.</summary>
+    /// <summary>
+    /// Subscribes (or renews) <paramref name="observer"/>; returns the current snapshot unless the caller already has it
+    /// (as <see cref="GetSnapshotIfNewer"/>), so renewing is cheap.
+    /// </summary>
     [Alias("Subscribe")]
-    Task<RoutingSnapshot> Subscribe(IRingObserver observer);
+    Task<RoutingSnapshot?> Subscribe(IRingObserver observer, Guid ringId, long version);
 
     [Alias("Unsubscribe")]
     Task Unsubscribe(IRingObserver observer);
 
     /// <summary>The replica a key routes to now; for tools and tests, never for the request hot path.</summary>
-    [Alias("GetTarget")]
+    [ReadOnly, Alias("GetTarget")]
     Task<RouteTarget> GetTarget(string key);
 
     /// <summary>The whole ring, for the Orleans Dashboard and <c>/replicas</c>.</summary>
-    [Alias("GetState")]
+    [ReadOnly, Alias("GetState")]
     Task<RingState> GetState();
 
     /// <summary>Adds replicas in one version step. Throws <see cref="ArgumentException"/> and changes nothing on bad input.</summary>
     [Alias("AddReplicas")]
     Task<RoutingSnapshot> AddReplicas(IReadOnlyList<ReplicaRecord> replicas);
-
-    /// <summary>
-    /// <see cref="AddReplicas"/>, except that on a new ring (version 0) the change is numbered above any version an earlier
-    /// life of this ring can have reached (a ring kept in memory is lost with its silo and starts again from 0): gateways
-    /// still routing on a snapshot of that life then take the new one instead of ignoring it as older.
-    /// The replica manager fills a new ring through this (its initial replicas, or the running ones it adopts).
-    /// </summary>
-    [Alias("Populate")]
-    Task<RoutingSnapshot> Populate(IReadOnlyList<ReplicaRecord> replicas);
 
     /// <summary>Removes replicas in one version step. Throws <see cref="ArgumentException"/> and changes nothing on bad input.</summary>
     [Alias("RemoveReplicas")]

@@ -14,22 +14,54 @@ public static class KetamaRing
     {
         var points = new ulong[names.Count * pointsPerReplica];
         var owners = new ushort[points.Length];
-        var tieBreak = new ulong[points.Length];
+        var nameHashes = new ulong[names.Count];
+        Span<char> label = stackalloc char[64];
         for (var i = 0; i < names.Count; i++)
         {
+            nameHashes[i] = KeyHash.Hash(names[i]);
             for (var p = 0; p < pointsPerReplica; p++)
             {
                 var at = (i * pointsPerReplica) + p;
-                points[at] = KeyHash.Hash(string.Create(CultureInfo.InvariantCulture, $"{names[i]}#{p}"));
+                points[at] = Label(names[i], p, label);
                 owners[at] = (ushort)i;
-                tieBreak[at] = KeyHash.Hash(names[i]);
             }
         }
 
-        // Sort by position, ties by owner name hash, so two builds of the same set agree whatever the order of names.
-        var order = Enumerable.Range(0, points.Length).ToArray();
-        Array.Sort(order, (a, b) => points[a] != points[b] ? points[a].CompareTo(points[b]) : tieBreak[a].CompareTo(tieBreak[b]));
-        return (order.Select(i => points[i]).ToArray(), order.Select(i => owners[i]).ToArray());
+        Array.Sort(points, owners);
+
+        // Equal positions (two labels with the same hash) go by owner name hash, so two builds of the same set agree
+        // whatever the order of names.
+        for (var start = 0; start < points.Length;)
+        {
+            var end = start + 1;
+            while (end < points.Length && points[end] == points[start])
+            {
+                end++;
+            }
+
+            if (end - start > 1)
+            {
+                owners.AsSpan(start, end - start).Sort((a, b) => nameHashes[a].CompareTo(nameHashes[b]));
+            }
+
+            start = end;
+        }
+
+        return (points, owners);
+    }
+
+    /// <summary>The hash of <c>name#point</c>.</summary>
+    private static ulong Label(string name, int point, Span<char> buffer)
+    {
+        if (name.Length + 12 > buffer.Length)
+        {
+            return KeyHash.Hash(string.Create(CultureInfo.InvariantCulture, $"{name}#{point}"));
+        }
+
+        name.AsSpan().CopyTo(buffer);
+        buffer[name.Length] = '#';
+        point.TryFormat(buffer[(name.Length + 1)..], out var digits, default, CultureInfo.InvariantCulture);
+        return KeyHash.Hash(buffer[..(name.Length + 1 + digits)]);
     }
 
     /// <summary>Index of the first point at or after <paramref name="hash"/>, wrapping to 0.</summary>

@@ -14,7 +14,8 @@ public static class KeyHash
         var max = Encoding.UTF8.GetMaxByteCount(key.Length);
         if (max <= StackLimit)
         {
-            Span<byte> bytes = stackalloc byte[StackLimit];
+            // Sized to the key, not to the limit: the stack buffer is zeroed on every call, so a short key zeroes little.
+            Span<byte> bytes = stackalloc byte[max];
             var length = Encoding.UTF8.GetBytes(key, bytes);
             return XxHash3.HashToUInt64(bytes[..length]);
         }

@@ -12,9 +12,13 @@ public sealed record RoutingSettings
     /// <summary>The most replicas a table holds.</summary>
     public const int MaxReplicas = 4096;
 
+    /// <summary><c>ring</c>: the most points a ring holds (about 40 MB of snapshot), whatever the points per replica.</summary>
+    public const int MaxRingPoints = 1 << 22;
+
     public static IReadOnlyList<string> Algorithms { get; } = [Classic, Ring, Maglev, Slots];
 
-    public static RoutingSettings Default { get; } = new();
+    /// <summary>The defaults, a new instance each time: nothing can change a default that another part holds.</summary>
+    public static RoutingSettings Default => new();
 
     /// <summary>One of <see cref="Algorithms"/>; default <c>slots</c>.</summary>
     [Id(0)] public string Algorithm { get; init; } = Slots;
@@ -58,7 +62,18 @@ public sealed record RoutingSettings
         Classic => ClassicRing.Capacity,
         Maglev => Math.Min(MaglevTableSize, MaxReplicas),
         Slots => Math.Min(SlotCount, MaxReplicas),
+        Ring => Math.Min(MaxRingPoints / PointsPerReplica, MaxReplicas),
         _ => MaxReplicas,
+    };
+
+    /// <summary>Why <see cref="Capacity"/> is what it is, for error messages.</summary>
+    internal string CapacityReason => Algorithm switch
+    {
+        Classic => $"{ClassicRing.VirtualServers} virtual servers each in {ClassicRing.Slots} slots",
+        Maglev when MaglevTableSize < MaxReplicas => $"MaglevTableSize is {MaglevTableSize} and every replica needs an entry of its own",
+        Slots when SlotCount < MaxReplicas => $"SlotCount is {SlotCount} and every replica needs a slot of its own",
+        Ring when MaxRingPoints / PointsPerReplica < MaxReplicas => $"{PointsPerReplica} points per replica, at most {MaxRingPoints} points in all",
+        _ => $"no table holds more than {MaxReplicas}",
     };
 
     private static bool IsPrime(int n)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace Orleans.LoadBalancer.Routing;
@@ -14,8 +15,11 @@ public sealed record RoutingSnapshot
     private const int KindRing = 2;
     private const int KindClassic = 3;
 
+    /// <summary>Up to this many replicas, the preference order's scratch space lives on the stack; beyond, in the shared pool.</summary>
+    private const int StackReplicas = 256;
+
     [Id(0)] public long Version { get; init; }
-    [Id(1)] public RoutingSettings Settings { get; init; } = RoutingSettings.Default;
+    [Id(1)] public RoutingSettings Settings { get; init; } = new();
 
     /// <summary>In order of addition.</summary>
     [Id(2)] public RoutedReplica[] Replicas { get; init; } = [];
@@ -32,6 +36,12 @@ public sealed record RoutingSnapshot
     [Id(6)] private double[] _shares = [];
 
     [Id(7)] private int _kind;
+
+    /// <summary>
+    /// Which ring this is: made once when the RingGrain creates a ring, kept in its storage. A snapshot of another ring
+    /// (the cluster's storage was lost and the ring created anew) replaces the current one whatever its version.
+    /// </summary>
+    [Id(8)] public Guid RingId { get; init; }
 
     public static RoutingSnapshot Empty { get; } = new();
 
@@ -58,6 +68,24 @@ public sealed record RoutingSnapshot
                 $"The replicas ({string.Join(", ", byName.Keys)}) are not the table's members ({string.Join(", ", names)})", nameof(replicas));
         }
 
+        // A table comes from storage or the wire too: check what Add and Remove would have guaranteed.
+        table.Settings.Validate();
+        if (table.Numbers.Length != names.Count)
+        {
+            throw new ArgumentException($"The table has {names.Count} members but {table.Numbers.Length} member numbers", nameof(table));
+        }
+
+        if (names.Count > table.Settings.Capacity)
+        {
+            throw new ArgumentException(
+                $"The {table.Settings.Algorithm} table holds at most {table.Settings.Capacity} replicas ({table.Settings.CapacityReason}), not {names.Count}", nameof(table));
+        }
+
+        if (table.Settings.Algorithm == RoutingSettings.Slots && names.Count > 0 && table.SlotOwners.Length != table.Settings.SlotCount)
+        {
+            throw new ArgumentException($"The table has {table.SlotOwners.Length} slot owners, not SlotCount = {table.Settings.SlotCount}", nameof(table));
+        }
+
         var ordered = names.Select(n => byName[n]).ToArray();
         var snapshot = new RoutingSnapshot
         {
@@ -71,13 +99,7 @@ public sealed record RoutingSnapshot
         {
             case RoutingSettings.Slots:
             {
-                var index = new Dictionary<int, int>();
-                for (var i = 0; i < table.Numbers.Length; i++)
-                {
-                    index[table.Numbers[i]] = i;
-                }
-
-                var owners = names.Count == 0 ? [] : table.SlotOwners.Select(n => (ushort)index[n]).ToArray();
+                var owners = names.Count == 0 ? [] : SlotOwnerIndices(table);
                 return snapshot with { _kind = KindSlots, _table = owners, _shares = Counted(owners, names.Count) };
             }
 
@@ -125,7 +147,12 @@ public sealed record RoutingSnapshot
         };
     }
 
-    /// <summary>Fills <paramref name="destination"/> with distinct replica indices in the key's preference order (owner first); returns how many were written.</summary>
+    /// <summary>
+    /// Fills <paramref name="destination"/> with distinct replica indices in the key's preference order (owner first);
+    /// returns how many were written. <c>ring</c>: the next distinct owners clockwise. Otherwise: the owner, then the
+    /// others by rendezvous (highest random weight) order, ties to the lower index. Allocation-free: the N rendezvous
+    /// scores are computed once, then each further replica is the next maximum, so k replicas cost N mixes and k passes.
+    /// </summary>
     public int PreferenceOrder(ulong hash, Span<int> destination)
     {
         var count = Math.Min(destination.Length, Replicas.Length);
@@ -134,45 +161,60 @@ public sealed record RoutingSnapshot
             return 0;
         }
 
-        Span<bool> taken = Replicas.Length <= 1024 ? stackalloc bool[Replicas.Length] : new bool[Replicas.Length];
-        if (_kind == KindRing)
+        var replicas = Replicas.Length;
+        bool[]? rentedTaken = null;
+        ulong[]? rentedScores = null;
+        var taken = replicas <= StackReplicas ? stackalloc bool[replicas] : (rentedTaken = ArrayPool<bool>.Shared.Rent(replicas)).AsSpan(0, replicas);
+        try
         {
-            // Clockwise from the key: the next distinct owners.
-            var written = 0;
-            for (int i = KetamaRing.Find(_points, hash), steps = 0; written < count && steps < _table.Length; i = (i + 1) % _table.Length, steps++)
+            taken.Clear();
+            if (_kind == KindRing)
             {
-                if (!taken[_table[i]])
-                {
-                    taken[_table[i]] = true;
-                    destination[written++] = _table[i];
-                }
+                return RingOrder(hash, destination[..count], taken);
             }
 
-            return written;
-        }
-
-        // The owner, then the others by rendezvous (highest random weight) order of the key.
-        destination[0] = Owner(hash);
-        taken[destination[0]] = true;
-        for (var written = 1; written < count; written++)
-        {
-            var best = -1;
-            var bestScore = 0UL;
-            for (var i = 0; i < Replicas.Length; i++)
+            destination[0] = Owner(hash);
+            taken[destination[0]] = true;
+            if (count == 1)
             {
-                var score = KeyHash.Mix(hash, _seeds[i]);
-                if (!taken[i] && (best < 0 || score > bestScore))
-                {
-                    best = i;
-                    bestScore = score;
-                }
+                return 1;
             }
 
-            taken[best] = true;
-            destination[written] = best;
-        }
+            var scores = replicas <= StackReplicas ? stackalloc ulong[replicas] : (rentedScores = ArrayPool<ulong>.Shared.Rent(replicas)).AsSpan(0, replicas);
+            for (var i = 0; i < replicas; i++)
+            {
+                scores[i] = KeyHash.Mix(hash, _seeds[i]);
+            }
 
-        return count;
+            for (var written = 1; written < count; written++)
+            {
+                var best = -1;
+                for (var i = 0; i < replicas; i++)
+                {
+                    if (!taken[i] && (best < 0 || scores[i] > scores[best]))
+                    {
+                        best = i;
+                    }
+                }
+
+                taken[best] = true;
+                destination[written] = best;
+            }
+
+            return count;
+        }
+        finally
+        {
+            if (rentedTaken is not null)
+            {
+                ArrayPool<bool>.Shared.Return(rentedTaken);
+            }
+
+            if (rentedScores is not null)
+            {
+                ArrayPool<ulong>.Shared.Return(rentedScores);
+            }
+        }
     }
 
     /// <summary>The first replica that is up in the key's preference order, or -1.</summary>
@@ -184,42 +226,16 @@ public sealed record RoutingSnapshot
             return owner;
         }
 
-        if (_kind == KindRing)
-        {
-            for (int i = KetamaRing.Find(_points, hash), steps = 0; steps < _table.Length; i = (i + 1) % _table.Length, steps++)
-            {
-                if (Replicas[_table[i]].IsUp)
-                {
-                    return _table[i];
-                }
-            }
-
-            return -1;
-        }
-
-        var best = -1;
-        var bestScore = 0UL;
-        for (var i = 0; i < Replicas.Length; i++)
-        {
-            var score = KeyHash.Mix(hash, _seeds[i]);
-            if (Replicas[i].IsUp && (best < 0 || score > bestScore))
-            {
-                best = i;
-                bestScore = score;
-            }
-        }
-
-        return best;
+        return NextEligible(hash, owner, [], 0);
     }
 
-    /// <summary>Bounded loads: the first up replica in preference order whose load is below ⌈factor · mean⌉.</summary>
+    /// <summary>
+    /// Bounded loads: the first up replica in the key's preference order whose in-flight count is below
+    /// <see cref="BoundedLoadCap"/> (the new request counted), or -1 when no replica is up.
+    /// </summary>
     public int RouteBounded(ulong hash, ReadOnlySpan<int> inFlight, double balanceFactor)
     {
-        if (!(balanceFactor > 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(balanceFactor), balanceFactor, "The balance factor must be above 1");
-        }
-
+        ValidateBalanceFactor(balanceFactor);
         if (inFlight.Length != Replicas.Length)
         {
             throw new ArgumentException($"Expected {Replicas.Length} in-flight counts, got {inFlight.Length}", nameof(inFlight));
@@ -241,25 +257,96 @@ public sealed record RoutingSnapshot
             return -1;
         }
 
-        // Mirrokni, Thorup, Zadimoghaddam: with the new request counted, nobody goes above ⌈c · mean⌉.
-        var cap = (long)Math.Ceiling(balanceFactor * (total + 1) / up);
+        var cap = BoundedLoadCap(Math.Max(total + 1, 1), up, balanceFactor);
         var owner = Owner(hash);
         if (Replicas[owner].IsUp && inFlight[owner] < cap)
         {
             return owner;
         }
 
-        Span<int> order = Replicas.Length <= 1024 ? stackalloc int[Replicas.Length] : new int[Replicas.Length];
-        var count = PreferenceOrder(hash, order);
-        for (var i = 0; i < count; i++)
+        // Some up replica is always below the cap (see BoundedLoadCap), so this finds one.
+        return NextEligible(hash, owner, inFlight, cap);
+    }
+
+    /// <summary>
+    /// The bounded-load cap: a replica may take a request while its in-flight count is below
+    /// max(⌈T/n⌉, ⌊c · T/n⌋), where T is the total in flight on the <paramref name="upReplicas"/> up replicas
+    /// including the request being placed, and c is <paramref name="balanceFactor"/>.
+    /// </summary>
+    /// <remarks>
+    /// Mirrokni, Thorup and Zadimoghaddam state the cap as ⌈c · mean⌉. Rounding up lets the busiest replica end above
+    /// c · mean when few requests are in flight: with 4 up replicas, c = 1.25 and 4
+    /// requests after admission, ⌈1.25⌉ = 2 lets one replica hold twice the mean although one each is possible.
+    /// Rounding c · mean down keeps every replica that takes a request at or below c · mean after admission; the
+    /// ⌈T/n⌉ floor applies only when no integer assignment can stay within c · mean (then the busiest replica holds at
+    /// least ⌈T/n⌉ anyway), and it keeps the cap satisfiable: n replicas all at ⌈T/n⌉ or more would hold at least T,
+    /// more than the T − 1 in flight before admission, so one of them is always below the cap.
+    /// </remarks>
+    public static long BoundedLoadCap(long totalAfterAdmission, int upReplicas, double balanceFactor)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalAfterAdmission, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(upReplicas, 1);
+        ValidateBalanceFactor(balanceFactor);
+        var even = (totalAfterAdmission + upReplicas - 1) / upReplicas;
+        var scaled = Math.Floor(balanceFactor * totalAfterAdmission / upReplicas);
+        return scaled >= long.MaxValue ? long.MaxValue : Math.Max(even, (long)scaled);
+    }
+
+    /// <summary>
+    /// The first replica after <paramref name="owner"/> in the key's preference order that is up and, when
+    /// <paramref name="inFlight"/> is given, below <paramref name="cap"/>; -1 when none. One pass, no buffer: after
+    /// the owner, the rendezvous order's first eligible replica is simply the eligible one with the highest score.
+    /// </summary>
+    private int NextEligible(ulong hash, int owner, ReadOnlySpan<int> inFlight, long cap)
+    {
+        if (_kind == KindRing)
         {
-            if (Replicas[order[i]].IsUp && inFlight[order[i]] < cap)
+            for (int i = KetamaRing.Find(_points, hash), steps = 0; steps < _table.Length; i = i + 1 == _table.Length ? 0 : i + 1, steps++)
             {
-                return order[i];
+                if (Eligible(_table[i], inFlight, cap))
+                {
+                    return _table[i];
+                }
+            }
+
+            return -1;
+        }
+
+        var best = -1;
+        var bestScore = 0UL;
+        for (var i = 0; i < Replicas.Length; i++)
+        {
+            if (i != owner && Eligible(i, inFlight, cap))
+            {
+                var score = KeyHash.Mix(hash, _seeds[i]);
+                if (best < 0 || score > bestScore)
+                {
+                    best = i;
+                    bestScore = score;
+                }
             }
         }
 
-        return Route(hash);
+        return best;
+    }
+
+    private bool Eligible(int replica, ReadOnlySpan<int> inFlight, long cap) =>
+        Replicas[replica].IsUp && (inFlight.IsEmpty || inFlight[replica] < cap);
+
+    /// <summary><c>ring</c>: the next distinct owners clockwise from the key.</summary>
+    private int RingOrder(ulong hash, Span<int> destination, Span<bool> taken)
+    {
+        var written = 0;
+        for (int i = KetamaRing.Find(_points, hash), steps = 0; written < destination.Length && steps < _table.Length; i = i + 1 == _table.Length ? 0 : i + 1, steps++)
+        {
+            if (!taken[_table[i]])
+            {
+                taken[_table[i]] = true;
+                destination[written++] = _table[i];
+            }
+        }
+
+        return written;
     }
 
     /// <summary>Each replica's exact share of the key space by the table (ignores health), indexed like <see cref="Replicas"/>.</summary>
@@ -267,6 +354,29 @@ public sealed record RoutingSnapshot
 
     /// <summary>The table's size in bytes as it crosses the wire (arrays only).</summary>
     public int TableBytes => (_table.Length * sizeof(ushort)) + (_points.Length * sizeof(ulong)) + (_seeds.Length * sizeof(ulong)) + (_shares.Length * sizeof(double));
+
+    private static void ValidateBalanceFactor(double balanceFactor)
+    {
+        if (!(balanceFactor > 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(balanceFactor), balanceFactor, "The balance factor must be above 1");
+        }
+    }
+
+    private static ushort[] SlotOwnerIndices(RoutingTable table)
+    {
+        var index = new MemberIndex(table.Numbers);
+        var owners = new ushort[table.SlotOwners.Length];
+        for (var slot = 0; slot < owners.Length; slot++)
+        {
+            var owner = index.Of(table.SlotOwners[slot]);
+            owners[slot] = owner >= 0
+                ? (ushort)owner
+                : throw new ArgumentException($"Slot {slot} is owned by member number {table.SlotOwners[slot]}, which is not in the table", nameof(table));
+        }
+
+        return owners;
+    }
 
     private static double[] Counted(ushort[] owners, int replicas)
     {

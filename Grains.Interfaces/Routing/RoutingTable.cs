@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
 
 namespace Orleans.LoadBalancer.Routing;
@@ -9,7 +10,7 @@ namespace Orleans.LoadBalancer.Routing;
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.RoutingTable")]
 public sealed record RoutingTable
 {
-    [Id(0)] public RoutingSettings Settings { get; init; } = RoutingSettings.Default;
+    [Id(0)] public RoutingSettings Settings { get; init; } = new();
 
     /// <summary>Replica names in order of addition.</summary>
     [Id(1)] public string[] Names { get; init; } = [];
@@ -61,7 +62,8 @@ public sealed record RoutingTable
 
         if (Names.Length + names.Count > Settings.Capacity)
         {
-            throw new ArgumentException($"The {Settings.Algorithm} table holds at most {Settings.Capacity} replicas, not {Names.Length + names.Count}", nameof(names));
+            throw new ArgumentException(
+                $"The {Settings.Algorithm} table holds at most {Settings.Capacity} replicas ({Settings.CapacityReason}), not {Names.Length + names.Count}", nameof(names));
         }
 
         var numbers = new List<int>(Numbers);
@@ -69,7 +71,7 @@ public sealed record RoutingTable
         var slots = Settings.Algorithm == RoutingSettings.Slots ? LoadSlots() : null;
         foreach (var _ in names)
         {
-            slots?.Add(next, numbers);
+            slots?.Add(next, CollectionsMarshal.AsSpan(numbers));
             numbers.Add(next++);
         }
 
@@ -97,13 +99,18 @@ public sealed record RoutingTable
         var remaining = Names.ToList();
         var numbers = Numbers.ToList();
         var slots = Settings.Algorithm == RoutingSettings.Slots ? LoadSlots() : null;
-        foreach (var name in names)
+
+        // Newest member first: each removal then undoes the latest add still in the table, so removing a batch that
+        // was added (in one call or several) restores every slot, whatever order the names come in.
+        for (var index = remaining.Count - 1; index >= 0; index--)
         {
-            var index = remaining.IndexOf(name);
-            var number = numbers[index];
-            remaining.RemoveAt(index);
-            numbers.RemoveAt(index);
-            slots?.Remove(number, numbers);
+            if (removing.Contains(remaining[index]))
+            {
+                var number = numbers[index];
+                remaining.RemoveAt(index);
+                numbers.RemoveAt(index);
+                slots?.Remove(number, CollectionsMarshal.AsSpan(numbers));
+            }
         }
 
         return WithSlots(slots) with { Names = [.. remaining], Numbers = [.. numbers] };

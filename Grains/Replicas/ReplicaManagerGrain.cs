@@ -305,7 +305,7 @@ public sealed class ReplicaManagerGrain(
             return ring;
         }
 
-        await Ring.Populate(adopted.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
+        await Ring.AddReplicas(adopted.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList());
         logger.LogWarning(
             "The ring was empty while {Count} replicas of this cluster run (its state was lost): rebuilt it from them, in their order of addition: {Replicas}",
             adopted.Count, adopted.Select(i => i.Name));
@@ -508,7 +508,7 @@ public sealed class ReplicaManagerGrain(
         try
         {
             var records = instances.Select(i => new ReplicaRecord(i.Name, i.Address, i.RuntimeId)).ToList();
-            snapshot = ring.Version == 0 ? await Ring.Populate(records) : await Ring.AddReplicas(records);
+            snapshot = await Ring.AddReplicas(records);
         }
         catch (Exception ex)
         {

@@ -33,22 +33,32 @@ public sealed class RingGrain : Grain, IRingGrain
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (_state.State.RingId == Guid.Empty)
+        {
+            // Persisted with the first change; until then nothing but an empty ring has been published.
+            _state.State.RingId = Guid.NewGuid();
+        }
+
         var table = _state.State.Table;
         if (table is null)
         {
             table = RoutingTable.Create(_configured);
             _snapshot = Build(_state.State.Version, table, _state.State.Replicas);
             _state.State.Table = table;
+            _state.State.Configured = _configured;
             return;
         }
 
-        if (table.Settings != _configured)
+        // A ring stored before the configured settings were kept: take its table's settings as the configured ones.
+        _state.State.Configured ??= table.Settings;
+        if (_state.State.Configured != _configured)
         {
             // Configuration names another algorithm or parameters: rebuild with the same members, as one version step.
             _logger.LogWarning(
-                "Routing settings changed from {OldSettings} to {NewSettings}; rebuilding the table for {Count} replicas",
-                table.Settings, _configured, table.Members.Count);
+                "Configured routing settings changed from {OldSettings} to {NewSettings}; rebuilding the table for {Count} replicas",
+                _state.State.Configured, _configured, table.Members.Count);
             var rebuilt = RoutingTable.Create(_configured).Add(table.Members);
+            _state.State.Configured = _configured;
             await CommitAsync(rebuilt, _state.State.Replicas);
             return;
         }
@@ -59,13 +69,12 @@ public sealed class RingGrain : Grain, IRingGrain
 
     public Task<RoutingSnapshot> GetSnapshot() => Task.FromResult(_snapshot);
 
-    public Task<RoutingSnapshot?> GetSnapshotIfNewer(long version) =>
-        Task.FromResult(_snapshot.Version > version ? _snapshot : null);
+    public Task<RoutingSnapshot?> GetSnapshotIfNewer(Guid ringId, long version) => Task.FromResult(IfNewer(ringId, version));
 
-    public Task<RoutingSnapshot> Subscribe(IRingObserver observer)
+    public Task<RoutingSnapshot?> Subscribe(IRingObserver observer, Guid ringId, long version)
     {
         _observers.Subscribe(observer, observer);
-        return Task.FromResult(_snapshot);
+        return Task.FromResult(IfNewer(ringId, version));
     }
 
     public Task Unsubscribe(IRingObserver observer)
@@ -103,22 +112,6 @@ public sealed class RingGrain : Grain, IRingGrain
         var records = _state.State.Replicas.Concat(replicas).ToList();
         await CommitAsync(table, records);
         _logger.LogInformation("Added {Replicas} at version {Version}", replicas.Select(r => r.Name), _snapshot.Version);
-        return _snapshot;
-    }
-
-    public async Task<RoutingSnapshot> Populate(IReadOnlyList<ReplicaRecord> replicas)
-    {
-        ArgumentNullException.ThrowIfNull(replicas);
-        if (_state.State.Version != 0)
-        {
-            return await AddReplicas(replicas);
-        }
-
-        // Milliseconds since 1970: above anything an earlier life reached unless it made more than one change per ms.
-        var version = Math.Max(1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var table = CurrentTable.Add(replicas.Select(r => r.Name).ToList());
-        await CommitAsync(table, _state.State.Replicas.Concat(replicas).ToList(), version);
-        _logger.LogInformation("Populated a new ring with {Replicas} at version {Version}", replicas.Select(r => r.Name), _snapshot.Version);
         return _snapshot;
     }
 
@@ -174,19 +167,23 @@ public sealed class RingGrain : Grain, IRingGrain
         return _snapshot;
     }
 
+    private RoutingSnapshot? IfNewer(Guid ringId, long version) =>
+        ringId != _snapshot.RingId || version < _snapshot.Version ? _snapshot : null;
+
     private RoutingTable CurrentTable => _state.State.Table ?? throw new InvalidOperationException("The ring has no table.");
 
-    private static RoutingSnapshot Build(long version, RoutingTable table, IReadOnlyList<ReplicaRecord> records) =>
-        RoutingSnapshot.Create(version, table, records.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp)).ToList());
+    private RoutingSnapshot Build(long version, RoutingTable table, IReadOnlyList<ReplicaRecord> records) =>
+        RoutingSnapshot.Create(version, table, records.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp)).ToList())
+            with { RingId = _state.State.RingId };
 
     /// <summary>Builds the next version, persists it, and only then publishes and announces it.</summary>
-    private async Task CommitAsync(RoutingTable table, List<ReplicaRecord> records, long? version = null)
+    private async Task CommitAsync(RoutingTable table, List<ReplicaRecord> records)
     {
-        version ??= _state.State.Version + 1;
-        var snapshot = Build(version.Value, table, records);
+        var version = _state.State.Version + 1;
+        var snapshot = Build(version, table, records);
 
         var previous = (_state.State.Version, _state.State.Table, _state.State.Replicas);
-        _state.State.Version = version.Value;
+        _state.State.Version = version;
         _state.State.Table = table;
         _state.State.Replicas = records;
         try

@@ -12,4 +12,13 @@ public sealed class RingGrainState
 
     /// <summary>In table member order.</summary>
     [Id(2)] public List<Orleans.LoadBalancer.Ring.ReplicaRecord> Replicas { get; set; } = [];
+
+    /// <summary>Made when the ring is created; see <see cref="RoutingSnapshot.RingId"/>.</summary>
+    [Id(3)] public Guid RingId { get; set; }
+
+    /// <summary>
+    /// The configured routing settings the table was last built from. An operator's change through the API keeps its
+    /// settings in the table; only a change of configuration (this differs from the silo's) rebuilds it.
+    /// </summary>
+    [Id(4)] public RoutingSettings? Configured { get; set; }
 }

@@ -25,7 +25,7 @@ public static class SiloHostingExtensions
         }
         catch (ArgumentException ex)
         {
-            throw new InvalidOperationException($"Invalid configuration: Routing: {ex.Message}", ex);
+            throw new InvalidConfigurationException($"Routing: {ex.Message}", ex);
         }
 
         builder.Services.AddSingleton(Options.Create(cluster));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 
 namespace Orleans.LoadBalancer.Analysis;
@@ -5,77 +6,142 @@ namespace Orleans.LoadBalancer.Analysis;
 /// <summary>The report's PNG charts.</summary>
 public static class Charts
 {
-    private const int Width = 800;
-    private const int Height = 450;
+    private const int Width = 1100;
+    private const int Height = 500;
 
-    public static void Bars(string path, string title, IReadOnlyList<(string Label, double Value)> bars, string yLabel)
+    private static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
+
+    /// <summary>Requests per replica as bars, with what the exact key-space share predicts as markers.</summary>
+    public static void Bars(string path, string title, IReadOnlyList<(string Label, double Value, double Expected)> bars)
     {
         var plot = new Plot();
         var added = plot.Add.Bars(bars.Select(b => b.Value).ToArray());
+        added.LegendText = "requests served";
         for (var i = 0; i < added.Bars.Count; i++)
         {
-            added.Bars[i].Label = bars[i].Value.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+            added.Bars[i].Label = bars[i].Value.ToString("0", CultureInfo.InvariantCulture);
         }
 
         added.ValueLabelStyle.FontSize = 14;
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, bars.Count).Select(i => (double)i).ToArray(), bars.Select(b => b.Label).ToArray());
-        plot.Axes.Margins(bottom: 0);
-        plot.Title(title);
-        plot.YLabel(yLabel);
-        plot.SavePng(path, Width, Height);
+        var xs = Enumerable.Range(0, bars.Count).Select(i => (double)i).ToArray();
+        var expected = plot.Add.Markers(xs, bars.Select(b => b.Expected).ToArray(), MarkerShape.FilledDiamond, 12, Colors.Black);
+        expected.LegendText = "exact share × requests (/ring)";
+        plot.Axes.Bottom.SetTicks(xs, bars.Select(b => b.Label).ToArray());
+        plot.Axes.Margins(bottom: 0, top: 0.15);
+        plot.ShowLegend(Edge.Right);
+        Save(plot, path, title, null, "requests");
     }
 
     /// <summary>Mean load per replica against N, with the min–max range and ± one standard deviation.</summary>
-    public static void LoadByN(string path, string title, IReadOnlyList<LoadStats> rows)
+    public static void LoadByN(string path, string title, IReadOnlyList<(int N, LoadStats Stats)> rows)
     {
         var plot = new Plot();
-        var xs = rows.Select(r => (double)r.Replicas).ToArray();
-        var mean = plot.Add.Scatter(xs, rows.Select(r => r.Mean).ToArray());
+        var xs = rows.Select(r => (double)r.N).ToArray();
+        var mean = plot.Add.Scatter(xs, rows.Select(r => r.Stats.Mean).ToArray());
         mean.LegendText = "mean";
-        var max = plot.Add.Scatter(xs, rows.Select(r => r.Max).ToArray());
+        var max = plot.Add.Scatter(xs, rows.Select(r => r.Stats.Max).ToArray());
         max.LegendText = "max";
         max.LinePattern = LinePattern.Dashed;
-        var min = plot.Add.Scatter(xs, rows.Select(r => r.Min).ToArray());
+        var min = plot.Add.Scatter(xs, rows.Select(r => r.Stats.Min).ToArray());
         min.LegendText = "min";
         min.LinePattern = LinePattern.Dashed;
-        var errors = plot.Add.ErrorBar(xs, rows.Select(r => r.Mean).ToArray(), rows.Select(r => r.StdDev).ToArray());
+        var errors = plot.Add.ErrorBar(xs, rows.Select(r => r.Stats.Mean).ToArray(), rows.Select(r => r.Stats.StdDev).ToArray());
         errors.LegendText = "± std dev";
-        plot.ShowLegend();
-        plot.Title(title);
-        plot.XLabel("replicas (N)");
-        plot.YLabel("requests per replica");
-        plot.SavePng(path, Width, Height);
+        IntegerTicks(plot, xs);
+        plot.ShowLegend(Edge.Right);
+        Save(plot, path, title, "replicas (N)", "requests per replica");
     }
 
-    /// <summary>One line per series against N.</summary>
-    public static void Lines(string path, string title, string yLabel, IReadOnlyDictionary<string, IReadOnlyList<(int N, double Value)>> series)
+    /// <summary>A line per series against N; series sharing a group share a colour, and a dashed series is drawn dashed.</summary>
+    public static void Lines(string path, string title, string yLabel, IReadOnlyList<LineSeries> series)
     {
         var plot = new Plot();
-        foreach (var (name, points) in series)
+        var groups = series.Select(s => s.Group).Where(g => g != LineSeries.Reference).Distinct().ToList();
+        foreach (var s in series)
         {
-            var line = plot.Add.Scatter(points.Select(p => (double)p.N).ToArray(), points.Select(p => p.Value).ToArray());
-            line.LegendText = name;
+            var line = plot.Add.Scatter(s.Points.Select(p => (double)p.N).ToArray(), s.Points.Select(p => p.Value).ToArray());
+            line.LegendText = s.Name;
+            line.Color = s.Group == LineSeries.Reference ? Colors.Gray : Palette.GetColor(groups.IndexOf(s.Group));
+            line.LinePattern = s.Dashed ? LinePattern.Dashed : LinePattern.Solid;
+            line.LineWidth = s.Dashed ? 1.5f : 2.5f;
+            line.MarkerSize = s.Dashed ? 6 : 8;
         }
 
-        plot.ShowLegend();
+        IntegerTicks(plot, series.SelectMany(s => s.Points).Select(p => (double)p.N).Distinct().ToArray());
+        plot.ShowLegend(Edge.Right);
+        Save(plot, path, title, "replicas (N)", yLabel);
+    }
+
+    /// <summary>Each request around the kill: latency against the time it was sent, by who answered it.</summary>
+    public static void Failover(string path, string title, FailoverResult result)
+    {
+        var timeline = result.Timeline!;
+        var from = -300.0;
+        var to = (timeline.SettledMs ?? 1000) + 500;
+        var shown = result.Samples
+            .Select(s => (Sample: s, At: s.StartMs - timeline.KillAt))
+            .Where(s => s.At >= from && s.At <= to)
+            .ToList();
+        var plot = new Plot();
+        var groups = new (string Name, Func<Sample, bool> Match, Color Color)[]
+        {
+            ("other keys", s => s.Succeeded && !timeline.VictimKeys[s.Key], Colors.LightGray),
+            ($"{result.Victim}'s keys, served by {result.Victim}", s => s.Succeeded && timeline.VictimKeys[s.Key] && s.Replica == result.Victim, Palette.GetColor(0)),
+            ($"{result.Victim}'s keys, served by another replica", s => s.Succeeded && timeline.VictimKeys[s.Key] && s.Replica != result.Victim, Palette.GetColor(1)),
+            ("failed", s => !s.Succeeded, Colors.Red),
+        };
+        foreach (var (name, match, color) in groups)
+        {
+            var points = shown.Where(s => match(s.Sample)).ToList();
+            if (points.Count == 0)
+            {
+                continue;
+            }
+
+            var markers = plot.Add.Markers(points.Select(p => p.At).ToArray(), points.Select(p => p.Sample.LatencyMs).ToArray(), MarkerShape.FilledCircle, 4, color);
+            markers.LegendText = $"{name} ({points.Count})";
+        }
+
+        Line(plot, 0, "kill", Colors.Black);
+        if (timeline.DetectionMs is { } detected)
+        {
+            Line(plot, detected, $"detected ({detected:0} ms)", Palette.GetColor(1));
+        }
+
+        if (timeline.SettledMs is { } settled)
+        {
+            Line(plot, settled, $"replacement serving ({settled:0} ms)", Palette.GetColor(2));
+        }
+
+        plot.ShowLegend(Edge.Right);
+        Save(plot, path, title, "request sent at (ms after the kill)", "latency (ms)");
+    }
+
+    private static void Line(Plot plot, double x, string label, Color color)
+    {
+        var line = plot.Add.VerticalLine(x, 2, color, LinePattern.Dashed);
+        line.LegendText = label;
+    }
+
+    private static void IntegerTicks(Plot plot, double[] xs) =>
+        plot.Axes.Bottom.SetTicks(xs, xs.Select(x => x.ToString("0", CultureInfo.InvariantCulture)).ToArray());
+
+    private static void Save(Plot plot, string path, string title, string? xLabel, string yLabel)
+    {
         plot.Title(title);
-        plot.XLabel("replicas (N)");
+        if (xLabel is not null)
+        {
+            plot.XLabel(xLabel);
+        }
+
         plot.YLabel(yLabel);
         plot.SavePng(path, Width, Height);
     }
 }
 
-/// <summary>Per-replica request counts for one N.</summary>
-public sealed record LoadStats(int Replicas, double Mean, double Min, double Max, double StdDev, int Failures)
+/// <summary>One line of a chart against N.</summary>
+public sealed record LineSeries(string Name, string Group, IReadOnlyList<(int N, double Value)> Points, bool Dashed = false)
 {
-    public double MaxOverMean => Max / Mean;
-
-    public static LoadStats Of(int replicas, IReadOnlyDictionary<string, int> perReplica, int failures)
-    {
-        var counts = Enumerable.Range(0, replicas).Select(i => 0.0).ToArray();
-        var values = perReplica.Values.Select(v => (double)v).Concat(counts.Skip(perReplica.Count)).ToArray();
-        var mean = values.Average();
-        var std = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Length);
-        return new LoadStats(replicas, mean, values.Min(), values.Max(), std, failures);
-    }
+    /// <summary>The group of reference lines (ideal, sampling noise), drawn in grey.</summary>
+    public const string Reference = "";
 }

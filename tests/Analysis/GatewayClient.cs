@@ -1,93 +1,79 @@
-using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
 namespace Orleans.LoadBalancer.Analysis;
 
 /// <summary>The gateway's HTTP API, as the analysis drives it.</summary>
-public sealed class GatewayClient(Uri baseAddress) : IDisposable
+public sealed class GatewayClient : IDisposable
 {
-    private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false, UseCookies = false, MaxConnectionsPerServer = 64 })
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly HttpClient _http;
+    private readonly string? _apiKey;
+
+    public GatewayClient(Uri baseAddress, string? apiKey, int connections)
     {
-        BaseAddress = baseAddress,
-        Timeout = TimeSpan.FromSeconds(60),
-    };
+        _apiKey = apiKey;
+        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false, UseCookies = false, MaxConnectionsPerServer = connections + 8 })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+    }
 
     public HttpClient Http => _http;
 
-    public async Task<List<string>> ReplicasAsync()
+    public async Task<IReadOnlyList<string>> RepAsync(CancellationToken cancellationToken)
     {
-        using var document = JsonDocument.Parse(await _http.GetStringAsync("/rep"));
+        using var document = JsonDocument.Parse(await _http.GetStringAsync("/rep", cancellationToken));
         return document.RootElement.GetProperty("message").GetProperty("replicas").EnumerateArray().Select(e => e.GetString()!).ToList();
     }
 
-    public async Task<(int Status, string Body)> SendAsync(HttpMethod method, string path, string? json = null)
+    public async Task<RingView> RingAsync(CancellationToken cancellationToken) =>
+        (await GetAsync<RingView>("/ring", cancellationToken)).Message;
+
+    public async Task<IReadOnlyList<ReplicaInfo>> ReplicasAsync(CancellationToken cancellationToken) =>
+        (await GetAsync<ReplicaList>("/replicas", cancellationToken)).Message.Replicas;
+
+    /// <summary>One request; the API key goes on it when <paramref name="authorize"/> and a key was given.</summary>
+    public async Task<HttpReply> SendAsync(
+        HttpMethod method, string path, string? json = null, bool authorize = true, string? requestId = null, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (requestId is not null)
+        {
+            request.Headers.Add("X-Request-Id", requestId);
+        }
+
         if (json is not null)
         {
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         }
 
-        using var response = await _http.SendAsync(request);
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    /// <summary>Adds or removes random replicas until there are <paramref name="count"/>.</summary>
-    public async Task ResizeAsync(int count)
-    {
-        var current = (await ReplicasAsync()).Count;
-        if (current < count)
+        if (authorize && _apiKey is not null)
         {
-            Ensure(await SendAsync(HttpMethod.Post, "/add", JsonSerializer.Serialize(new { n = count - current, hostnames = Array.Empty<string>() })));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
         }
-        else if (current > count)
-        {
-            Ensure(await SendAsync(HttpMethod.Delete, "/rm", JsonSerializer.Serialize(new { n = current - count, hostnames = Array.Empty<string>() })));
-        }
+
+        using var response = await _http.SendAsync(request, cancellationToken);
+        var replica = response.Headers.TryGetValues("X-Replica", out var values) ? values.FirstOrDefault() : null;
+        return new HttpReply((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync(cancellationToken), replica);
     }
 
-    public async Task SetAlgorithmAsync(string algorithm) =>
-        Ensure(await SendAsync(HttpMethod.Put, "/ring/algorithm", JsonSerializer.Serialize(new { algorithm })));
+    /// <summary>Starts replicas with exactly these names.</summary>
+    public Task AddAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
+        ChangeAsync(HttpMethod.Post, "/add", names, cancellationToken);
 
-    /// <summary>Sends <paramref name="keys"/> as X-Request-Id to <c>/home</c>, <paramref name="concurrency"/> at a time.</summary>
-    public async Task<LoadResult> LoadAsync(IReadOnlyList<string> keys, int concurrency, Action<int>? progress = null)
-    {
-        var routes = new string?[keys.Count];
-        var failures = 0;
-        var next = -1;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < keys.Count)
-            {
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, "/home");
-                    request.Headers.Add("X-Request-Id", keys[i]);
-                    using var response = await _http.SendAsync(request);
-                    if (response.IsSuccessStatusCode && response.Headers.TryGetValues("X-Replica", out var replica))
-                    {
-                        routes[i] = replica.Single();
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref failures);
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref failures);
-                }
+    /// <summary>Removes exactly the replicas with these names.</summary>
+    public Task RemoveAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken) =>
+        ChangeAsync(HttpMethod.Delete, "/rm", names, cancellationToken);
 
-                progress?.Invoke(1);
-            }
-        }));
-        return new LoadResult(routes, failures, clock.Elapsed);
-    }
+    public async Task SetAlgorithmAsync(string algorithm, CancellationToken cancellationToken) =>
+        Ensure("PUT /ring/algorithm", await SendAsync(HttpMethod.Put, "/ring/algorithm", JsonSerializer.Serialize(new { algorithm }), cancellationToken: cancellationToken));
 
+    /// <summary>Seeded random 6-digit request ids, as the seed's clients send.</summary>
     public static string[] RandomIds(int count, int seed)
     {
         var random = new Random(seed);
@@ -96,18 +82,48 @@ public sealed class GatewayClient(Uri baseAddress) : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private static void Ensure((int Status, string Body) response)
+    private async Task ChangeAsync(HttpMethod method, string path, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {
-        if (response.Status != 200)
+        if (names.Count == 0)
         {
-            throw new InvalidOperationException($"The gateway answered {response.Status}: {response.Body}");
+            return;
+        }
+
+        var body = JsonSerializer.Serialize(new { n = names.Count, hostnames = names });
+        Ensure($"{method} {path} {body}", await SendAsync(method, path, body, cancellationToken: cancellationToken));
+    }
+
+    private async Task<Envelope<T>> GetAsync<T>(string path, CancellationToken cancellationToken) =>
+        JsonSerializer.Deserialize<Envelope<T>>(await _http.GetStringAsync(path, cancellationToken), Json)
+        ?? throw new InvalidOperationException($"{path} answered null");
+
+    private static void Ensure(string request, HttpReply reply)
+    {
+        if (reply.Status != 200)
+        {
+            throw new InvalidOperationException($"{request}: the gateway answered {reply.Status} {reply.Body}");
         }
     }
+
+    private sealed record Envelope<T>(T Message, string Status);
+
+    private sealed record ReplicaList(IReadOnlyList<ReplicaInfo> Replicas);
 }
 
-/// <summary>Which replica served each request (null when it failed).</summary>
-public sealed record LoadResult(string?[] Routes, int Failures, TimeSpan Elapsed)
+public sealed record HttpReply(int Status, string? ContentType, string Body, string? Replica);
+
+/// <summary>The routing snapshot as <c>GET /ring</c> shows it.</summary>
+public sealed record RingView(long Version, string Algorithm, IReadOnlyList<RingMember> Replicas)
 {
-    public Dictionary<string, int> PerReplica() =>
-        Routes.Where(r => r is not null).GroupBy(r => r!).ToDictionary(g => g.Key, g => g.Count());
+    public IReadOnlyList<string> Names => Replicas.Select(r => r.Name).ToList();
+
+    /// <summary>The largest exact key-space share over the ideal 1/N (1 is perfect).</summary>
+    public double MaxShareOverIdeal => Replicas.Count == 0 ? 0 : Replicas.Max(r => r.Share) * Replicas.Count;
+
+    public bool AllUp => Replicas.All(r => r.Up);
 }
+
+public sealed record RingMember(string Name, bool Up, double Share);
+
+/// <summary>One entry of <c>GET /replicas</c>.</summary>
+public sealed record ReplicaInfo(string Name, string Address, string State, string Runtime, string? RuntimeId);

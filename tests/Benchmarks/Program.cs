@@ -1,20 +1,19 @@
 using BenchmarkDotNet.Running;
 using Orleans.LoadBalancer.Benchmarks;
 
-// ring-report (default): balance, disruption and lookup cost per algorithm and replica count, one JSON object per line.
-// bench [BenchmarkDotNet arguments]: the micro-benchmarks (ns and bytes per lookup, snapshot rebuild).
+// ring-report (default): balance, disruption, lookup and membership-change cost per algorithm and replica count, one
+//   JSON object per line; ring-report --markdown [FILE]: the same as a Markdown table with a summary against the
+//   targets, written between the ring-report markers of FILE when given (docs/routing.md).
+// bench [BenchmarkDotNet arguments]: the micro-benchmarks (ns and bytes per lookup, membership change at N = 64).
 var command = args.FirstOrDefault() ?? "ring-report";
 switch (command)
 {
     case "ring-report":
-        RingReport.Run(Console.Out);
-        break;
+        return RingReport.Run(args.Length > 0 ? args[1..] : [], Console.Out);
     case "bench":
         BenchmarkSwitcher.FromAssembly(typeof(RoutingLookupBenchmarks).Assembly).Run(args[1..]);
-        break;
+        return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Use: ring-report | bench [BenchmarkDotNet arguments]");
+        Console.Error.WriteLine($"Unknown command '{command}'. Use: ring-report [--markdown [FILE]] | bench [BenchmarkDotNet arguments]");
         return 2;
 }
-
-return 0;

@@ -1,80 +1,134 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Benchmarks;
 
 /// <summary>
 /// For each algorithm and N: the largest exact key-space share over the ideal 1/N, the keys moved going from N to N+1
-/// over the ideal 1/(N+1) (100,000 seeded random keys), the fraction moved between old replicas, whether removing the
-/// newcomer restores every key, lookup cost, rebuild time and snapshot size.
+/// over the ideal 1/(N+1) (exact, and over 100,000 seeded random keys), the fraction moved between old replicas,
+/// whether removing the newcomer restores every key, lookup cost, the cost of a membership change (table update plus
+/// snapshot, adding the newcomer to N or removing it from N + 1) and snapshot size.
+/// Prints one JSON object per line, or with <c>--markdown</c> the table and a summary against the targets; given a
+/// file too, it replaces the part of that file between the ring-report markers with them.
 /// </summary>
 public static class RingReport
 {
-    private static readonly int[] ReplicaCounts = [2, 3, 4, 5, 6, 8, 16, 32, 64];
-    private const int Keys = 100_000;
+    public const string BeginMarker = "<!-- ring-report:begin -->";
+    public const string EndMarker = "<!-- ring-report:end -->";
 
-    public static void Run(TextWriter output)
+    private const int Keys = 100_000;
+    private const string Newcomer = "newcomer";
+    private static readonly int[] ReplicaCounts = [2, 3, 4, 5, 6, 8, 16, 32, 64];
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary><c>ring-report [--markdown [FILE]]</c>; returns the process exit code.</summary>
+    public static int Run(IReadOnlyList<string> args, TextWriter output)
     {
+        var markdown = args.Count > 0 && args[0] == "--markdown";
+        if ((args.Count > 0 && !markdown) || args.Count > 2)
+        {
+            Console.Error.WriteLine("Usage: ring-report [--markdown [FILE]]");
+            return 2;
+        }
+
         var keys = RandomKeys(Keys);
+        var rows = new List<Row>();
         foreach (var algorithm in RoutingSettings.Algorithms)
         {
             foreach (var n in ReplicaCounts)
             {
-                output.WriteLine(JsonSerializer.Serialize(Measure(algorithm, n, keys)));
-            }
-        }
-    }
-
-    private static Dictionary<string, object> Measure(string algorithm, int n, string[] keys)
-    {
-        var row = new Dictionary<string, object> { ["algorithm"] = algorithm, ["replicas"] = n };
-        var settings = new RoutingSettings { Algorithm = algorithm };
-        if (n + 1 > settings.Capacity)
-        {
-            row["error"] = $"{algorithm} holds at most {settings.Capacity} replicas";
-            return row;
-        }
-
-        var names = Enumerable.Range(1, n).Select(i => $"replica-{i}").ToList();
-        var table = RoutingTable.Create(settings).Add(names);
-        var snapshot = Build(table);
-        var grownTable = table.Add(["newcomer"]);
-        var grown = Build(grownTable);
-        var restored = Build(grownTable.Remove(["newcomer"]));
-
-        var before = Owners(snapshot, keys);
-        var after = Owners(grown, keys);
-        var back = Owners(restored, keys);
-        int moved = 0, betweenOld = 0;
-        for (var i = 0; i < keys.Length; i++)
-        {
-            if (before[i] != after[i])
-            {
-                moved++;
-                if (grown.Replicas[after[i]].Name != "newcomer")
+                var row = Measure(algorithm, n, keys);
+                rows.Add(row);
+                if (!markdown)
                 {
-                    betweenOld++;
+                    output.WriteLine(JsonSerializer.Serialize(row, Json));
                 }
             }
         }
 
-        if (ExactPositions(settings) is { } positions)
+        if (!markdown)
         {
-            // Every slot or table entry once: the exact fraction of the key space that moved.
-            var exactMoved = positions.Count(h => snapshot.Replicas[snapshot.Owner(h)].Name != grown.Replicas[grown.Owner(h)].Name);
-            row["remapOnAddExact"] = Math.Round(exactMoved / (double)positions.Length * (n + 1), 4);
+            return 0;
         }
 
-        var maxShare = Enumerable.Range(0, n).Max(snapshot.Share);
-        row["maxShareOverIdeal"] = Math.Round(maxShare * n, 4);
-        row["remapOnAddOverIdeal"] = Math.Round(moved / (double)keys.Length * (n + 1), 4);
-        row["movedBetweenOld"] = Math.Round(betweenOld / (double)keys.Length, 5);
-        row["removeRestores"] = before.SequenceEqual(back);
-        row["lookupNs"] = Math.Round(LookupNs(snapshot, keys), 1);
-        row["rebuildMs"] = Math.Round(RebuildMs(table), 3);
-        row["snapshotBytes"] = snapshot.TableBytes;
-        return row;
+        var section = Markdown(rows);
+        output.Write(section);
+        if (args.Count == 2)
+        {
+            return Replace(args[1], section) ? 0 : 1;
+        }
+
+        return 0;
+    }
+
+    private static Row Measure(string algorithm, int n, string[] keys)
+    {
+        var settings = new RoutingSettings { Algorithm = algorithm };
+        if (n + 1 > settings.Capacity)
+        {
+            return new Row(algorithm, n) { Error = $"{algorithm} holds at most {settings.Capacity} replicas" };
+        }
+
+        var table = RoutingTable.Create(settings).Add(Enumerable.Range(1, n).Select(i => $"replica-{i}").ToList());
+        var snapshot = Build(table);
+        var grownTable = table.Add([Newcomer]);
+        var grown = Build(grownTable);
+        var restored = Build(grownTable.Remove([Newcomer]));
+
+        var (moved, betweenOld, restores) = Compare(snapshot, grown, restored, keys.Select(k => snapshot.Hash(k)).ToArray());
+        double? exactMoved = null, exactBetweenOld = null;
+        if (ExactPositions(settings) is { } positions)
+        {
+            // Every slot or table entry once: the exact fractions of the key space.
+            (exactMoved, exactBetweenOld, var restoresAll) = Compare(snapshot, grown, restored, positions);
+            restores &= restoresAll;
+        }
+        else
+        {
+            // ring and classic: a key changes owner only when one of the newcomer's points lands before it, so the
+            // fraction moved is the newcomer's exact share.
+            exactMoved = grown.Share(grown.Count - 1);
+        }
+
+        return new Row(algorithm, n)
+        {
+            MaxShareOverIdeal = Math.Round(Enumerable.Range(0, n).Max(snapshot.Share) * n, 4),
+            RemapOnAddExact = Math.Round(exactMoved.Value * (n + 1), 4),
+            RemapOnAddOverIdeal = Math.Round(moved * (n + 1), 4),
+            MovedBetweenOldExact = exactBetweenOld is { } exact ? Math.Round(exact, 5) : null,
+            MovedBetweenOld = Math.Round(betweenOld, 5),
+            RemoveRestores = restores,
+            LookupNs = Math.Round(LookupNs(snapshot, keys), 1),
+            RebuildOnAddMs = Math.Round(RebuildMs(() => table.Add([Newcomer])), 3),
+            RebuildOnRemoveMs = Math.Round(RebuildMs(() => grownTable.Remove([Newcomer])), 3),
+            SnapshotBytes = snapshot.TableBytes,
+        };
+    }
+
+    /// <summary>Fractions of <paramref name="hashes"/> that moved on the add and that moved between old replicas, and whether the remove restored every one.</summary>
+    private static (double Moved, double BetweenOld, bool Restores) Compare(RoutingSnapshot before, RoutingSnapshot grown, RoutingSnapshot restored, ulong[] hashes)
+    {
+        int moved = 0, betweenOld = 0;
+        var restores = true;
+        foreach (var hash in hashes)
+        {
+            var owner = before.Replicas[before.Route(hash)].Name;
+            var after = grown.Replicas[grown.Route(hash)].Name;
+            if (owner != after)
+            {
+                moved++;
+                betweenOld += after == Newcomer ? 0 : 1;
+            }
+
+            restores &= restored.Replicas[restored.Route(hash)].Name == owner;
+        }
+
+        return (moved / (double)hashes.Length, betweenOld / (double)hashes.Length, restores);
     }
 
     /// <summary>One hash per slot (slots) or per table entry (maglev), so that counting owners is exact, not sampled.</summary>
@@ -88,8 +142,6 @@ public static class RingReport
 
     private static RoutingSnapshot Build(RoutingTable table) =>
         RoutingSnapshot.Create(1, table, table.Members.Select(m => new RoutedReplica(m, "http://127.0.0.1:1", true)).ToList());
-
-    private static int[] Owners(RoutingSnapshot snapshot, string[] keys) => keys.Select(k => snapshot.Route(snapshot.Hash(k))).ToArray();
 
     /// <summary>Hash plus lookup of 36-character keys, best of five passes (a quick figure; BenchmarkDotNet gives the careful one).</summary>
     private static double LookupNs(RoutingSnapshot snapshot, string[] keys)
@@ -111,13 +163,17 @@ public static class RingReport
         return best;
     }
 
-    private static double RebuildMs(RoutingTable table)
+    /// <summary>
+    /// What a membership change costs the RingGrain: the table update plus the new snapshot, best of eleven (the machine
+    /// may be shared; BenchmarkDotNet gives the mean with its error).
+    /// </summary>
+    private static double RebuildMs(Func<RoutingTable> change)
     {
         var best = double.MaxValue;
-        for (var pass = 0; pass < 5; pass++)
+        for (var pass = 0; pass < 11; pass++)
         {
             var clock = Stopwatch.StartNew();
-            Build(table);
+            Build(change());
             best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
         }
 
@@ -133,5 +189,125 @@ public static class RingReport
             random.NextBytes(bytes);
             return new Guid(bytes).ToString();
         }).ToArray();
+    }
+
+    private static string Markdown(IReadOnlyList<Row> rows)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Generated by `ring-report --markdown` on {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} logical cores.");
+        text.AppendLine();
+        text.AppendLine("| algorithm | N | max share / ideal | moved on add / ideal (exact) | moved on add / ideal (100k keys) | moved between old (exact) | moved between old (100k keys) | add-then-remove restores | lookup ns | add + snapshot ms | remove + snapshot ms | snapshot bytes |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: | ---: |");
+        foreach (var row in rows)
+        {
+            if (row.Error is not null)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Algorithm} | {row.Replicas} | {row.Error} | | | | | | | | | |");
+                continue;
+            }
+
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Algorithm} | {row.Replicas} | {row.MaxShareOverIdeal:F4} | {row.RemapOnAddExact:F4} | {row.RemapOnAddOverIdeal:F4} | {Fraction(row.MovedBetweenOldExact)} | {Fraction(row.MovedBetweenOld)} | {(row.RemoveRestores == true ? "yes" : "no")} | {row.LookupNs:F1} | {row.RebuildOnAddMs:F3} | {row.RebuildOnRemoveMs:F3} | {row.SnapshotBytes} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Against the targets (computed from the rows above):");
+        text.AppendLine();
+        foreach (var line in Summary(rows))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+        }
+
+        return text.ToString();
+    }
+
+    private static IEnumerable<string> Summary(IReadOnlyList<Row> rows)
+    {
+        List<Row> Of(string algorithm) => rows.Where(r => r.Algorithm == algorithm && r.Error is null).ToList();
+        static string Range(IEnumerable<double?> values, string format)
+        {
+            var list = values.Select(v => v!.Value).ToList();
+            var (min, max) = (list.Min().ToString(format, CultureInfo.InvariantCulture), list.Max().ToString(format, CultureInfo.InvariantCulture));
+            return min == max ? min : $"{min}–{max}";
+        }
+
+        string AllRestore(List<Row> of) => of.All(r => r.RemoveRestores == true) ? "restores every key on add-then-remove at every N" : "does NOT restore every key on add-then-remove";
+        static string Percent(double? value) => (value!.Value * 100).ToString("F3", CultureInfo.InvariantCulture) + "%";
+        static string Lookup(List<Row> of) => $"lookup {Range(of.Select(r => r.LookupNs), "F1")} ns";
+
+        var slots = Of(RoutingSettings.Slots);
+        var largest = slots.MaxBy(r => r.Replicas)!;
+        yield return $"`slots` (the default): largest share / ideal {Range(slots.Select(r => r.MaxShareOverIdeal), "F4")} (target ≤ 1.01); " +
+            $"keys moved on add / ideal {Range(slots.Select(r => r.RemapOnAddExact), "F4")} exact (target ≤ 1.01), " +
+            $"moved between old replicas at most {Percent(slots.Max(r => r.MovedBetweenOldExact))} exact (target 0); {AllRestore(slots)}; " +
+            $"{Lookup(slots)} (target ≤ 35 ns; BenchmarkDotNet below is the careful figure); a membership change at N = {largest.Replicas} " +
+            $"takes {largest.RebuildOnAddMs:F3} ms to add and {largest.RebuildOnRemoveMs:F3} ms to remove a replica, snapshot included " +
+            $"(target ≤ 2 ms); snapshot {largest.SnapshotBytes:N0} bytes (target ≤ 262,144).";
+
+        var maglev = Of(RoutingSettings.Maglev);
+        yield return $"`maglev`: largest share / ideal {Range(maglev.Select(r => r.MaxShareOverIdeal), "F4")}; " +
+            $"moved between old replicas {Range(maglev.Select(r => r.MovedBetweenOldExact * 100), "F3")}% exact (target ≤ 0.5%); " +
+            $"keys moved on add / ideal {Range(maglev.Select(r => r.RemapOnAddExact), "F4")} exact; {AllRestore(maglev)}; " +
+            $"{Lookup(maglev)}; add + snapshot {Range(maglev.Select(r => r.RebuildOnAddMs), "F3")} ms.";
+
+        var ring = Of(RoutingSettings.Ring);
+        yield return $"`ring` (256 points per replica): largest share / ideal {Range(ring.Select(r => r.MaxShareOverIdeal), "F4")}; " +
+            $"keys moved on add / ideal {Range(ring.Select(r => r.RemapOnAddExact), "F4")} exact, " +
+            $"moved between old replicas at most {Percent(ring.Max(r => r.MovedBetweenOld))} over 100k keys (target 0); {AllRestore(ring)}; " +
+            $"{Lookup(ring)}; add + snapshot {Range(ring.Select(r => r.RebuildOnAddMs), "F3")} ms.";
+
+        var classic = Of(RoutingSettings.Classic);
+        var three = classic.Single(r => r.Replicas == 3);
+        yield return $"`classic`: largest share / ideal {Range(classic.Select(r => r.MaxShareOverIdeal), "F4")} " +
+            $"({three.MaxShareOverIdeal:F4} at N = 3: the assignment's skew); moved between old replicas at most " +
+            $"{Percent(classic.Max(r => r.MovedBetweenOld))} over 100k keys; {Lookup(classic)}.";
+    }
+
+    /// <summary>Replaces what lies between the markers in <paramref name="path"/> with <paramref name="section"/>.</summary>
+    private static bool Replace(string path, string section)
+    {
+        var text = File.ReadAllText(path);
+        var begin = text.IndexOf(BeginMarker, StringComparison.Ordinal);
+        var end = text.IndexOf(EndMarker, StringComparison.Ordinal);
+        if (begin < 0 || end < begin)
+        {
+            Console.Error.WriteLine($"{path} has no '{BeginMarker}' … '{EndMarker}' section to replace");
+            return false;
+        }
+
+        var start = begin + BeginMarker.Length;
+        File.WriteAllText(path, string.Concat(text.AsSpan(0, start), "\n", section, text.AsSpan(end)));
+        Console.Error.WriteLine($"Updated the ring-report section of {path}");
+        return true;
+    }
+
+    private static string Fraction(double? value) => value is { } v ? v.ToString("F5", CultureInfo.InvariantCulture) : "—";
+
+    /// <summary>One line of the report; JSON names as the issue asks for them.</summary>
+    private sealed record Row(
+        [property: JsonPropertyName("algorithm")] string Algorithm,
+        [property: JsonPropertyName("replicas")] int Replicas)
+    {
+        [JsonPropertyName("error")] public string? Error { get; init; }
+
+        [JsonPropertyName("maxShareOverIdeal")] public double? MaxShareOverIdeal { get; init; }
+
+        [JsonPropertyName("remapOnAddExact")] public double? RemapOnAddExact { get; init; }
+
+        [JsonPropertyName("remapOnAddOverIdeal")] public double? RemapOnAddOverIdeal { get; init; }
+
+        [JsonPropertyName("movedBetweenOldExact")] public double? MovedBetweenOldExact { get; init; }
+
+        [JsonPropertyName("movedBetweenOld")] public double? MovedBetweenOld { get; init; }
+
+        [JsonPropertyName("removeRestores")] public bool? RemoveRestores { get; init; }
+
+        [JsonPropertyName("lookupNs")] public double? LookupNs { get; init; }
+
+        [JsonPropertyName("rebuildOnAddMs")] public double? RebuildOnAddMs { get; init; }
+
+        [JsonPropertyName("rebuildOnRemoveMs")] public double? RebuildOnRemoveMs { get; init; }
+
+        [JsonPropertyName("snapshotBytes")] public int? SnapshotBytes { get; init; }
     }
 }

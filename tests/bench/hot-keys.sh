@@ -45,19 +45,27 @@ print(json.dumps(out))'; }
 declare -A url=([plain]=http://127.0.0.1:18501 [bounded]=http://127.0.0.1:18502 [haproxy]=http://127.0.0.1:18503)
 for target in plain bounded haproxy; do
   wrk -t2 -c64 -d3s -s tests/bench/zipf-keys.lua "${url[$target]}" >/dev/null   # warm-up
-  [ "$target" = haproxy ] || metrics "${url[$target]}" > "$work/$target-before.json"
+  if [ "$target" = haproxy ]; then
+    python3 tests/bench/hot-keys.py haproxy-requests "$work/haproxy.sock" > "$work/$target-before.json"
+  else
+    metrics "${url[$target]}" > "$work/$target-before.json"
+  fi
   wrk -t2 -c64 -d"${duration}s" -s tests/bench/zipf-keys.lua "${url[$target]}" > "$work/$target-wrk.txt" &
   wrk_pid=$!
   sleep 0.5
   if [ "$target" = haproxy ]; then
-    python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" 0 > "$work/$target-before.json"
     python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" $((duration - 2)) > "$work/$target-load.json"
   else
+    # Which replica hot and cold keys reach, against their own replica (the other, idle gateway has the same ring).
+    owner=${url[plain]}; [ "$target" = plain ] && owner=${url[bounded]}
+    python3 tests/bench/hot-keys.py probe "${url[$target]}" "$owner" $((duration - 2)) > "$work/$target-probe.json" &
+    probe_pid=$!
     python3 tests/bench/hot-keys.py gateway "${url[$target]}" $((duration - 2)) > "$work/$target-load.json"
+    wait "$probe_pid"
   fi
   wait "$wrk_pid"
   if [ "$target" = haproxy ]; then
-    python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" 0 > "$work/$target-after.json"
+    python3 tests/bench/hot-keys.py haproxy-requests "$work/haproxy.sock" > "$work/$target-after.json"
   else
     metrics "${url[$target]}" > "$work/$target-after.json"
   fi
@@ -66,8 +74,8 @@ done
 python3 - "$work" "DURATION=$duration tests/bench/hot-keys.sh" <<'PY'
 import json, pathlib, re, sys
 work, command = pathlib.Path(sys.argv[1]), sys.argv[2]
-rows = ["| target | in-flight max/mean, worst sample | p99 sample | median sample | request rate max/mean | requests/s | diverted |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+rows = ["| target | in-flight max/mean: worst sample | p99 | median | worst where 1.25 is reachable (samples) | request rate max/mean | requests/s | diverted | hot keys away from their replica | cold keys away |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
 for target, label in (("plain", "gateway, no bounded loads"), ("bounded", "gateway, BalanceFactor 1.25"), ("haproxy", "HAProxy, hash-balance-factor 125")):
     load = json.loads((work / f"{target}-load.json").read_text())
     before, after = (json.loads((work / f"{target}-{w}.json").read_text()) for w in ("before", "after"))
@@ -76,12 +84,20 @@ for target, label in (("plain", "gateway, no bounded loads"), ("bounded", "gatew
     rate = max(counts.values()) / (total / len(counts))
     rps = re.search(r"Requests/sec:\s+([\d.]+)", (work / f"{target}-wrk.txt").read_text()).group(1)
     diverted = f"{(after['diverted'] - before['diverted']) / total:.1%}" if "diverted" in after else "—"
-    rows.append(f"| {label} | {load['worst']} | {load['p99']} | {load['median']} | {rate:.3f} | {float(rps):,.0f} | {diverted} |")
+    probe_file = work / f"{target}-probe.json"
+    probe = json.loads(probe_file.read_text()) if probe_file.exists() else None
+    hot = f"{probe['hot']['diverted']:.1%} of {probe['hot']['probes']}" if probe else "—"
+    cold = f"{probe['cold']['diverted']:.1%} of {probe['cold']['probes']}" if probe else "—"
+    reachable = f"{load['reachable']['worst']} ({load['reachable_samples']} of {load['samples']})"
+    rows.append(f"| {label} | {load['worst']} | {load['p99']} | {load['median']} | {reachable} | {rate:.3f} | {float(rps):,.0f} | {diverted} | {hot} | {cold} |")
 table = "\n".join(rows) + "\n"
 print(table)
 sys.path.insert(0, "tests/bench")
 from docsection import write_section
 write_section("Hot keys and bounded loads", "Command: `" + command + "`\n\nZipf (s = 1.1) keys over 10,000 keys, 64 connections, "
               "requests that take 5 ms (`/work?ms=5`), the same three replicas behind each target; in-flight load per replica "
-              "sampled every 50 ms (the gateway's own counts, HAProxy's `scur`), requests per replica counted over the run.\n\n" + table)
+              "sampled every 50 ms (the gateway's own counts, HAProxy's `scur`), requests per replica counted over the run. "
+              "A max/mean of 1.25 is reachable only in samples where ⌈T/n⌉ ≤ 1.25·T/n (T requests in flight on n replicas); "
+              "that column keeps those samples alone. A prober sends hot keys (ranks 1–10) and cold keys (ranks 101–10,000) "
+              "through the gateway during the run and counts those that reach another replica than their own.\n\n" + table)
 PY

@@ -2,53 +2,88 @@
 # One run, one machine: the same three BackendServer replicas behind, in turn, our gateway, nginx
 # (hash $http_x_request_id consistent, upstream keep-alive), HAProxy (balance hdr(X-Request-Id) + hash-type consistent)
 # and no proxy at all (wrk straight to one replica). wrk sends a random 6-digit X-Request-Id per request; every target
-# gets the same connections and duration, a warm-up that is not counted, and ROUNDS measured runs, interleaved.
-# Prints requests/s, p50 and p99 per target and the ratios, and writes docs/benchmarks.md.
-# Usage: tests/bench/proxy-race.sh   (env: ROUNDS=3 DURATION=8s CONNECTIONS=32 THREADS=1)
+# gets the same connections and duration, a warm-up that is not counted, and ROUNDS measured runs, interleaved with the
+# order rotated each round. Prints requests/s, p50 and p99 per target and the ratios (the median of each round's ratio),
+# and writes its section of docs/benchmarks.md.
+#
+# Usage: tests/bench/proxy-race.sh
+#   env: ROUNDS=5 DURATION=8s CONNECTIONS=32 THREADS=1
+#        VARIANTS="name:VAR=value,VAR=value;…"  more gateways from this build, each with its own settings
+#        BASELINE=REV                            one more gateway built from git revision REV ("gateway@REV")
+#        SECTION="…"                             the docs/benchmarks.md section to write ("" writes none)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-rounds=${ROUNDS:-3}; duration=${DURATION:-8s}; connections=${CONNECTIONS:-32}; threads=${THREADS:-1}
-for tool in wrk nginx haproxy curl python3; do
+rounds=${ROUNDS:-5}; duration=${DURATION:-8s}; connections=${CONNECTIONS:-32}; threads=${THREADS:-1}
+section=${SECTION-Proxy race: gateway vs nginx vs HAProxy}
+for tool in wrk nginx haproxy curl python3 git; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run tests/setup.sh" >&2; exit 1; }
 done
 
 work=$(mktemp -d)
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -d "$work/baseline" ] && git worktree remove --force "$work/baseline" >/dev/null 2>&1
+  rm -rf "$work"
+}
 trap cleanup EXIT INT TERM
 
 dotnet build Silo/Silo.csproj -c Release --nologo -v q -clp:ErrorsOnly
 dotnet build Gateway/Gateway.csproj -c Release --nologo -v q -clp:ErrorsOnly
+if [ -n "${BASELINE:-}" ]; then
+  git worktree add --detach "$work/baseline" "$BASELINE" >/dev/null
+  dotnet build "$work/baseline/Gateway/Gateway.csproj" -c Release --nologo -v q -clp:ErrorsOnly
+fi
 
-gateway_port=18100; nginx_port=18200; haproxy_port=18300
-(cd Silo/bin/Release/net10.0 && Cluster__SiloPort=18111 Cluster__GatewayPort=18130 Cluster__PrimarySiloPort=18111 \
-  Urls=http://127.0.0.1:18180 Cluster__ClusterId=race Logging__LogLevel__Default=Warning exec dotnet Orleans.LoadBalancer.Silo.dll) \
-  >"$work/silo.log" 2>&1 &
-pids+=($!)
-(cd Gateway/bin/Release/net10.0 && Cluster__GatewayPort=18130 Cluster__ClusterId=race Urls=http://127.0.0.1:$gateway_port \
-  Logging__LogLevel__Default=Warning exec dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/gateway.log" 2>&1 &
+cluster=(Cluster__SiloPort=18111 Cluster__GatewayPort=18130 Cluster__PrimarySiloPort=18111 Cluster__ClusterId=race)
+(cd Silo/bin/Release/net10.0 && exec env "${cluster[@]}" Urls=http://127.0.0.1:18180 Logging__LogLevel__Default=Warning \
+  dotnet Orleans.LoadBalancer.Silo.dll) >"$work/silo.log" 2>&1 &
 pids+=($!)
 
-for _ in $(seq 1 120); do
-  [ "$(curl -s "http://127.0.0.1:$gateway_port/rep" | python3 -c 'import json,sys; print(json.load(sys.stdin)["message"]["N"])' 2>/dev/null)" = 3 ] && break
-  sleep 0.5
+declare -A url=() pid=()
+targets=()
+port=18100
+start_gateway() {  # name folder [VAR=value …]
+  local name=$1 folder=$2; shift 2
+  (cd "$folder" && exec env "${cluster[@]}" Urls=http://127.0.0.1:$port Logging__LogLevel__Default=Warning "$@" \
+    dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/$name.log" 2>&1 &
+  pids+=($!); pid[$name]=$!
+  url[$name]="http://127.0.0.1:$port"; targets+=("$name"); port=$((port + 1))
+}
+start_gateway gateway Gateway/bin/Release/net10.0
+IFS=';' read -ra variants <<<"${VARIANTS:-}"
+for variant in "${variants[@]}"; do
+  [ -n "$variant" ] || continue
+  IFS=',' read -ra settings <<<"${variant#*:}"
+  start_gateway "${variant%%:*}" Gateway/bin/Release/net10.0 "${settings[@]}"
+done
+[ -n "${BASELINE:-}" ] && start_gateway "gateway@$BASELINE" "$work/baseline/Gateway/bin/Release/net10.0"
+
+for target in "${targets[@]}"; do
+  for _ in $(seq 1 120); do
+    [ "$(curl -s "${url[$target]}/rep" | python3 -c 'import json,sys; print(json.load(sys.stdin)["message"]["N"])' 2>/dev/null)" = 3 ] && break
+    sleep 0.5
+  done
 done
 # The replicas the silo started: nginx and HAProxy get the very same ones.
-mapfile -t replicas < <(curl -s "http://127.0.0.1:$gateway_port/replicas" \
+mapfile -t replicas < <(curl -s "${url[gateway]}/replicas" \
   | python3 -c 'import json,sys; [print(r["address"].replace("http://","")) for r in json.load(sys.stdin)["message"]["replicas"]]')
 [ ${#replicas[@]} -eq 3 ] || { echo "the cluster did not start"; cat "$work"/*.log; exit 1; }
 
+nginx_port=18200; haproxy_port=18300
 mkdir -p "$work/nginx"
 {
   echo "worker_processes auto; events { worker_connections 4096; }"
-  echo "http { access_log off; upstream backends { hash \$http_x_request_id consistent;"
-  for r in "${replicas[@]}"; do echo "  server $r;"; done
-  echo "  keepalive 64; }"
+  echo "http { access_log off; keepalive_requests 1000000; keepalive_timeout 300s;"
+  echo "  upstream backends { hash \$http_x_request_id consistent;"
+  for r in "${replicas[@]}"; do echo "    server $r;"; done
+  echo "    keepalive 64; keepalive_requests 1000000; keepalive_timeout 300s; }"
   echo "  server { listen 127.0.0.1:$nginx_port; location / { proxy_pass http://backends; proxy_http_version 1.1; proxy_set_header Connection \"\"; } } }"
 } > "$work/nginx/nginx.conf"
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -g "daemon off; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;" &
-pids+=($!)
+pids+=($!); pid[nginx]=$!
 
 {
   echo "global"; echo "  maxconn 4096"; echo "  nbthread $(nproc)"
@@ -58,17 +93,22 @@ pids+=($!)
   i=0; for r in "${replicas[@]}"; do i=$((i + 1)); echo "  server s$i $r"; done
 } > "$work/haproxy.cfg"
 haproxy -f "$work/haproxy.cfg" -db &
-pids+=($!)
+pids+=($!); pid[haproxy]=$!
 sleep 1
 
-declare -A url=(
-  [gateway]="http://127.0.0.1:$gateway_port"
-  [nginx]="http://127.0.0.1:$nginx_port"
-  [haproxy]="http://127.0.0.1:$haproxy_port"
-  [direct]="http://${replicas[0]}"
-)
-targets=(gateway nginx haproxy direct)
+url[nginx]="http://127.0.0.1:$nginx_port"; url[haproxy]="http://127.0.0.1:$haproxy_port"; url[direct]="http://${replicas[0]}"
+targets+=(nginx haproxy direct)
 script=tests/bench/random-request-id.lua
+
+# CPU time (user + system, in clock ticks) of a process and its children: the proxy's own cost of a run.
+cpu_ticks() {
+  local total=0 p
+  [ -n "$1" ] || { echo 0; return; }
+  for p in $1 $(pgrep -P "$1"); do
+    [ -r "/proc/$p/stat" ] && total=$(( total + $(awk '{print $14 + $15}' "/proc/$p/stat") ))
+  done
+  echo "$total"
+}
 
 for target in "${targets[@]}"; do
   curl -sf -H 'X-Request-Id: 123456' "${url[$target]}/home" >/dev/null || { echo "$target does not answer"; exit 1; }
@@ -76,11 +116,18 @@ for target in "${targets[@]}"; do
 done
 
 for round in $(seq 1 "$rounds"); do
-  for target in "${targets[@]}"; do
+  # Rotate the order, so no target always runs right after the same neighbour.
+  shift_by=$(( (round - 1) % ${#targets[@]} ))
+  for target in "${targets[@]:$shift_by}" "${targets[@]:0:$shift_by}"; do
     echo "round $round: $target" >&2
+    before=$(cpu_ticks "${pid[$target]:-}")
     wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "${url[$target]}" > "$work/$target-$round.txt"
+    echo "cpu ticks: $(( $(cpu_ticks "${pid[$target]:-}") - before )) of $(getconf CLK_TCK)" >> "$work/$target-$round.txt"
   done
 done
 
-command="ROUNDS=$rounds DURATION=$duration CONNECTIONS=$connections THREADS=$threads tests/bench/proxy-race.sh"
-python3 tests/bench/race-report.py "$work" "$rounds" "$command" "${targets[@]}"
+command="ROUNDS=$rounds DURATION=$duration CONNECTIONS=$connections THREADS=$threads"
+[ -n "${VARIANTS:-}" ] && command+=" VARIANTS='$VARIANTS'"
+[ -n "${BASELINE:-}" ] && command+=" BASELINE=$BASELINE"
+[ "$section" = "Proxy race: gateway vs nginx vs HAProxy" ] || command+=" SECTION='$section'"
+python3 tests/bench/race-report.py "$work" "$rounds" "$command tests/bench/proxy-race.sh" "$section" "${targets[@]}"

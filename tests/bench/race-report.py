@@ -1,9 +1,10 @@
-"""Reads the wrk outputs of proxy-race.sh, prints the table and writes docs/benchmarks.md (the race section)."""
+"""Reads the wrk outputs of proxy-race.sh, prints the table and writes its section of docs/benchmarks.md.
+Usage: race-report.py WORK ROUNDS COMMAND SECTION TARGET…  (an empty SECTION writes nothing)."""
 import pathlib, re, statistics, sys
 
 from docsection import write_section
 
-work, rounds, command, targets = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+work, rounds, command, section, targets = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
 
 
 def ms(text):
@@ -17,29 +18,46 @@ def parse(path):
     p50 = ms(re.search(r"\s50%\s+(\S+)", out).group(1))
     p99 = ms(re.search(r"\s99%\s+(\S+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, p50, p99, int(errors.group(1)) if errors else 0
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = (int(errors.group(1)) if errors else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    ticks, per_second = map(int, re.search(r"cpu ticks: (-?\d+) of (\d+)", out).groups())
+    cpu_us = ticks / per_second * 1e6 / requests if ticks > 0 else None
+    return rps, p50, p99, failed, cpu_us
 
 
 results = {t: [parse(work / f"{t}-{r}.txt") for r in range(1, rounds + 1)] for t in targets}
-median = {t: tuple(statistics.median(run[i] for run in results[t]) for i in range(4)) for t in targets}
+median = {t: tuple(statistics.median(run[i] for run in results[t]) for i in range(3)) for t in targets}
 
 lines = [
-    "| target | requests/s (median) | p50 ms | p99 ms | runs (requests/s) | non-2xx |",
-    "| --- | ---: | ---: | ---: | --- | ---: |",
+    "| target | requests/s (median) | p50 ms | p99 ms | proxy CPU µs/request | runs (requests/s) | failed |",
+    "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
 ]
 for t in targets:
-    rps, p50, p99, errors = median[t]
+    rps, p50, p99 = median[t]
+    cpu = [r[4] for r in results[t] if r[4] is not None]
     runs = ", ".join(f"{run[0]:,.0f}" for run in results[t])
-    lines.append(f"| {t} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {runs} | {sum(r[3] for r in results[t])} |")
+    cpu_text = f"{statistics.median(cpu):.1f}" if cpu else "—"
+    lines.append(f"| {t} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {cpu_text} | {runs} | {sum(r[3] for r in results[t])} |")
+
+# Each round's ratio pairs runs made minutes apart at most; their median is steadier than a ratio of medians.
 ratios = []
-for peer in ("nginx", "haproxy"):
-    if peer in median:
-        ratios.append(f"- gateway / {peer}: throughput {median['gateway'][0] / median[peer][0]:.2f}×, "
-                      f"p99 {median['gateway'][2]:.2f} ms vs {median[peer][2]:.2f} ms")
+gateways = [t for t in targets if t.startswith("gateway") or t not in ("nginx", "haproxy", "direct")]
+for gateway in gateways:
+    for peer in ("nginx", "haproxy"):
+        if peer in results:
+            throughput = statistics.median(g[0] / p[0] for g, p in zip(results[gateway], results[peer]))
+            p99 = statistics.median(g[2] / p[2] for g, p in zip(results[gateway], results[peer]))
+            ratios.append(f"- {gateway} / {peer}: throughput {throughput:.2f}×, p99 {p99:.2f}× "
+                          f"({median[gateway][2]:.2f} ms vs {median[peer][2]:.2f} ms)")
 table = "\n".join(lines) + "\n\n" + "\n".join(ratios) + "\n"
 print(table)
 
-write_section("Proxy race: gateway vs nginx vs HAProxy",
-              f"Command: `{command}`\n\n"
-              "The same three BackendServer replicas (started by our silo) behind each target in turn; wrk with a random "
-              "6-digit `X-Request-Id` per request to `/home`; medians of the interleaved rounds, warm-up excluded.\n\n" + table)
+if section:
+    write_section(section,
+                  f"Command: `{command}`\n\n"
+                  "The same three BackendServer replicas (started by our silo) behind each target in turn; wrk with a random "
+                  "6-digit `X-Request-Id` per request to `/home`; medians of the interleaved rounds (order rotated each round), "
+                  "warm-up excluded; ratios are the median of the per-round ratios. Proxy CPU is the user and system time of "
+                  "the proxy's processes during a run, per request: on 2 cores shared with wrk and the replicas, it is what "
+                  "decides throughput.\n\n" + table)

@@ -35,6 +35,44 @@ public sealed class RingChangeTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_algorithm_changes_through_the_api_and_bad_settings_change_nothing()
+    {
+        var keys = Enumerable.Range(0, 1000).Select(i => $"algo-{i:D4}").ToList();
+        var before = await Gateway.RouteAllAsync(keys);
+        var version = await VersionAsync();
+        try
+        {
+            foreach (var bad in new[] { """{"algorithm": "nope"}""", """{"slotCount": "many"}""", """{"colour": 1}""", """{"algorithm": "maglev", "maglevTableSize": 65536}""", "[1]" })
+            {
+                using var rejected = await PutAlgorithmAsync(bad);
+                Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+                Assert.StartsWith("""{"message": "<Error> """, await rejected.Content.ReadAsStringAsync());
+                Assert.Equal(version, await VersionAsync());
+            }
+
+            using (var changed = await PutAlgorithmAsync("""{"algorithm": "maglev"}"""))
+            {
+                Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+            }
+
+            using (var ring = await Gateway.GetJsonAsync("/ring"))
+            {
+                Assert.Equal("maglev", ring.RootElement.GetProperty("message").GetProperty("algorithm").GetString());
+            }
+
+            Assert.Equal(version + 1, await VersionAsync());
+        }
+        finally
+        {
+            using var restored = await PutAlgorithmAsync("""{"algorithm": "slots"}""");
+            Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
+        }
+
+        // The slots table is rebuilt from the same members in the same order: every key is back where it was.
+        Assert.Equal(before, await Gateway.RouteAllAsync(keys));
+    }
+
+    [Fact]
     public async Task Concurrent_adds_and_removes_never_corrupt_the_ring()
     {
         try
@@ -109,4 +147,7 @@ public sealed class RingChangeTests(ClusterFixture fixture)
         using var ring = await gateway.GetJsonAsync("/ring");
         return ring.RootElement.GetProperty("message").GetProperty("version").GetInt64();
     }
+
+    private Task<HttpResponseMessage> PutAlgorithmAsync(string json) =>
+        Gateway.Http.PutAsync("/ring/algorithm", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 }

@@ -86,12 +86,13 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Subscribers_get_each_new_snapshot_pushed_in_order()
+    public async Task Subscribers_get_every_new_snapshot_pushed()
     {
         var ring = NewRing();
         var observer = new RecordingObserver();
         var reference = fixture.Grains.CreateObjectReference<IRingObserver>(observer);
-        var initial = await ring.Subscribe(reference);
+        var initial = await ring.Subscribe(reference, Guid.Empty, -1);
+        Assert.NotNull(initial);
 
         await ring.AddReplicas([Record("a")]);
         await ring.AddReplicas([Record("b")]);
@@ -100,6 +101,22 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
         await Infrastructure.Eventually.TrueAsync(() => Task.FromResult(observer.Versions.Count == 3), TimeSpan.FromSeconds(5));
         Assert.Equal([initial.Version + 1, initial.Version + 2, initial.Version + 3], observer.Versions.OrderBy(v => v));
         GC.KeepAlive(observer);
+    }
+
+    [Fact]
+    public async Task Renewing_a_subscription_sends_the_snapshot_only_to_a_caller_that_lacks_it()
+    {
+        var ring = NewRing();
+        var reference = fixture.Grains.CreateObjectReference<IRingObserver>(new RecordingObserver());
+        var current = await ring.AddReplicas([Record("a"), Record("b")]);
+        Assert.NotEqual(Guid.Empty, current.RingId);
+
+        Assert.Null(await ring.Subscribe(reference, current.RingId, current.Version));
+        Assert.Null(await ring.GetSnapshotIfNewer(current.RingId, current.Version));
+        Assert.Equal(current.Version, (await ring.Subscribe(reference, current.RingId, current.Version - 1))?.Version);
+        // Another ring's snapshot, whatever its version, is replaced by this ring's.
+        Assert.Equal(current.RingId, (await ring.GetSnapshotIfNewer(Guid.NewGuid(), current.Version + 100))?.RingId);
+        Assert.NotEqual(current.RingId, (await NewRing().AddReplicas([Record("a")])).RingId);
     }
 
     [Fact]
@@ -115,12 +132,31 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
 
         var after = await fixture.Grains.GetGrain<IRingGrain>(key).GetSnapshot();
         Assert.Equal(before.Version, after.Version);
+        Assert.Equal(before.RingId, after.RingId);
         Assert.Equal(before.Replicas, after.Replicas);
         for (var i = 0; i < 5_000; i++)
         {
             var hash = before.Hash($"key-{i}");
             Assert.Equal(before.Owner(hash), after.Owner(hash));
         }
+    }
+
+    [Fact]
+    public async Task An_algorithm_chosen_through_the_api_survives_reactivation()
+    {
+        var key = "ring-" + Guid.NewGuid().ToString("N");
+        var ring = fixture.Grains.GetGrain<IRingGrain>(key);
+        await ring.AddReplicas([Record("a"), Record("b"), Record("c")]);
+        var added = await ring.GetSnapshot();
+        var changed = await ring.ChangeSettings(new RoutingSettings { Algorithm = RoutingSettings.Maglev });
+        Assert.Equal(added.Version + 1, changed.Version);
+
+        await ring.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await Task.Delay(500);
+
+        var after = await fixture.Grains.GetGrain<IRingGrain>(key).GetSnapshot();
+        Assert.Equal(RoutingSettings.Maglev, after.Settings.Algorithm);
+        Assert.Equal(changed.Version, after.Version);
     }
 
     private sealed class RecordingObserver : IRingObserver

@@ -55,6 +55,20 @@ public sealed class ManagedProcess : IAsyncDisposable
         return new ManagedProcess(name, Process.Start(start) ?? throw new InvalidOperationException($"Could not start {name}"));
     }
 
+    /// <summary>Waits for the program to end by itself; its exit code, or null when it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+            return _process.ExitCode;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Ends it at once, as <c>kill -9</c> would.</summary>
     public void Kill()
     {

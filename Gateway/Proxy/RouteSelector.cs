@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+using Orleans.LoadBalancer.Gateway.Keys;
+using Orleans.LoadBalancer.Gateway.Metrics;
+using Orleans.LoadBalancer.Routing;
+
+namespace Orleans.LoadBalancer.Gateway.Proxy;
+
+/// <summary>
+/// The routing decision for one request, without the network: key → snapshot → the first usable replica in the key's
+/// preference order (up in the ring, not suspect here, and with bounded loads under the cap), holding an in-flight
+/// place on it until <see cref="Release"/>. No lock and no allocation on the way.
+/// </summary>
+public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, InFlightTracker inFlight, GatewayMetrics metrics, double balanceFactor)
+{
+    private const int MaxCandidates = 32;
+
+    /// <summary>Chooses the replica for <paramref name="context"/> and holds a place on it; index -1 when there is none.</summary>
+    public RouteChoice Choose(HttpContext context, RoutingSnapshot snapshot)
+    {
+        var key = keys.Select(context);
+        var hash = snapshot.Hash(key.Value);
+        var counters = inFlight.For(snapshot);
+        var index = balanceFactor > 0 ? ChooseBounded(snapshot, hash, counters) : ChooseAndHold(snapshot, hash, counters, []);
+        return new RouteChoice(index, hash, key.Generated ? key.Value : null);
+    }
+
+    /// <summary>
+    /// Moves the request's place from <paramref name="failed"/> to the next usable replica in the key's order that is
+    /// not in <paramref name="tried"/>; -1 (and the place given back) when there is none.
+    /// </summary>
+    public int Retry(RoutingSnapshot snapshot, ulong hash, int failed, ReadOnlySpan<int> tried)
+    {
+        var counters = inFlight.For(snapshot);
+        inFlight.Release(counters[failed]);
+        return ChooseAndHold(snapshot, hash, counters, tried);
+    }
+
+    public void Release(RoutingSnapshot snapshot, int index) => inFlight.Release(inFlight.For(snapshot)[index]);
+
+    /// <summary>The first replica in the key's order that is up, not suspect here, and not in <paramref name="exclude"/>.</summary>
+    private int ChooseAndHold(RoutingSnapshot snapshot, ulong hash, StrongBox<int>[] counters, ReadOnlySpan<int> exclude)
+    {
+        var index = Usable(snapshot, hash, exclude);
+        if (index >= 0)
+        {
+            inFlight.Hold(counters[index]);
+        }
+
+        return index;
+    }
+
+    private int Usable(RoutingSnapshot snapshot, ulong hash, ReadOnlySpan<int> exclude)
+    {
+        var index = snapshot.Route(hash);
+        if (index < 0 || (!exclude.Contains(index) && (suspects.IsEmpty || !suspects.IsSuspect(snapshot.Replicas[index]))))
+        {
+            return index;
+        }
+
+        // The first few replicas of the key's order are enough: beyond them every replica is down, suspect or full.
+        Span<int> order = stackalloc int[Math.Min(snapshot.Count, MaxCandidates)];
+        var count = snapshot.PreferenceOrder(hash, order);
+        var fallback = -1;
+        for (var i = 0; i < count; i++)
+        {
+            var candidate = order[i];
+            if (exclude.Contains(candidate) || !snapshot.Replicas[candidate].IsUp)
+            {
+                continue;
+            }
+
+            if (!suspects.IsSuspect(snapshot.Replicas[candidate]))
+            {
+                return candidate;
+            }
+
+            // Every replica suspect: trying one beats failing the request.
+            fallback = fallback < 0 ? candidate : fallback;
+        }
+
+        return fallback;
+    }
+
+    /// <summary>
+    /// Bounded loads: the first usable replica in the key's order that takes a place under the cap
+    /// (<see cref="RoutingSnapshot.BoundedLoadCap"/>); the place is taken atomically, so racing requests never push a
+    /// replica past it. When every usable replica is at the cap (a moment of churn), the key's own usable replica.
+    /// </summary>
+    private int ChooseBounded(RoutingSnapshot snapshot, ulong hash, StrongBox<int>[] counters)
+    {
+        var up = 0;
+        foreach (var replica in snapshot.Replicas)
+        {
+            up += replica.IsUp ? 1 : 0;
+        }
+
+        if (up == 0)
+        {
+            return -1;
+        }
+
+        var cap = RoutingSnapshot.BoundedLoadCap(inFlight.Total + 1, up, balanceFactor);
+        var preferred = Usable(snapshot, hash, []);
+        if (preferred >= 0 && inFlight.TryHold(counters[preferred], cap))
+        {
+            return preferred;
+        }
+
+        // The first few replicas of the key's order are enough: beyond them every replica is down, suspect or full.
+        Span<int> order = stackalloc int[Math.Min(snapshot.Count, MaxCandidates)];
+        var count = snapshot.PreferenceOrder(hash, order);
+        for (var i = 0; i < count; i++)
+        {
+            var candidate = order[i];
+            if (candidate != preferred && snapshot.Replicas[candidate].IsUp
+                && (suspects.IsEmpty || !suspects.IsSuspect(snapshot.Replicas[candidate]))
+                && inFlight.TryHold(counters[candidate], cap))
+            {
+                if (preferred >= 0)
+                {
+                    metrics.Diverted(snapshot.Replicas[preferred].Name);
+                }
+
+                return candidate;
+            }
+        }
+
+        if (preferred >= 0)
+        {
+            inFlight.Hold(counters[preferred]);
+        }
+
+        return preferred;
+    }
+}

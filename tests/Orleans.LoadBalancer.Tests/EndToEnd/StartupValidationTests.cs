@@ -1,0 +1,33 @@
+using Orleans.LoadBalancer.Tests.Infrastructure;
+
+namespace Orleans.LoadBalancer.Tests.EndToEnd;
+
+/// <summary>A wrong setting stops a program at start-up with a message that names the key, and exit code 1.</summary>
+public sealed class StartupValidationTests
+{
+    [Theory]
+    [InlineData("gateway", "Gateway__RetryAttempts", "9", "Invalid configuration: Gateway:RetryAttempts:")]
+    [InlineData("gateway", "Gateway__KeySources__0__Type", "Query", "Invalid configuration: Gateway:KeySources: a Query source needs a Name")]
+    [InlineData("gateway", "Routing__BalanceFactor", "0.5", "Invalid configuration: Routing:BalanceFactor:")]
+    [InlineData("gateway", "Cluster__Provider", "Zookeeper", "Invalid configuration: Cluster:")]
+    [InlineData("silo", "Routing__Algorithm", "nope", "Invalid configuration: Routing: Unknown routing algorithm 'nope'")]
+    [InlineData("silo", "Routing__MaglevTableSize", "65536", "Invalid configuration: Routing: MaglevTableSize must be a prime")]
+    [InlineData("silo", "Replicas__Runtime", "Kubernetes", "Invalid configuration: Replicas:")]
+    public async Task A_wrong_setting_stops_start_up_with_a_clear_message(string program, string key, string value, string message)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [key] = value,
+            ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}",
+            ["Cluster__SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Cluster__GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        await using var process = ManagedProcess.StartDotnet(program, program == "silo" ? RepoPaths.Silo : RepoPaths.Gateway, environment);
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exitCode == 1, $"exit code {exitCode?.ToString() ?? "none (still running)"}:\n{process.Output}");
+        Assert.Contains(message, process.Output);
+        Assert.DoesNotContain("   at ", process.Output);
+    }
+}
