@@ -1,23 +1,17 @@
-# Silo. Two ways to build:
-#  - prebuilt (no registry needed): `dotnet publish Silo -c Release -o deploy/publish/Silo`, then
-#    `docker build --target prebuilt --build-arg RUNTIME_IMAGE=orleans-lb/dotnet-runtime:10.0 -f deploy/silo.Dockerfile deploy`
-#    (deploy/build-images.sh does both);
-#  - multi-stage from source, with registry access: `docker build -f deploy/silo.Dockerfile .` (the repository root as context).
+# Silo from source, multi-stage; needs the .NET SDK image (registry access). The context is the repository root
+# (the root .dockerignore keeps build output out of it):
+#   docker build -f deploy/silo.Dockerfile -t orleans-lb/silo:dev .
+# Without a registry, deploy/build-images.sh builds the same image from a host publish (deploy/silo.prebuilt.Dockerfile)
+# on a base image assembled from the local .NET runtime; pass that base here too with --build-arg RUNTIME_IMAGE=….
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
-
-FROM ${RUNTIME_IMAGE} AS prebuilt
-WORKDIR /app
-COPY publish/Silo/ /app/
-ENV Urls=http://0.0.0.0:8080 DOTNET_gcServer=0
-ENTRYPOINT ["dotnet", "Orleans.LoadBalancer.Silo.dll"]
 
 FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish Silo/Silo.csproj -c Release -o /out
+RUN ["dotnet", "publish", "Silo/Silo.csproj", "-c", "Release", "-o", "/out"]
 
-FROM ${RUNTIME_IMAGE} AS final
+FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY --from=build /out/ /app/
 ENV Urls=http://0.0.0.0:8080 DOTNET_gcServer=0

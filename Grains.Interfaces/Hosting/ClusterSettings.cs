@@ -29,8 +29,11 @@ public sealed class ClusterSettings
     [Range(1, 65535)]
     public int PrimarySiloPort { get; set; } = 11111;
 
-    /// <summary>Redis connection string, with <c>Provider = Redis</c>.</summary>
-    public string RedisConnectionString { get; set; } = "127.0.0.1:6379";
+    /// <summary>
+    /// Redis connection string, with <c>Provider = Redis</c>. Keep <c>abortConnect=false</c>: a process that starts while
+    /// Redis is down (or restarting) then keeps retrying instead of failing for good.
+    /// </summary>
+    public string RedisConnectionString { get; set; } = "127.0.0.1:6379,abortConnect=false";
 
     /// <summary>
     /// The silo's address as others reach it (a host name or IP), when silos and gateways run on different hosts or in

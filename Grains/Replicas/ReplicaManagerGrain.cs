@@ -40,12 +40,17 @@ public sealed class ReplicaManagerGrain(
 
     public async Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames)
     {
-        await EnsureReconciledAsync(CancellationToken.None);
+        var unreconciled = await ReconcileFirstAsync();
         var ring = await Ring.GetState();
         var current = ring.Replicas.Select(r => r.Name).ToList();
         if (ValidateAdd(count, hostnames, current) is { } error)
         {
             return AdminResult.Invalid(error, current, ring.Version);
+        }
+
+        if (unreconciled is not null)
+        {
+            return AdminResult.RuntimeFailure(unreconciled, current, ring.Version);
         }
 
         var taken = new HashSet<string>(current, SameKey);
@@ -62,12 +67,17 @@ public sealed class ReplicaManagerGrain(
 
     public async Task<AdminResult> Remove(int count, IReadOnlyList<string> hostnames)
     {
-        await EnsureReconciledAsync(CancellationToken.None);
+        var unreconciled = await ReconcileFirstAsync();
         var ring = await Ring.GetState();
         var current = ring.Replicas.Select(r => r.Name).ToList();
         if (ValidateRemove(count, hostnames, current) is { } error)
         {
             return AdminResult.Invalid(error, current, ring.Version);
+        }
+
+        if (unreconciled is not null)
+        {
+            return AdminResult.RuntimeFailure(unreconciled, current, ring.Version);
         }
 
         var names = hostnames.ToList();
@@ -260,6 +270,21 @@ public sealed class ReplicaManagerGrain(
 
         await ReconcileAsync(ring, running, markUp: true);
         _reconciled = true;
+    }
+
+    /// <summary>An admin change on a fresh activation reconciles first; null when done, else why it could not.</summary>
+    private async Task<string?> ReconcileFirstAsync()
+    {
+        try
+        {
+            await EnsureReconciledAsync(CancellationToken.None);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not compare the running replicas with the ring");
+            return $"Could not compare the running replicas with the ring: {ex.Message}";
+        }
     }
 
     /// <summary>

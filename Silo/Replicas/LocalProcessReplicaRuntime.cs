@@ -288,7 +288,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         }
     }
 
-    /// <summary>Every registered replica of this cluster; one whose process is gone has an empty address.</summary>
+    /// <summary>Every registered replica of this cluster; one whose process is gone (or going) has an empty address.</summary>
     public Task<IReadOnlyList<ReplicaInstance>> ListAsync(CancellationToken cancellationToken)
     {
         var list = new List<ReplicaInstance>();
@@ -309,7 +309,10 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
                 continue;
             }
 
-            var alive = int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid) && IsReplica(pid, instance.Address);
+            // Attached, another silo process's replica (one that crashed, say) exits with it: never one to adopt.
+            var alive = int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid)
+                && (_options.Detached || _children.ContainsKey(pid))
+                && IsReplica(pid, instance.Address);
             list.Add(alive ? instance : instance with { Address = "" });
         }
 

@@ -67,9 +67,9 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
 
         // Restart the silo: the ring comes back from Redis and the running containers are adopted, none respawned.
         var ids = await ContainerIdsAsync();
-        var (version, table) = await RingAsync(redis: true);
+        var (ring, version, table) = await RingAsync(redis: true);
         await Cluster.RestartSiloAsync();
-        await AssertAdoptedAsync(["Server 1", "Server 2", "Server 3", "D4"], ids, version, table, redis: true);
+        await AssertAdoptedAsync(["Server 1", "Server 2", "Server 3", "D4"], ids, ring, version, table, redis: true);
         Assert.Equal(served, await gateway.RouteAllAsync(keys));
 
         // A stray container with our labels is removed; a replica whose container vanished is respawned.
@@ -130,8 +130,7 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         var keys = Enumerable.Range(0, 300).Select(i => $"k{i}").ToList();
         var routes = await gateway.RouteAllAsync(keys);
         var ids = await ContainerIdsAsync();
-        var (_, table) = await RingAsync(redis: false);
-        var ringBefore = (await gateway.GetJsonAsync("/ring")).RootElement.GetProperty("message").GetProperty("ring").GetString();
+        var (ring, _, table) = await RingAsync(redis: false);
 
         await Cluster.RestartSiloAsync();
         await Eventually.TrueAsync(
@@ -146,15 +145,15 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
             Assert.All(names, name => Assert.Contains($"Adopted running replica {name} at", log, StringComparison.Ordinal));
             Assert.DoesNotContain("Started replica", log, StringComparison.Ordinal);
             Assert.DoesNotContain("Stopping stray replica", log, StringComparison.Ordinal);
-            var (versionAfter, tableAfter) = await RingAsync(redis: false);
+            var (ringAfter, versionAfter, tableAfter) = await RingAsync(redis: false);
             Assert.True(table.SequenceEqual(tableAfter), "the rebuilt ring routes differently");
 
-            // A ring made anew (new ring id, versions from 1 again): the gateway, still on a snapshot of the lost ring
-            // with a higher version, takes it all the same.
-            Assert.Equal(1, versionAfter);
+            // A ring made anew: the gateway, still on a snapshot of the lost one, switches to it.
+            Assert.NotEqual(ring, ringAfter);
             await Eventually.TrueAsync(
-                async () => (await gateway.GetJsonAsync("/ring")).RootElement.GetProperty("message") is var ring
-                    && ring.GetProperty("ring").GetString() != ringBefore && ring.GetProperty("version").GetInt64() == versionAfter,
+                async () => (await gateway.GetJsonAsync("/ring")).RootElement.GetProperty("message") is var message
+                    && message.GetProperty("ring").GetString() == ringAfter.ToString()
+                    && message.GetProperty("version").GetInt64() == versionAfter,
                 TimeSpan.FromSeconds(15), "the gateway routes on the rebuilt ring");
         }
         catch
@@ -256,7 +255,8 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
     /// After a silo restart: once the new silo says the replica set is in place, the same containers run, the ring has
     /// the same version and table, and the new silo adopted every replica and started none.
     /// </summary>
-    private async Task AssertAdoptedAsync(IReadOnlyList<string> names, IReadOnlyList<string> ids, long version, IReadOnlyList<string> table, bool redis)
+    private async Task AssertAdoptedAsync(
+        IReadOnlyList<string> names, IReadOnlyList<string> ids, Guid ring, long version, IReadOnlyList<string> table, bool redis)
     {
         await Eventually.TrueAsync(
             () => Task.FromResult(Cluster.Silo.Output.Contains("Replica set is in place", StringComparison.Ordinal)),
@@ -265,8 +265,8 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         try
         {
             Assert.Equal(ids, await ContainerIdsAsync());
-            var (versionAfter, tableAfter) = await RingAsync(redis);
-            Assert.Equal(version, versionAfter);
+            var (ringAfter, versionAfter, tableAfter) = await RingAsync(redis);
+            Assert.Equal((ring, version), (ringAfter, versionAfter));
             Assert.True(table.SequenceEqual(tableAfter), "the ring's table changed across the restart");
             Assert.All(names, name => Assert.Contains($"Adopted running replica {name} at", log, StringComparison.Ordinal));
             Assert.DoesNotContain("Started replica", log, StringComparison.Ordinal);
@@ -279,8 +279,8 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         }
     }
 
-    /// <summary>The ring's version and table, read through an Orleans client of the test's own.</summary>
-    private async Task<(long Version, IReadOnlyList<string> Table)> RingAsync(bool redis)
+    /// <summary>The ring's id, version and table, read through an Orleans client of the test's own.</summary>
+    private async Task<(Guid Ring, long Version, IReadOnlyList<string> Table)> RingAsync(bool redis)
     {
         using var host = redis
             ? await ClusterInspection.ConnectRedisAsync(Redis, Cluster.ClusterId, Cluster.ServiceId)
@@ -288,7 +288,7 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         try
         {
             var snapshot = await host.Client().GetGrain<IRingGrain>(RingKeys.Default).GetSnapshot();
-            return (snapshot.Version, ClusterInspection.Table(snapshot));
+            return (snapshot.RingId, snapshot.Version, ClusterInspection.Table(snapshot));
         }
         finally
         {
