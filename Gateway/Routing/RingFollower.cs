@@ -22,6 +22,8 @@ public sealed class RingFollower(
 
     private IRingGrain Ring => client.GetGrain<IRingGrain>(RingKeys.Default);
 
+    private TimeSpan RenewTimeout => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(2).Ticks, 3 * options.Value.RingRefreshInterval.Ticks));
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Held in a field: the runtime keeps only a weak reference to the observer object.
@@ -104,8 +106,14 @@ public sealed class RingFollower(
 
             try
             {
-                // Renewing also re-creates the subscription after the RingGrain was reactivated elsewhere.
-                Install(await Ring.Subscribe(_reference!, store.Current.RingId, store.Current.Version), "renew");
+                // Renewing also re-creates the subscription after the RingGrain was reactivated elsewhere. A call stuck
+                // on a silo that died is given up after a few intervals, so the next renewal can reach the new one.
+                var renewal = Ring.Subscribe(_reference!, store.Current.RingId, store.Current.Version);
+                Install(await renewal.WaitAsync(RenewTimeout, cancellationToken), "renew");
+            }
+            catch (TimeoutException) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("The ring did not answer within {Timeout}; routing continues on version {Version}", RenewTimeout, store.Current.Version);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
