@@ -53,7 +53,13 @@ public static class GatewayHostingExtensions
         });
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = gateway.InlineScheduling);
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.UnsafePreferInlineScheduling = gateway.InlineScheduling;
+            // Read straight into a buffer instead of waiting for data with an empty read first: one syscall less per
+            // request, for a buffer held per idle connection.
+            sockets.WaitForDataBeforeAllocatingBuffer = false;
+        });
         if (gateway.InlineSocketCompletions && Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
         {
             // Read once, when the first socket is made: nothing has made one yet while the host is being built.
