@@ -24,3 +24,27 @@ for i in range(runs):
     times.append((time.perf_counter() - started) * 1000)
     call("DELETE", "/rm", {"n": 1, "hostnames": [name]})
 print(f"runs: {', '.join(f'{t:.0f}' for t in times)} ms; median {statistics.median(times):.0f} ms")
+
+if len(sys.argv) > 3:
+    # Keep this runtime's row of the docs table, and the other runtime's row as it was.
+    import pathlib
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    from docsection import write_section
+    runtime = sys.argv[3]
+    labels = {"process": "local processes", "docker": "Docker"}
+    heading = "Adding a replica"
+    doc = pathlib.Path("docs/benchmarks.md").read_text()
+    start = doc.find(f"## {heading}")
+    rows = {}
+    if start >= 0:
+        end = doc.find("\n## ", start + 1)
+        for line in doc[start:end if end >= 0 else None].splitlines():
+            for key, label in labels.items():
+                if line.startswith(f"| {label} |"):
+                    rows[key] = line
+    rows[runtime] = (f"| {labels[runtime]} | {statistics.median(times):,.0f} ms | {', '.join(f'{t:.0f}' for t in times)} | "
+                     f"`tests/bench/add-latency.sh {runtime}` |")
+    write_section(heading,
+                  f"Time from `POST /add {{\"n\": 1}}` to the new replica serving its first routed request, {runs} runs each:\n\n"
+                  "| runtime | median | runs (ms) | command |\n| --- | ---: | --- | --- |\n"
+                  + "\n".join(rows[k] for k in labels if k in rows) + "\n")

@@ -7,7 +7,10 @@ runtime=${1:-process}; runs=${RUNS:-10}
 work=$(mktemp -d); pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true
-  [ "$runtime" = docker ] && docker ps -aq --filter label=orleans-lb.cluster=bench | xargs -r docker rm -f >/dev/null
+  if [ "$runtime" = docker ]; then
+    docker ps -aq --filter label=orleans-lb.cluster=bench | xargs -r docker rm -f >/dev/null
+    docker network rm orleans-lb-bench >/dev/null 2>&1 || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -25,4 +28,4 @@ for _ in $(seq 1 120); do
   curl -s http://127.0.0.1:18400/rep 2>/dev/null | grep -q '"N": 3' && break; sleep 0.5
 done
 echo "$runtime runtime:"
-python3 tests/bench/add-latency.py http://127.0.0.1:18400 "$runs"
+python3 tests/bench/add-latency.py http://127.0.0.1:18400 "$runs" "$runtime"
