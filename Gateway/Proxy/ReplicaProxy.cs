@@ -136,6 +136,7 @@ public sealed class ReplicaProxy : IDisposable
             context.Response.Clear();
             context.Features.Set<IForwarderErrorFeature>(null);
             decision.Replica = snapshot.Replicas[next].Name;
+            decision.Attempts = attempt + 1;
             tried[attempt] = next;
             error = await _forwarder.SendAsync(context, snapshot.Replicas[next].Address, _invoker, _requestConfig, _transformer);
             if (error == ForwarderError.None)

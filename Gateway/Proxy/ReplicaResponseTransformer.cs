@@ -4,7 +4,8 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
-/// Copies the replica's response and adds <c>X-Replica</c> (and the generated request id); when configured,
+/// Copies the replica's response and adds <c>X-Replica</c> (the generated request id, and <c>X-Attempts</c> when the
+/// request was retried on another replica); when configured,
 /// turns a replica's 404 into the seed's 400 "endpoint does not exist".
 /// </summary>
 internal sealed class ReplicaResponseTransformer(string requestIdHeader, bool rewriteNotFound) : HttpTransformer
@@ -22,6 +23,11 @@ internal sealed class ReplicaResponseTransformer(string requestIdHeader, bool re
             if (decision.GeneratedKey is not null)
             {
                 headers[requestIdHeader] = decision.GeneratedKey;
+            }
+
+            if (decision.Attempts > 1)
+            {
+                headers["X-Attempts"] = decision.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
         }
 

@@ -7,4 +7,7 @@ internal sealed class RouteDecision
 
     /// <summary>The routing key when the gateway made it up; returned to the client so it can stick to it.</summary>
     public string? GeneratedKey { get; init; }
+
+    /// <summary>How many replicas were tried; above 1, returned to the client in <c>X-Attempts</c> (like Envoy's attempt count).</summary>
+    public int Attempts { get; set; } = 1;
 }

@@ -222,7 +222,7 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         var serving = clock.Elapsed;
         await running;
 
-        output.WriteLine($"docker kill: replacement serving after {serving.TotalMilliseconds:0} ms; {load.Completed} requests, {load.Failures.Count} failed; p99 {LoadRun.Percentile(load.LatenciesMs, 0.99):0.0} ms");
+        output.WriteLine($"docker kill: replacement serving after {serving.TotalMilliseconds:0} ms; {load.Completed} requests, {load.Failures.Count} failed; {load.Summary()}");
         Assert.True(load.Failures.Count == 0, string.Join("\n", load.Failures.Take(5)));
         Assert.Equal(3, (await DockerEngine.ContainersAsync(_clusterId)).Count);
     }

@@ -12,6 +12,7 @@ public sealed class LoadRun
 {
     private readonly ConcurrentBag<string> _failures = [];
     private readonly ConcurrentBag<double> _latenciesMs = [];
+    private readonly ConcurrentBag<double> _retriedMs = [];
     private int _completed;
 
     public int Completed => Volatile.Read(ref _completed);
@@ -19,6 +20,9 @@ public sealed class LoadRun
     public IReadOnlyCollection<string> Failures => _failures;
 
     public IReadOnlyList<double> LatenciesMs => _latenciesMs.Order().ToList();
+
+    /// <summary>Latencies of the requests the gateway retried on another replica (<c>X-Attempts</c> above 1), sorted.</summary>
+    public IReadOnlyList<double> RetriedMs => _retriedMs.Order().ToList();
 
     public static LoadRun Start(GatewayEndpoint gateway, int requests, int clients, TimeSpan cap, out Task running, string path = "/home") =>
         Start([gateway], requests, clients, cap, out running, path);
@@ -47,6 +51,11 @@ public sealed class LoadRun
                     {
                         run._failures.Add($"{id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
                     }
+
+                    if (response.Headers.Contains("X-Attempts"))
+                    {
+                        run._retriedMs.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
                 }
                 catch (Exception ex)
                 {
@@ -58,6 +67,15 @@ public sealed class LoadRun
             }
         }));
         return run;
+    }
+
+    /// <summary>"all: p50 …, p99 …; retried (n): p50 …, p99 …" for a test's output.</summary>
+    public string Summary()
+    {
+        var all = LatenciesMs;
+        var retried = RetriedMs;
+        return $"p50 {Percentile(all, 0.5):0.00} ms, p99 {Percentile(all, 0.99):0.00} ms, max {(all.Count > 0 ? all[^1] : double.NaN):0.0} ms; "
+            + $"{retried.Count} retried on another replica: p50 {Percentile(retried, 0.5):0.00} ms, p99 {Percentile(retried, 0.99):0.00} ms";
     }
 
     public static double Percentile(IReadOnlyList<double> sorted, double p) =>
