@@ -9,7 +9,7 @@ public sealed class KeyHashTests
 {
     /// <summary>
     /// Literal values (checked against the reference C implementation of XXH3_64bits), so a hash that differed per
-    /// process or per build, as <c>string.GetHashCode()</c> does, would fail here.
+    /// process or per build, as .NET's randomized string hash does, would fail here.
     /// </summary>
     [Theory]
     [InlineData("", 0x2D06800538D394C2UL)]
