@@ -33,17 +33,22 @@ public sealed class InFlightTracker
             counters[i] = _byName.GetOrAdd(snapshot.Replicas[i].Name, static _ => new StrongBox<int>());
         }
 
-        // Counters of replicas that left the ring go with them (unless a request still holds one: it keeps its box).
-        var members = snapshot.Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var name in _byName.Keys)
+        // Only a newer snapshot becomes the current table: a request still on an older one must not take it back.
+        if (snapshot.RingId != current.Snapshot.RingId || snapshot.Version > current.Snapshot.Version)
         {
-            if (!members.Contains(name))
+            // Counters of replicas that left the ring go with them (a request still holding one keeps its box).
+            var members = snapshot.Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var name in _byName.Keys)
             {
-                _byName.TryRemove(name, out _);
+                if (!members.Contains(name))
+                {
+                    _byName.TryRemove(name, out _);
+                }
             }
+
+            Volatile.Write(ref _current, new CounterTable(snapshot, counters));
         }
 
-        Volatile.Write(ref _current, new CounterTable(snapshot, counters));
         return counters;
     }
 

@@ -92,14 +92,14 @@ public sealed class ReplicaProxy : IDisposable
             var error = await _forwarder.SendAsync(context, snapshot.Replicas[index].Address, _invoker, _requestConfig, _transformer);
             if (error != ForwarderError.None)
             {
-                index = await RecoverAsync(context, snapshot, choice.Hash, index, error, decision);
+                index = await RecoverAsync(context, snapshot, choice, error, decision);
             }
         }
         finally
         {
             if (index >= 0)
             {
-                _router.Release(snapshot, index);
+                _router.Release(choice, index);
             }
         }
 
@@ -109,9 +109,9 @@ public sealed class ReplicaProxy : IDisposable
     public void Dispose() => _invoker.Dispose();
 
     /// <summary>Retries a safe request on the next replicas in the key's order; returns the replica that holds its place (-1: none).</summary>
-    private async Task<int> RecoverAsync(
-        HttpContext context, RoutingSnapshot snapshot, ulong hash, int failed, ForwarderError error, RouteDecision decision)
+    private async Task<int> RecoverAsync(HttpContext context, RoutingSnapshot snapshot, RouteChoice choice, ForwarderError error, RouteDecision decision)
     {
+        var failed = choice.Index;
         if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[failed]))
         {
             _metrics.MarkedSuspect(decision.Replica);
@@ -124,7 +124,7 @@ public sealed class ReplicaProxy : IDisposable
         for (var attempt = 1; attempt <= _retryAttempts && IsReplicaFailure(error) && !context.Response.HasStarted
             && IsSafeToRetry(context.Request, context.Features.Get<IForwarderErrorFeature>()?.Exception); attempt++)
         {
-            var next = _router.Retry(snapshot, hash, current, tried.AsSpan(0, attempt));
+            var next = _router.Retry(snapshot, choice, current, tried.AsSpan(0, attempt));
             current = next;
             if (next < 0)
             {

@@ -21,21 +21,21 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
         var hash = snapshot.Hash(key.Value);
         var counters = inFlight.For(snapshot);
         var index = balanceFactor > 0 ? ChooseBounded(snapshot, hash, counters) : ChooseAndHold(snapshot, hash, counters, []);
-        return new RouteChoice(index, hash, key.Generated ? key.Value : null);
+        return new RouteChoice(index, hash, key.Generated ? key.Value : null, counters);
     }
 
     /// <summary>
     /// Moves the request's place from <paramref name="failed"/> to the next usable replica in the key's order that is
     /// not in <paramref name="tried"/>; -1 (and the place given back) when there is none.
     /// </summary>
-    public int Retry(RoutingSnapshot snapshot, ulong hash, int failed, ReadOnlySpan<int> tried)
+    public int Retry(RoutingSnapshot snapshot, RouteChoice choice, int failed, ReadOnlySpan<int> tried)
     {
-        var counters = inFlight.For(snapshot);
-        inFlight.Release(counters[failed]);
-        return ChooseAndHold(snapshot, hash, counters, tried);
+        inFlight.Release(choice.Places[failed]);
+        return ChooseAndHold(snapshot, choice.Hash, choice.Places, tried);
     }
 
-    public void Release(RoutingSnapshot snapshot, int index) => inFlight.Release(inFlight.For(snapshot)[index]);
+    /// <summary>Gives back the place the request holds on replica <paramref name="index"/>.</summary>
+    public void Release(RouteChoice choice, int index) => inFlight.Release(choice.Places[index]);
 
     /// <summary>The first replica in the key's order that is up, not suspect here, and not in <paramref name="exclude"/>.</summary>
     private int ChooseAndHold(RoutingSnapshot snapshot, ulong hash, StrongBox<int>[] counters, ReadOnlySpan<int> exclude)

@@ -76,7 +76,7 @@ public class GatewayHotPathBenchmarks
         var choice = _router.Choose(context, _snapshot);
         var replica = _snapshot.Replicas[choice.Index].Name;
         context.Response.Headers["X-Replica"] = replica;
-        _router.Release(_snapshot, choice.Index);
+        _router.Release(choice, choice.Index);
         _metrics.Routed(replica, StatusCodes.Status200OK, start);
         return choice.Index;
     }
