@@ -84,7 +84,8 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
     /// <summary>
     /// Bounded loads: the first usable replica in the key's order that takes a place under the cap
     /// (<see cref="RoutingSnapshot.BoundedLoadCap"/>); the place is taken atomically, so racing requests never push a
-    /// replica past it. When every usable replica is at the cap (a moment of churn), the key's own usable replica.
+    /// replica past it. A request that found every replica full with a cap read while others were being placed reads
+    /// the total again (the cap grows with it); failing that, it goes to the least loaded usable replica.
     /// </summary>
     private int ChooseBounded(RoutingSnapshot snapshot, ulong hash, StrongBox<int>[] counters)
     {
@@ -94,42 +95,53 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
             up += replica.IsUp ? 1 : 0;
         }
 
-        if (up == 0)
+        var preferred = Usable(snapshot, hash, []);
+        if (up == 0 || preferred < 0)
         {
             return -1;
         }
 
-        var cap = RoutingSnapshot.BoundedLoadCap(inFlight.Total + 1, up, balanceFactor);
-        var preferred = Usable(snapshot, hash, []);
-        if (preferred >= 0 && inFlight.TryHold(counters[preferred], cap))
-        {
-            return preferred;
-        }
-
         // The first few replicas of the key's order are enough: beyond them every replica is down, suspect or full.
         Span<int> order = stackalloc int[Math.Min(snapshot.Count, MaxCandidates)];
-        var count = snapshot.PreferenceOrder(hash, order);
-        for (var i = 0; i < count; i++)
+        var count = 0;
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            var candidate = order[i];
-            if (candidate != preferred && snapshot.Replicas[candidate].IsUp
-                && (suspects.IsEmpty || !suspects.IsSuspect(snapshot.Replicas[candidate]))
-                && inFlight.TryHold(counters[candidate], cap))
+            var cap = RoutingSnapshot.BoundedLoadCap(inFlight.Total + 1, up, balanceFactor);
+            if (inFlight.TryHold(counters[preferred], cap))
             {
-                if (preferred >= 0)
+                return preferred;
+            }
+
+            count = count > 0 ? count : snapshot.PreferenceOrder(hash, order);
+            for (var i = 0; i < count; i++)
+            {
+                var candidate = order[i];
+                if (candidate != preferred && IsUsable(snapshot.Replicas[candidate]) && inFlight.TryHold(counters[candidate], cap))
                 {
                     metrics.Diverted(snapshot.Replicas[preferred].Name);
+                    return candidate;
                 }
-
-                return candidate;
             }
         }
 
-        if (preferred >= 0)
+        var least = preferred;
+        for (var i = 0; i < count; i++)
         {
-            inFlight.Hold(counters[preferred]);
+            var candidate = order[i];
+            if (IsUsable(snapshot.Replicas[candidate]) && Volatile.Read(ref counters[candidate].Value) < Volatile.Read(ref counters[least].Value))
+            {
+                least = candidate;
+            }
         }
 
-        return preferred;
+        inFlight.Hold(counters[least]);
+        if (least != preferred)
+        {
+            metrics.Diverted(snapshot.Replicas[preferred].Name);
+        }
+
+        return least;
     }
+
+    private bool IsUsable(RoutedReplica replica) => replica.IsUp && (suspects.IsEmpty || !suspects.IsSuspect(replica));
 }
