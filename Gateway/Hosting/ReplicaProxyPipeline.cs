@@ -16,7 +16,7 @@ public static class ReplicaProxyPipeline
         var proxy = app.Services.GetRequiredService<ReplicaProxy>();
         app.Use((context, next) => IsOwnPath(context.Request.Path) ? next(context) : proxy.InvokeAsync(context));
         app.UseExceptionHandler(error => error.Run(context => SeedJson.WriteFailureAsync(
-            context.Response, StatusCodes.Status503ServiceUnavailable, "The cluster did not answer; retry shortly")));
+            context.Response, StatusCodes.Status503ServiceUnavailable, "The cluster did not complete the request; check /rep and retry")));
         app.UseRouting();
         app.Map("/{**path}", proxy.InvokeAsync);
         return app;

@@ -28,7 +28,7 @@ public sealed class ReplicaSuspects
         store.Changed += OnSnapshotChanged;
     }
 
-    public bool IsEmpty => Volatile.Read(ref _count) == 0;
+    private bool IsEmpty => Volatile.Read(ref _count) == 0;
 
     public bool IsSuspect(RoutedReplica replica)
     {

@@ -52,7 +52,7 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
     private int Usable(RoutingSnapshot snapshot, ulong hash, ReadOnlySpan<int> exclude)
     {
         var index = snapshot.Route(hash);
-        if (index < 0 || (!exclude.Contains(index) && (suspects.IsEmpty || !suspects.IsSuspect(snapshot.Replicas[index]))))
+        if (index < 0 || (!exclude.Contains(index) && !suspects.IsSuspect(snapshot.Replicas[index])))
         {
             return index;
         }
@@ -143,5 +143,5 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
         return least;
     }
 
-    private bool IsUsable(RoutedReplica replica) => replica.IsUp && (suspects.IsEmpty || !suspects.IsSuspect(replica));
+    private bool IsUsable(RoutedReplica replica) => replica.IsUp && !suspects.IsSuspect(replica);
 }
