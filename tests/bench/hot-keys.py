@@ -1,6 +1,7 @@
 """Samples in-flight load per replica while wrk runs, for the gateway (its /ring) or HAProxy (its stats socket), and
 probes which replica hot and cold keys reach compared with their own replica.
-Usage: hot-keys.py gateway URL SECONDS | haproxy SOCKET SECONDS | probe URL OWNER_URL SECONDS  -> prints JSON."""
+Usage: hot-keys.py gateway URL SECONDS | haproxy SOCKET SECONDS BACKEND | haproxy-requests SOCKET BACKEND
+       | probe URL OWNER_URL SECONDS  -> prints JSON."""
 import json, math, random, socket, statistics, sys, time, urllib.request
 
 kind = sys.argv[1]
@@ -12,7 +13,7 @@ def gateway_sample(where):
     return {r["name"]: r["inflight"] for r in replicas}
 
 
-def haproxy_stats(where):
+def haproxy_stats(where, backend):
     with socket.socket(socket.AF_UNIX) as s:
         s.connect(where)
         s.sendall(b"show stat\n")
@@ -22,11 +23,12 @@ def haproxy_stats(where):
     lines = data.decode().splitlines()
     header = lines[0].lstrip("# ").split(",")
     rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
-    return {r["svname"]: r for r in rows if r["pxname"] == "be" and r["svname"] not in ("BACKEND", "FRONTEND")}
+    return {r["svname"]: r for r in rows if r["pxname"] == backend and r["svname"] not in ("BACKEND", "FRONTEND")}
 
 
 def haproxy_sample(where):
-    return {name: int(r["scur"]) for name, r in haproxy_stats(where).items()}
+    socket_path, backend = where
+    return {name: int(r["scur"]) for name, r in haproxy_stats(socket_path, backend).items()}
 
 
 def summary(ratios):
@@ -39,7 +41,7 @@ def summary(ratios):
 def load(where, seconds, sample):
     """Max/mean of in-flight load per sample. A 1.25 bound is reachable only where ⌈T/n⌉ ≤ 1.25·T/n (T in flight,
     n replicas): the 'reachable' figures count those samples alone."""
-    every, reachable, deadline = [], [], time.time() + seconds
+    every, reachable, worst, deadline = [], [], None, time.time() + seconds
     while time.time() < deadline:
         loads = sample(where)
         total, n = sum(loads.values()), len(loads)
@@ -48,9 +50,11 @@ def load(where, seconds, sample):
             every.append(ratio)
             if math.ceil(total / n) <= 1.25 * total / n:
                 reachable.append(ratio)
+            if worst is None or ratio > worst[0]:
+                worst = (ratio, sorted(loads.values(), reverse=True))
         time.sleep(0.05)
     return {"samples": len(every), "reachable_samples": len(reachable), **summary(every),
-            "reachable": summary(reachable)}
+            "reachable": summary(reachable), "worst_loads": worst[1] if worst else None}
 
 
 def probe(url, owner_url, seconds):
@@ -77,10 +81,10 @@ def probe(url, owner_url, seconds):
 if kind == "gateway":
     print(json.dumps(load(sys.argv[2], float(sys.argv[3]), gateway_sample)))
 elif kind == "haproxy":
-    result = load(sys.argv[2], float(sys.argv[3]), haproxy_sample)
-    result["requests"] = {name: int(r["stot"]) for name, r in haproxy_stats(sys.argv[2]).items()}
+    result = load((sys.argv[2], sys.argv[4]), float(sys.argv[3]), haproxy_sample)
+    result["requests"] = {name: int(r["stot"]) for name, r in haproxy_stats(sys.argv[2], sys.argv[4]).items()}
     print(json.dumps(result))
 elif kind == "haproxy-requests":
-    print(json.dumps({"requests": {name: int(r["stot"]) for name, r in haproxy_stats(sys.argv[2]).items()}}))
+    print(json.dumps({"requests": {name: int(r["stot"]) for name, r in haproxy_stats(sys.argv[2], sys.argv[3]).items()}}))
 else:
     print(json.dumps(probe(sys.argv[2], sys.argv[3], float(sys.argv[4]))))

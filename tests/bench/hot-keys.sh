@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Hot keys: Zipf (s = 1.1) keys over 10,000 keys, 64 connections, requests that take 5 ms, against the same three
-# replicas behind our gateway without bounded loads, our gateway with Routing:BalanceFactor=1.25, and HAProxy with
-# hash-balance-factor 125. Samples in-flight load per replica every 50 ms and counts requests per replica.
+# replicas behind our gateway without bounded loads, our gateway with Routing:BalanceFactor=1.25, HAProxy with
+# hash-balance-factor 125, and HAProxy leastconn (no affinity: the floor any balancer meets). Samples in-flight load
+# per replica every 50 ms and counts requests per replica.
 # Usage: tests/bench/hot-keys.sh   (env: DURATION=10)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,8 +25,12 @@ mapfile -t replicas < <(curl -s http://127.0.0.1:18501/replicas | python3 -c 'im
 {
   echo "global"; echo "  maxconn 4096"; echo "  stats socket $work/haproxy.sock mode 600 level admin"
   echo "defaults"; echo "  mode http"; echo "  timeout connect 2s"; echo "  timeout client 30s"; echo "  timeout server 30s"; echo "  http-reuse always"
-  echo "frontend fe"; echo "  bind 127.0.0.1:18503"; echo "  default_backend be"
-  echo "backend be"; echo "  balance hdr(X-Request-Id)"; echo "  hash-type consistent"; echo "  hash-balance-factor 125"
+  echo "frontend fe"; echo "  bind 127.0.0.1:18503"; echo "  default_backend be_haproxy"
+  echo "backend be_haproxy"; echo "  balance hdr(X-Request-Id)"; echo "  hash-type consistent"; echo "  hash-balance-factor 125"
+  for r in "${replicas[@]}"; do name=${r%%=*}; echo "  server ${name// /_} ${r#*=}"; done
+  # No affinity at all: each request to the replica with the fewest in flight, the floor any balancer faces.
+  echo "frontend fe_leastconn"; echo "  bind 127.0.0.1:18504"; echo "  default_backend be_leastconn"
+  echo "backend be_leastconn"; echo "  balance leastconn"
   for r in "${replicas[@]}"; do name=${r%%=*}; echo "  server ${name// /_} ${r#*=}"; done
 } > "$work/haproxy.cfg"
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
@@ -42,19 +47,19 @@ for line in sys.stdin:
     if m: out["diverted"] += float(m.group(1))
 print(json.dumps(out))'; }
 
-declare -A url=([plain]=http://127.0.0.1:18501 [bounded]=http://127.0.0.1:18502 [haproxy]=http://127.0.0.1:18503)
-for target in plain bounded haproxy; do
+declare -A url=([plain]=http://127.0.0.1:18501 [bounded]=http://127.0.0.1:18502 [haproxy]=http://127.0.0.1:18503 [leastconn]=http://127.0.0.1:18504)
+for target in plain bounded haproxy leastconn; do
   wrk -t2 -c64 -d3s -s tests/bench/zipf-keys.lua "${url[$target]}" >/dev/null   # warm-up
-  if [ "$target" = haproxy ]; then
-    python3 tests/bench/hot-keys.py haproxy-requests "$work/haproxy.sock" > "$work/$target-before.json"
+  if [ "$target" = haproxy ] || [ "$target" = leastconn ]; then
+    python3 tests/bench/hot-keys.py haproxy-requests "$work/haproxy.sock" "be_$target" > "$work/$target-before.json"
   else
     metrics "${url[$target]}" > "$work/$target-before.json"
   fi
   wrk -t2 -c64 -d"${duration}s" -s tests/bench/zipf-keys.lua "${url[$target]}" > "$work/$target-wrk.txt" &
   wrk_pid=$!
   sleep 0.5
-  if [ "$target" = haproxy ]; then
-    python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" $((duration - 2)) > "$work/$target-load.json"
+  if [ "$target" = haproxy ] || [ "$target" = leastconn ]; then
+    python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" $((duration - 2)) "be_$target" > "$work/$target-load.json"
   else
     # Which replica hot and cold keys reach, against their own replica (the other, idle gateway has the same ring).
     owner=${url[plain]}; [ "$target" = plain ] && owner=${url[bounded]}
@@ -64,8 +69,8 @@ for target in plain bounded haproxy; do
     wait "$probe_pid"
   fi
   wait "$wrk_pid"
-  if [ "$target" = haproxy ]; then
-    python3 tests/bench/hot-keys.py haproxy-requests "$work/haproxy.sock" > "$work/$target-after.json"
+  if [ "$target" = haproxy ] || [ "$target" = leastconn ]; then
+    python3 tests/bench/hot-keys.py haproxy-requests "$work/haproxy.sock" "be_$target" > "$work/$target-after.json"
   else
     metrics "${url[$target]}" > "$work/$target-after.json"
   fi
@@ -74,9 +79,10 @@ done
 python3 - "$work" "DURATION=$duration tests/bench/hot-keys.sh" <<'PY'
 import json, pathlib, re, sys
 work, command = pathlib.Path(sys.argv[1]), sys.argv[2]
-rows = ["| target | in-flight max/mean: worst sample | p99 | median | worst where 1.25 is reachable (samples) | request rate max/mean | requests/s | diverted | hot keys away from their replica | cold keys away |",
+rows = ["| target | in-flight max/mean: worst sample (its loads) | p99 | median | worst where 1.25 is reachable (samples) | request rate max/mean | requests/s | diverted | hot keys away from their replica | cold keys away |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-for target, label in (("plain", "gateway, no bounded loads"), ("bounded", "gateway, BalanceFactor 1.25"), ("haproxy", "HAProxy, hash-balance-factor 125")):
+for target, label in (("plain", "gateway, no bounded loads"), ("bounded", "gateway, BalanceFactor 1.25"), ("haproxy", "HAProxy, hash-balance-factor 125"),
+                      ("leastconn", "HAProxy, leastconn (no affinity)")):
     load = json.loads((work / f"{target}-load.json").read_text())
     before, after = (json.loads((work / f"{target}-{w}.json").read_text()) for w in ("before", "after"))
     counts = {k: after["requests"][k] - before["requests"].get(k, 0) for k in after["requests"]}
@@ -89,7 +95,8 @@ for target, label in (("plain", "gateway, no bounded loads"), ("bounded", "gatew
     hot = f"{probe['hot']['diverted']:.1%} of {probe['hot']['probes']}" if probe else "—"
     cold = f"{probe['cold']['diverted']:.1%} of {probe['cold']['probes']}" if probe else "—"
     reachable = f"{load['reachable']['worst']} ({load['reachable_samples']} of {load['samples']})"
-    rows.append(f"| {label} | {load['worst']} | {load['p99']} | {load['median']} | {reachable} | {rate:.3f} | {float(rps):,.0f} | {diverted} | {hot} | {cold} |")
+    worst = f"{load['worst']} ({'/'.join(map(str, load['worst_loads']))})"
+    rows.append(f"| {label} | {worst} | {load['p99']} | {load['median']} | {reachable} | {rate:.3f} | {float(rps):,.0f} | {diverted} | {hot} | {cold} |")
 table = "\n".join(rows) + "\n"
 print(table)
 sys.path.insert(0, "tests/bench")
@@ -99,5 +106,7 @@ write_section("Hot keys and bounded loads", "Command: `" + command + "`\n\nZipf 
               "sampled every 50 ms (the gateway's own counts, HAProxy's `scur`), requests per replica counted over the run. "
               "A max/mean of 1.25 is reachable only in samples where ⌈T/n⌉ ≤ 1.25·T/n (T requests in flight on n replicas); "
               "that column keeps those samples alone. A prober sends hot keys (ranks 1–10) and cold keys (ranks 101–10,000) "
-              "through the gateway during the run and counts those that reach another replica than their own.\n\n" + table)
+              "through the gateway during the run and counts those that reach another replica than their own. HAProxy with "
+              "`balance leastconn` has no affinity at all (each request goes to the replica with the fewest in flight): "
+              "its figures are the floor that any balancer meets on this machine.\n\n" + table)
 PY

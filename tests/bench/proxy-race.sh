@@ -97,17 +97,22 @@ pids+=($!); pid[haproxy]=$!
 sleep 1
 
 url[nginx]="http://127.0.0.1:$nginx_port"; url[haproxy]="http://127.0.0.1:$haproxy_port"; url[direct]="http://${replicas[0]}"
+# Direct, the CPU column is the replica's own: what Kestrel alone spends to serve the request.
+pid[direct]=$(ss -Hltnp "sport = :${replicas[0]##*:}" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 targets+=(nginx haproxy direct)
 script=tests/bench/random-request-id.lua
 
-# CPU time (user + system, in clock ticks) of a process and its children: the proxy's own cost of a run.
+# CPU time of a process and its children, in clock ticks: "user system", the proxy's own cost of a run.
 cpu_ticks() {
-  local total=0 p
-  [ -n "$1" ] || { echo 0; return; }
+  local user=0 system=0 p
+  [ -n "$1" ] || { echo "0 0"; return; }
   for p in $1 $(pgrep -P "$1"); do
-    [ -r "/proc/$p/stat" ] && total=$(( total + $(awk '{print $14 + $15}' "/proc/$p/stat") ))
+    if [ -r "/proc/$p/stat" ]; then
+      read -r u s < <(awk '{print $14, $15}' "/proc/$p/stat")
+      user=$((user + u)); system=$((system + s))
+    fi
   done
-  echo "$total"
+  echo "$user $system"
 }
 
 for target in "${targets[@]}"; do
@@ -120,9 +125,10 @@ for round in $(seq 1 "$rounds"); do
   shift_by=$(( (round - 1) % ${#targets[@]} ))
   for target in "${targets[@]:$shift_by}" "${targets[@]:0:$shift_by}"; do
     echo "round $round: $target" >&2
-    before=$(cpu_ticks "${pid[$target]:-}")
+    read -r user system < <(cpu_ticks "${pid[$target]:-}")
     wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "${url[$target]}" > "$work/$target-$round.txt"
-    echo "cpu ticks: $(( $(cpu_ticks "${pid[$target]:-}") - before )) of $(getconf CLK_TCK)" >> "$work/$target-$round.txt"
+    read -r user_after system_after < <(cpu_ticks "${pid[$target]:-}")
+    echo "cpu ticks: user $((user_after - user)) system $((system_after - system)) of $(getconf CLK_TCK)" >> "$work/$target-$round.txt"
   done
 done
 

@@ -21,24 +21,28 @@ def parse(path):
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     failed = (int(errors.group(1)) if errors else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
     requests = int(re.search(r"(\d+) requests in", out).group(1))
-    ticks, per_second = map(int, re.search(r"cpu ticks: (-?\d+) of (\d+)", out).groups())
+    user, system, per_second = map(int, re.search(r"cpu ticks: user (-?\d+) system (-?\d+) of (\d+)", out).groups())
+    ticks = user + system
     cpu_us = ticks / per_second * 1e6 / requests if ticks > 0 else None
-    return rps, p50, p99, failed, cpu_us
+    user_us = user / per_second * 1e6 / requests if ticks > 0 else None
+    return rps, p50, p99, failed, cpu_us, user_us
 
 
 results = {t: [parse(work / f"{t}-{r}.txt") for r in range(1, rounds + 1)] for t in targets}
 median = {t: tuple(statistics.median(run[i] for run in results[t]) for i in range(3)) for t in targets}
 
 lines = [
-    "| target | requests/s (median) | p50 ms | p99 ms | proxy CPU µs/request | runs (requests/s) | failed |",
-    "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
+    "| target | requests/s (median) | p50 ms | p99 ms | proxy CPU µs/request | of which user space | runs (requests/s) | failed |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
 ]
 for t in targets:
     rps, p50, p99 = median[t]
     cpu = [r[4] for r in results[t] if r[4] is not None]
     runs = ", ".join(f"{run[0]:,.0f}" for run in results[t])
+    user = [r[5] for r in results[t] if r[5] is not None]
     cpu_text = f"{statistics.median(cpu):.1f}" if cpu else "—"
-    lines.append(f"| {t} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {cpu_text} | {runs} | {sum(r[3] for r in results[t])} |")
+    user_text = f"{statistics.median(user):.1f}" if user else "—"
+    lines.append(f"| {t} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {cpu_text} | {user_text} | {runs} | {sum(r[3] for r in results[t])} |")
 
 # Each round's ratio pairs runs made minutes apart at most; their median is steadier than a ratio of medians.
 ratios = []
@@ -59,5 +63,6 @@ if section:
                   "The same three BackendServer replicas (started by our silo) behind each target in turn; wrk with a random "
                   "6-digit `X-Request-Id` per request to `/home`; medians of the interleaved rounds (order rotated each round), "
                   "warm-up excluded; ratios are the median of the per-round ratios. Proxy CPU is the user and system time of "
-                  "the proxy's processes during a run, per request: on 2 cores shared with wrk and the replicas, it is what "
-                  "decides throughput.\n\n" + table)
+                  "the proxy's processes during a run, per request, and the user-space part of it (the rest is the kernel's "
+                  "loopback TCP, epoll and scheduling): on 2 cores shared with wrk and the replicas, it is what decides throughput. "
+                  "For `direct` it is the replica's own CPU: what Kestrel alone spends to serve the request.\n\n" + table)
