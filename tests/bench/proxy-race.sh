@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # One run, one machine: the same three BackendServer replicas behind, in turn, our gateway, nginx
 # (hash $http_x_request_id consistent, upstream keep-alive), HAProxy (balance hdr(X-Request-Id) + hash-type consistent)
-# and no proxy at all (wrk straight to one replica). wrk sends a random 6-digit X-Request-Id per request; every target
-# gets the same connections and duration, a warm-up that is not counted, and ROUNDS measured runs, interleaved with the
-# order rotated each round. Prints requests/s, p50 and p99 per target and the ratios (the median of each round's ratio),
-# and writes its section of docs/benchmarks.md.
+# and no proxy at all (wrk straight to one replica); and, for scale, the gateway answering /rep itself. wrk sends a
+# random 6-digit X-Request-Id per request; every target gets the same connections and duration, a warm-up that is not
+# counted, and ROUNDS measured runs, interleaved with the order rotated each round. Prints requests/s, p50, p99 and
+# CPU per request for each target and the ratios (the median of each round's ratio), and writes its section of
+# docs/benchmarks.md.
 #
 # Usage: tests/bench/proxy-race.sh
 #   env: ROUNDS=5 DURATION=8s CONNECTIONS=32 THREADS=1
@@ -42,7 +43,7 @@ cluster=(Cluster__SiloPort=18111 Cluster__GatewayPort=18130 Cluster__PrimarySilo
   dotnet Orleans.LoadBalancer.Silo.dll) >"$work/silo.log" 2>&1 &
 pids+=($!)
 
-declare -A url=() pid=()
+declare -A url=() pid=() path=()
 targets=()
 port=18100
 start_gateway() {  # name folder [VAR=value …]
@@ -100,6 +101,9 @@ url[nginx]="http://127.0.0.1:$nginx_port"; url[haproxy]="http://127.0.0.1:$hapro
 # Direct, the CPU column is the replica's own: what Kestrel alone spends to serve the request.
 pid[direct]=$(ss -Hltnp "sport = :${replicas[0]##*:}" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 targets+=(nginx haproxy direct)
+# The gateway answering a request itself (/rep, from its ring snapshot), no proxying: what its Kestrel side costs alone.
+url[gateway-itself]=${url[gateway]}; pid[gateway-itself]=${pid[gateway]}; path[gateway-itself]=/rep
+targets+=(gateway-itself)
 script=tests/bench/random-request-id.lua
 
 # CPU time of a process and its children, in clock ticks: "user system", the proxy's own cost of a run.
@@ -117,7 +121,7 @@ cpu_ticks() {
 
 for target in "${targets[@]}"; do
   curl -sf -H 'X-Request-Id: 123456' "${url[$target]}/home" >/dev/null || { echo "$target does not answer"; exit 1; }
-  wrk -t"$threads" -c"$connections" -d3s -s "$script" "${url[$target]}" >/dev/null   # warm-up, not counted
+  wrk -t"$threads" -c"$connections" -d3s -s "$script" "${url[$target]}${path[$target]:-/home}" >/dev/null   # warm-up, not counted
 done
 
 for round in $(seq 1 "$rounds"); do
@@ -126,7 +130,7 @@ for round in $(seq 1 "$rounds"); do
   for target in "${targets[@]:$shift_by}" "${targets[@]:0:$shift_by}"; do
     echo "round $round: $target" >&2
     read -r user system < <(cpu_ticks "${pid[$target]:-}")
-    wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "${url[$target]}" > "$work/$target-$round.txt"
+    wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$script" "${url[$target]}${path[$target]:-/home}" > "$work/$target-$round.txt"
     read -r user_after system_after < <(cpu_ticks "${pid[$target]:-}")
     echo "cpu ticks: user $((user_after - user)) system $((system_after - system)) of $(getconf CLK_TCK)" >> "$work/$target-$round.txt"
   done

@@ -46,7 +46,7 @@ for t in targets:
 
 # Each round's ratio pairs runs made minutes apart at most; their median is steadier than a ratio of medians.
 ratios = []
-gateways = [t for t in targets if t.startswith("gateway") or t not in ("nginx", "haproxy", "direct")]
+gateways = [t for t in targets if t not in ("nginx", "haproxy", "direct", "gateway-itself")]
 for gateway in gateways:
     for peer in ("nginx", "haproxy"):
         if peer in results:
@@ -65,4 +65,5 @@ if section:
                   "warm-up excluded; ratios are the median of the per-round ratios. Proxy CPU is the user and system time of "
                   "the proxy's processes during a run, per request, and the user-space part of it (the rest is the kernel's "
                   "loopback TCP, epoll and scheduling): on 2 cores shared with wrk and the replicas, it is what decides throughput. "
-                  "For `direct` it is the replica's own CPU: what Kestrel alone spends to serve the request.\n\n" + table)
+                  "For `direct` it is the replica's own CPU: what Kestrel alone spends to serve the request; `gateway-itself` is "
+                  "the gateway answering `/rep` from its ring snapshot, with no proxying: what its Kestrel side costs alone.\n\n" + table)
