@@ -101,7 +101,7 @@ public static class AdminEndpoints
             {
                 settings.Validate();
                 var snapshot = await client.GetGrain<IRingGrain>(RingKeys.Default).ChangeSettings(settings);
-                await follower.RefreshAsync(snapshot.Version);
+                follower.Adopt(snapshot);
                 return Results.Ok(new { message = new { version = snapshot.Version, algorithm = snapshot.Settings.Algorithm }, status = "successful" });
             }
             catch (ArgumentException ex)

@@ -1,19 +1,27 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
 /// This gateway's requests in flight per replica, for bounded loads, <c>/ring</c> and the metrics. Counters live by
-/// replica name, so they carry over between snapshots; each snapshot's index → counter table is resolved once per
-/// version. A place is taken atomically against a cap, so two requests racing for the last place cannot both get it.
+/// replica name, so they carry over between snapshots; the current snapshot's index → counter table is built when the
+/// store installs it, off the request path. A place is taken atomically against a cap, so two requests racing for the
+/// last place cannot both get it.
 /// </summary>
 public sealed class InFlightTracker
 {
     private readonly ConcurrentDictionary<string, StrongBox<int>> _byName = new(StringComparer.Ordinal);
-    private CounterTable _current = new(RoutingSnapshot.Empty, []);
+    private CounterTable _current;
     private long _total;
+
+    public InFlightTracker(RingSnapshotStore store)
+    {
+        _current = new CounterTable(store.Current, Resolve(store.Current));
+        store.Changed += (_, snapshot) => Install(snapshot);
+    }
 
     /// <summary>Requests in flight on every replica together.</summary>
     public long Total => Volatile.Read(ref _total);
@@ -22,34 +30,8 @@ public sealed class InFlightTracker
     public StrongBox<int>[] For(RoutingSnapshot snapshot)
     {
         var current = Volatile.Read(ref _current);
-        if (ReferenceEquals(current.Snapshot, snapshot))
-        {
-            return current.Counters;
-        }
-
-        var counters = new StrongBox<int>[snapshot.Count];
-        for (var i = 0; i < counters.Length; i++)
-        {
-            counters[i] = _byName.GetOrAdd(snapshot.Replicas[i].Name, static _ => new StrongBox<int>());
-        }
-
-        // Only a newer snapshot becomes the current table: a request still on an older one must not take it back.
-        if (snapshot.RingId != current.Snapshot.RingId || snapshot.Version > current.Snapshot.Version)
-        {
-            // Counters of replicas that left the ring go with them (a request still holding one keeps its box).
-            var members = snapshot.Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var name in _byName.Keys)
-            {
-                if (!members.Contains(name))
-                {
-                    _byName.TryRemove(name, out _);
-                }
-            }
-
-            Volatile.Write(ref _current, new CounterTable(snapshot, counters));
-        }
-
-        return counters;
+        // A request that read the store just before a change still gets its snapshot's counters, by name.
+        return ReferenceEquals(current.Snapshot, snapshot) ? current.Counters : Resolve(snapshot);
     }
 
     /// <summary>Takes a place on <paramref name="counter"/> when it holds fewer than <paramref name="cap"/> requests.</summary>
@@ -85,6 +67,32 @@ public sealed class InFlightTracker
     }
 
     public int Of(string replica) => _byName.TryGetValue(replica, out var counter) ? Volatile.Read(ref counter.Value) : 0;
+
+    private void Install(RoutingSnapshot snapshot)
+    {
+        // Counters of replicas that left the ring go with them (a request still holding one keeps its box).
+        var members = snapshot.Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in _byName.Keys)
+        {
+            if (!members.Contains(name))
+            {
+                _byName.TryRemove(name, out _);
+            }
+        }
+
+        Volatile.Write(ref _current, new CounterTable(snapshot, Resolve(snapshot)));
+    }
+
+    private StrongBox<int>[] Resolve(RoutingSnapshot snapshot)
+    {
+        var counters = new StrongBox<int>[snapshot.Count];
+        for (var i = 0; i < counters.Length; i++)
+        {
+            counters[i] = _byName.GetOrAdd(snapshot.Replicas[i].Name, static _ => new StrongBox<int>());
+        }
+
+        return counters;
+    }
 
     private sealed record CounterTable(RoutingSnapshot Snapshot, StrongBox<int>[] Counters);
 }

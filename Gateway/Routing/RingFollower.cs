@@ -74,6 +74,9 @@ public sealed class RingFollower(
         return Task.CompletedTask;
     }
 
+    /// <summary>Installs a snapshot the RingGrain returned to a call of this gateway's (a settings change).</summary>
+    public void Adopt(RoutingSnapshot snapshot) => Install(snapshot, "change");
+
     /// <summary>Pulls the snapshot now unless the store already has <paramref name="minimumVersion"/>.</summary>
     public async Task RefreshAsync(long minimumVersion)
     {

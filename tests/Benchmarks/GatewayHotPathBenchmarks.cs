@@ -49,7 +49,7 @@ public class GatewayHotPathBenchmarks
         _metrics = new GatewayMetrics(_store, TimeProvider.System);
         _meters = Sdk.CreateMeterProviderBuilder().AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter().Build();
         var keys = new KeySelector(options.Value.RequestIdHeader, [], []);
-        _router = new RouteSelector(keys, suspects, new InFlightTracker(), _metrics, BalanceFactor);
+        _router = new RouteSelector(keys, suspects, new InFlightTracker(_store), _metrics, BalanceFactor);
 
         _contexts = RingReport.RandomKeys(Contexts).Select(key =>
         {

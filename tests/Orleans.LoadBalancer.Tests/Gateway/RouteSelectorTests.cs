@@ -16,13 +16,14 @@ public sealed class RouteSelectorTests : IDisposable
 {
     private readonly RingSnapshotStore _store = new();
     private readonly GatewayMetrics _metrics;
-    private readonly InFlightTracker _inFlight = new();
+    private readonly InFlightTracker _inFlight;
     private readonly RoutingSnapshot _snapshot;
 
     public RouteSelectorTests()
     {
         _snapshot = TestTables.Snapshot(TestTables.Table(RoutingSettings.Slots, 4)) with { RingId = Guid.NewGuid() };
         _store.TryUpdate(_snapshot);
+        _inFlight = new InFlightTracker(_store);
         _metrics = new GatewayMetrics(_store, TimeProvider.System);
     }
 
