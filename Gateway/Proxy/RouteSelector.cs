@@ -89,12 +89,7 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
     /// </summary>
     private int ChooseBounded(RoutingSnapshot snapshot, ulong hash, StrongBox<int>[] counters)
     {
-        var up = 0;
-        foreach (var replica in snapshot.Replicas)
-        {
-            up += replica.IsUp ? 1 : 0;
-        }
-
+        var up = snapshot.UpCount;
         var preferred = Usable(snapshot, hash, []);
         if (up == 0 || preferred < 0)
         {

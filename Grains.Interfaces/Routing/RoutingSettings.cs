@@ -66,6 +66,15 @@ public sealed record RoutingSettings
         _ => MaxReplicas,
     };
 
+    /// <summary>Throws when a table of these settings cannot hold <paramref name="replicas"/> replicas.</summary>
+    internal void ThrowIfOverCapacity(int replicas, string paramName)
+    {
+        if (replicas > Capacity)
+        {
+            throw new ArgumentException($"The {Algorithm} table holds at most {Capacity} replicas ({CapacityReason}), not {replicas}", paramName);
+        }
+    }
+
     /// <summary>Why <see cref="Capacity"/> is what it is, for error messages.</summary>
     internal string CapacityReason => Algorithm switch
     {

@@ -43,9 +43,20 @@ public sealed record RoutingSnapshot
     /// </summary>
     [Id(8)] public Guid RingId { get; init; }
 
+    /// <summary>How many of <see cref="Replicas"/> are up; counted once, when the snapshot is made.</summary>
+    [Id(9)] private int _upCount;
+
     public static RoutingSnapshot Empty { get; } = new();
 
     public int Count => Replicas.Length;
+
+    public int UpCount => _upCount;
+
+    /// <summary>
+    /// Whether this snapshot should replace a holder's ring <paramref name="ringId"/> at <paramref name="version"/>:
+    /// a later version of the same ring, or any version of another ring (the old ring's replicas are gone with it).
+    /// </summary>
+    public bool Supersedes(Guid ringId, long version) => RingId != ringId || Version > version;
 
     /// <summary>Builds the lookup structure for <paramref name="table"/>; <paramref name="replicas"/> must name exactly the table's members.</summary>
     public static RoutingSnapshot Create(long version, RoutingTable table, IReadOnlyList<RoutedReplica> replicas)
@@ -75,11 +86,7 @@ public sealed record RoutingSnapshot
             throw new ArgumentException($"The table has {names.Count} members but {table.Numbers.Length} member numbers", nameof(table));
         }
 
-        if (names.Count > table.Settings.Capacity)
-        {
-            throw new ArgumentException(
-                $"The {table.Settings.Algorithm} table holds at most {table.Settings.Capacity} replicas ({table.Settings.CapacityReason}), not {names.Count}", nameof(table));
-        }
+        table.Settings.ThrowIfOverCapacity(names.Count, nameof(table));
 
         if (table.Settings.Algorithm == RoutingSettings.Slots && names.Count > 0 && table.SlotOwners.Length != table.Settings.SlotCount)
         {
@@ -93,6 +100,7 @@ public sealed record RoutingSnapshot
             Settings = table.Settings,
             Replicas = ordered,
             _seeds = names.Select(n => KeyHash.Hash(n)).ToArray(),
+            _upCount = ordered.Count(r => r.IsUp),
         };
 
         switch (table.Settings.Algorithm)
@@ -241,23 +249,18 @@ public sealed record RoutingSnapshot
             throw new ArgumentException($"Expected {Replicas.Length} in-flight counts, got {inFlight.Length}", nameof(inFlight));
         }
 
-        long total = 0;
-        var up = 0;
-        for (var i = 0; i < Replicas.Length; i++)
-        {
-            if (Replicas[i].IsUp)
-            {
-                total += inFlight[i];
-                up++;
-            }
-        }
-
-        if (up == 0)
+        if (_upCount == 0)
         {
             return -1;
         }
 
-        var cap = BoundedLoadCap(Math.Max(total + 1, 1), up, balanceFactor);
+        long total = 0;
+        for (var i = 0; i < Replicas.Length; i++)
+        {
+            total += Replicas[i].IsUp ? inFlight[i] : 0;
+        }
+
+        var cap = BoundedLoadCap(Math.Max(total + 1, 1), _upCount, balanceFactor);
         var owner = Owner(hash);
         if (Replicas[owner].IsUp && inFlight[owner] < cap)
         {

@@ -60,11 +60,7 @@ public sealed record RoutingTable
             }
         }
 
-        if (Names.Length + names.Count > Settings.Capacity)
-        {
-            throw new ArgumentException(
-                $"The {Settings.Algorithm} table holds at most {Settings.Capacity} replicas ({Settings.CapacityReason}), not {Names.Length + names.Count}", nameof(names));
-        }
+        Settings.ThrowIfOverCapacity(Names.Length + names.Count, nameof(names));
 
         var numbers = new List<int>(Numbers);
         var next = NextNumber;

@@ -167,8 +167,7 @@ public sealed class RingGrain : Grain, IRingGrain
         return _snapshot;
     }
 
-    private RoutingSnapshot? IfNewer(Guid ringId, long version) =>
-        ringId != _snapshot.RingId || version < _snapshot.Version ? _snapshot : null;
+    private RoutingSnapshot? IfNewer(Guid ringId, long version) => _snapshot.Supersedes(ringId, version) ? _snapshot : null;
 
     private RoutingTable CurrentTable => _state.State.Table ?? throw new InvalidOperationException("The ring has no table.");
 

@@ -29,19 +29,15 @@ if len(sys.argv) > 3:
     # Keep this runtime's row of the docs table, and the other runtime's row as it was.
     import pathlib
     sys.path.insert(0, str(pathlib.Path(__file__).parent))
-    from docsection import write_section
+    from docsection import read_section, write_section
     runtime = sys.argv[3]
     labels = {"process": "local processes", "docker": "Docker"}
     heading = "Adding a replica"
-    doc = pathlib.Path("docs/benchmarks.md").read_text()
-    start = doc.find(f"## {heading}")
     rows = {}
-    if start >= 0:
-        end = doc.find("\n## ", start + 1)
-        for line in doc[start:end if end >= 0 else None].splitlines():
-            for key, label in labels.items():
-                if line.startswith(f"| {label} |"):
-                    rows[key] = line
+    for line in read_section(heading).splitlines():
+        for key, label in labels.items():
+            if line.startswith(f"| {label} |"):
+                rows[key] = line
     rows[runtime] = (f"| {labels[runtime]} | {statistics.median(times):,.0f} ms | {', '.join(f'{t:.0f}' for t in times)} | "
                      f"`tests/bench/add-latency.sh {runtime}` |")
     write_section(heading,

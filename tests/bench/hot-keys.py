@@ -7,8 +7,8 @@ import json, math, random, socket, statistics, sys, time, urllib.request
 kind = sys.argv[1]
 
 
-def gateway_sample(where):
-    with urllib.request.urlopen(where + "/ring", timeout=5) as response:
+def gateway_sample(url):
+    with urllib.request.urlopen(url + "/ring", timeout=5) as response:
         replicas = json.load(response)["message"]["replicas"]
     return {r["name"]: r["inflight"] for r in replicas}
 
@@ -26,9 +26,8 @@ def haproxy_stats(where, backend):
     return {r["svname"]: r for r in rows if r["pxname"] == backend and r["svname"] not in ("BACKEND", "FRONTEND")}
 
 
-def haproxy_sample(where):
-    socket_path, backend = where
-    return {name: int(r["scur"]) for name, r in haproxy_stats(socket_path, backend).items()}
+def haproxy_sample(where, backend):
+    return {name: int(r["scur"]) for name, r in haproxy_stats(where, backend).items()}
 
 
 def summary(ratios):
@@ -38,12 +37,12 @@ def summary(ratios):
             "median": round(statistics.median(ratios), 3) if ratios else None}
 
 
-def load(where, seconds, sample):
+def load(seconds, sample):
     """Max/mean of in-flight load per sample. A 1.25 bound is reachable only where ⌈T/n⌉ ≤ 1.25·T/n (T in flight,
     n replicas): the 'reachable' figures count those samples alone."""
     every, reachable, worst, deadline = [], [], None, time.time() + seconds
     while time.time() < deadline:
-        loads = sample(where)
+        loads = sample()
         total, n = sum(loads.values()), len(loads)
         if total >= n:
             ratio = max(loads.values()) / (total / n)
@@ -79,11 +78,9 @@ def probe(url, owner_url, seconds):
 
 
 if kind == "gateway":
-    print(json.dumps(load(sys.argv[2], float(sys.argv[3]), gateway_sample)))
+    print(json.dumps(load(float(sys.argv[3]), lambda: gateway_sample(sys.argv[2]))))
 elif kind == "haproxy":
-    result = load((sys.argv[2], sys.argv[4]), float(sys.argv[3]), haproxy_sample)
-    result["requests"] = {name: int(r["stot"]) for name, r in haproxy_stats(sys.argv[2], sys.argv[4]).items()}
-    print(json.dumps(result))
+    print(json.dumps(load(float(sys.argv[3]), lambda: haproxy_sample(sys.argv[2], sys.argv[4]))))
 elif kind == "haproxy-requests":
     print(json.dumps({"requests": {name: int(r["stot"]) for name, r in haproxy_stats(sys.argv[2], sys.argv[3]).items()}}))
 else:

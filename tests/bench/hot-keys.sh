@@ -22,16 +22,17 @@ pids+=($!)
 pids+=($!)
 for _ in $(seq 1 120); do curl -s http://127.0.0.1:18502/rep 2>/dev/null | grep -q '"N": 3' && break; sleep 0.5; done
 mapfile -t replicas < <(curl -s http://127.0.0.1:18501/replicas | python3 -c 'import json,sys; [print(r["name"]+"="+r["address"].replace("http://","")) for r in json.load(sys.stdin)["message"]["replicas"]]')
+servers=$(for r in "${replicas[@]}"; do name=${r%%=*}; echo "  server ${name// /_} ${r#*=}"; done)
 {
   echo "global"; echo "  maxconn 4096"; echo "  stats socket $work/haproxy.sock mode 600 level admin"
   echo "defaults"; echo "  mode http"; echo "  timeout connect 2s"; echo "  timeout client 30s"; echo "  timeout server 30s"; echo "  http-reuse always"
   echo "frontend fe"; echo "  bind 127.0.0.1:18503"; echo "  default_backend be_haproxy"
   echo "backend be_haproxy"; echo "  balance hdr(X-Request-Id)"; echo "  hash-type consistent"; echo "  hash-balance-factor 125"
-  for r in "${replicas[@]}"; do name=${r%%=*}; echo "  server ${name// /_} ${r#*=}"; done
+  echo "$servers"
   # No affinity at all: each request to the replica with the fewest in flight, the floor any balancer faces.
   echo "frontend fe_leastconn"; echo "  bind 127.0.0.1:18504"; echo "  default_backend be_leastconn"
   echo "backend be_leastconn"; echo "  balance leastconn"
-  for r in "${replicas[@]}"; do name=${r%%=*}; echo "  server ${name// /_} ${r#*=}"; done
+  echo "$servers"
 } > "$work/haproxy.cfg"
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
 pids+=($!)
@@ -48,32 +49,32 @@ for line in sys.stdin:
 print(json.dumps(out))'; }
 
 declare -A url=([plain]=http://127.0.0.1:18501 [bounded]=http://127.0.0.1:18502 [haproxy]=http://127.0.0.1:18503 [leastconn]=http://127.0.0.1:18504)
+# Requests per replica so far: the gateway's metrics, or HAProxy's counters for its backend.
+counts() {
+  case $1 in
+    haproxy|leastconn) python3 tests/bench/hot-keys.py haproxy-requests "$work/haproxy.sock" "be_$1" ;;
+    *) metrics "${url[$1]}" ;;
+  esac
+}
 for target in plain bounded haproxy leastconn; do
   wrk -t2 -c64 -d3s -s tests/bench/zipf-keys.lua "${url[$target]}" >/dev/null   # warm-up
-  if [ "$target" = haproxy ] || [ "$target" = leastconn ]; then
-    python3 tests/bench/hot-keys.py haproxy-requests "$work/haproxy.sock" "be_$target" > "$work/$target-before.json"
-  else
-    metrics "${url[$target]}" > "$work/$target-before.json"
-  fi
+  counts "$target" > "$work/$target-before.json"
   wrk -t2 -c64 -d"${duration}s" -s tests/bench/zipf-keys.lua "${url[$target]}" > "$work/$target-wrk.txt" &
   wrk_pid=$!
   sleep 0.5
-  if [ "$target" = haproxy ] || [ "$target" = leastconn ]; then
-    python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" $((duration - 2)) "be_$target" > "$work/$target-load.json"
-  else
-    # Which replica hot and cold keys reach, against their own replica (the other, idle gateway has the same ring).
-    owner=${url[plain]}; [ "$target" = plain ] && owner=${url[bounded]}
-    python3 tests/bench/hot-keys.py probe "${url[$target]}" "$owner" $((duration - 2)) > "$work/$target-probe.json" &
-    probe_pid=$!
-    python3 tests/bench/hot-keys.py gateway "${url[$target]}" $((duration - 2)) > "$work/$target-load.json"
-    wait "$probe_pid"
-  fi
+  case $target in
+    haproxy|leastconn)
+      python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" $((duration - 2)) "be_$target" > "$work/$target-load.json" ;;
+    *)
+      # Which replica hot and cold keys reach, against their own replica (the other, idle gateway has the same ring).
+      owner=${url[plain]}; [ "$target" = plain ] && owner=${url[bounded]}
+      python3 tests/bench/hot-keys.py probe "${url[$target]}" "$owner" $((duration - 2)) > "$work/$target-probe.json" &
+      probe_pid=$!
+      python3 tests/bench/hot-keys.py gateway "${url[$target]}" $((duration - 2)) > "$work/$target-load.json"
+      wait "$probe_pid" ;;
+  esac
   wait "$wrk_pid"
-  if [ "$target" = haproxy ] || [ "$target" = leastconn ]; then
-    python3 tests/bench/hot-keys.py haproxy-requests "$work/haproxy.sock" "be_$target" > "$work/$target-after.json"
-  else
-    metrics "${url[$target]}" > "$work/$target-after.json"
-  fi
+  counts "$target" > "$work/$target-after.json"
 done
 
 python3 - "$work" "DURATION=$duration tests/bench/hot-keys.sh" <<'PY'
