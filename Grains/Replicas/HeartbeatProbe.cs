@@ -48,21 +48,36 @@ public sealed class HeartbeatProbe : IDisposable
         }
     }
 
-    /// <summary>Polls until the replica answers or <paramref name="timeout"/> passes.</summary>
-    public async Task<bool> WaitAliveAsync(string address, string path, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls until the replica answers (true), or until <paramref name="timeout"/> passes or <paramref name="gaveUp"/>,
+    /// asked every 500 ms, says it never will (false).
+    /// </summary>
+    public async Task<bool> WaitAliveAsync(
+        string address, string path, TimeSpan timeout, CancellationToken cancellationToken, Func<Task<bool>>? gaveUp = null)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        var nextCheck = DateTime.UtcNow;
+        while (!await IsAliveAsync(address, path, TimeSpan.FromSeconds(1), cancellationToken))
         {
-            if (await IsAliveAsync(address, path, TimeSpan.FromSeconds(1), cancellationToken))
+            var now = DateTime.UtcNow;
+            if (gaveUp is not null && now >= nextCheck)
             {
-                return true;
+                nextCheck = now + TimeSpan.FromMilliseconds(500);
+                if (await gaveUp())
+                {
+                    return false;
+                }
+            }
+
+            if (now >= deadline)
+            {
+                return false;
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
         }
 
-        return false;
+        return true;
     }
 
     public void Dispose() => _client.Dispose();

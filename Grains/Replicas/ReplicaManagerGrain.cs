@@ -98,7 +98,7 @@ public sealed class ReplicaManagerGrain(
         catch (Exception ex)
         {
             // As for an add: the call may have failed after the ring committed.
-            var committed = await RingLacksAsync(names);
+            var committed = await RingSnapshotIfAsync(held => !held.Replicas.Any(r => names.Contains(r.Name, StringComparer.Ordinal)));
             if (committed is null)
             {
                 logger.LogWarning(ex, "Could not take replicas {Replicas} out of the ring; nothing was changed", names);
@@ -487,8 +487,7 @@ public sealed class ReplicaManagerGrain(
     private async Task<AdminResult> StartAndRegisterAsync(IReadOnlyList<string> names, RingState ring)
     {
         var current = ring.Replicas.Select(r => r.Name).ToList();
-        var ordinals = names.Select(_ => _nextOrdinal++).ToList();
-        var starts = names.Select((name, i) => StartHealthyAsync(name, ordinals[i])).ToList();
+        var starts = names.Select(name => StartHealthyAsync(name, _nextOrdinal++)).ToList();
         try
         {
             await Task.WhenAll(starts);
@@ -515,7 +514,7 @@ public sealed class ReplicaManagerGrain(
         catch (Exception ex)
         {
             // The call may have failed after the ring committed (a timeout, the ring's silo dying): then it did change.
-            if (await RingHoldsAsync(instances) is { } committed)
+            if (await RingSnapshotIfAsync(held => instances.All(i => held.Replicas.Any(r => r.Name == i.Name && r.Address == i.Address))) is { } committed)
             {
                 snapshot = committed;
             }
@@ -539,29 +538,13 @@ public sealed class ReplicaManagerGrain(
         return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
     }
 
-    /// <summary>The ring's snapshot when it holds none of <paramref name="names"/>; null when it does, or when the ring cannot say.</summary>
-    private async Task<RoutingSnapshot?> RingLacksAsync(IReadOnlyList<string> names)
+    /// <summary>The ring's snapshot when it passes <paramref name="test"/> (did a change commit after all?); null when not, or when the ring cannot say.</summary>
+    private async Task<RoutingSnapshot?> RingSnapshotIfAsync(Func<RoutingSnapshot, bool> test)
     {
         try
         {
             var snapshot = await Ring.GetSnapshot();
-            return snapshot.Replicas.Any(r => names.Contains(r.Name, StringComparer.Ordinal)) ? null : snapshot;
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Could not read the ring");
-            return null;
-        }
-    }
-
-    /// <summary>The ring's snapshot when it holds every one of <paramref name="instances"/>; null when not, or when the ring cannot say.</summary>
-    private async Task<RoutingSnapshot?> RingHoldsAsync(IReadOnlyList<ReplicaInstance> instances)
-    {
-        try
-        {
-            var snapshot = await Ring.GetSnapshot();
-            var held = snapshot.Replicas.Select(r => (r.Name, r.Address)).ToHashSet();
-            return instances.All(i => held.Contains((i.Name, i.Address))) ? snapshot : null;
+            return test(snapshot) ? snapshot : null;
         }
         catch (Exception ex)
         {
@@ -573,33 +556,17 @@ public sealed class ReplicaManagerGrain(
     private async Task<ReplicaInstance> StartHealthyAsync(string name, long ordinal)
     {
         var instance = await runtime.StartAsync(name, ordinal, CancellationToken.None);
-        var deadline = DateTime.UtcNow + _options.StartTimeout;
-        var nextExitCheck = DateTime.UtcNow;
-        while (!await probe.IsAliveAsync(instance.Address, _options.HeartbeatPath, TimeSpan.FromSeconds(1), CancellationToken.None))
+        string? exit = null;
+        // A replica that crashed while starting fails now, saying why, rather than after the whole timeout.
+        if (await probe.WaitAliveAsync(instance.Address, _options.HeartbeatPath, _options.StartTimeout, CancellationToken.None,
+                async () => (exit = await ExitOfAsync(instance)) is not null))
         {
-            var now = DateTime.UtcNow;
-            if (now >= nextExitCheck)
-            {
-                // A replica that crashed while starting fails now, saying why, rather than after the whole timeout.
-                nextExitCheck = now + TimeSpan.FromMilliseconds(500);
-                if (await ExitOfAsync(instance) is { } exit)
-                {
-                    await StopQuietlyAsync(instance);
-                    throw new ReplicaStartException(exit);
-                }
-            }
-
-            if (now >= deadline)
-            {
-                await StopQuietlyAsync(instance);
-                throw new ReplicaStartException(
-                    $"Replica '{name}' did not answer {_options.HeartbeatPath} within {_options.StartTimeout.TotalSeconds:0.#} s");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
+            return instance;
         }
 
-        return instance;
+        await StopQuietlyAsync(instance);
+        throw new ReplicaStartException(
+            exit ?? $"Replica '{name}' did not answer {_options.HeartbeatPath} within {_options.StartTimeout.TotalSeconds:0.#} s");
     }
 
     private async Task<string?> ExitOfAsync(ReplicaInstance instance)

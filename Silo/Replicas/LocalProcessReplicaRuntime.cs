@@ -326,13 +326,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
             if (!_options.Detached)
             {
                 Unregister(pid);
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                }
+                Kill(process);
             }
 
             process.Dispose();
