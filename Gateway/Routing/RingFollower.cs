@@ -32,7 +32,7 @@ public sealed class RingFollower(
         {
             try
             {
-                Install(await Ring.Subscribe(_reference, store.Current.RingId, store.Current.Version), "subscribe");
+                Install(await Ring.Subscribe(_reference, store.Current.RingId, store.Current.Epoch, store.Current.Version), "subscribe");
                 break;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
@@ -85,7 +85,7 @@ public sealed class RingFollower(
             return;
         }
 
-        if (await Ring.GetSnapshotIfNewer(store.Current.RingId, store.Current.Version) is { } snapshot)
+        if (await Ring.GetSnapshotIfNewer(store.Current.RingId, store.Current.Epoch, store.Current.Version) is { } snapshot)
         {
             Install(snapshot, "pull");
         }
@@ -111,7 +111,7 @@ public sealed class RingFollower(
             {
                 // Renewing also re-creates the subscription after the RingGrain was reactivated elsewhere. A call stuck
                 // on a silo that died is given up after a few intervals, so the next renewal can reach the new one.
-                var renewal = Ring.Subscribe(_reference!, store.Current.RingId, store.Current.Version);
+                var renewal = Ring.Subscribe(_reference!, store.Current.RingId, store.Current.Epoch, store.Current.Version);
                 Install(await renewal.WaitAsync(RenewTimeout, cancellationToken), "renew");
             }
             catch (TimeoutException) when (!cancellationToken.IsCancellationRequested)

@@ -23,7 +23,7 @@ public sealed class RingSnapshotStore
         while (true)
         {
             var current = Volatile.Read(ref _current);
-            if (!snapshot.Supersedes(current.RingId, current.Version))
+            if (!snapshot.Supersedes(current))
             {
                 return false;
             }

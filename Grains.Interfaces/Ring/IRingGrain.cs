@@ -15,18 +15,18 @@ public interface IRingGrain : IGrainWithStringKey
     Task<RoutingSnapshot> GetSnapshot();
 
     /// <summary>
-    /// The current snapshot unless the caller already has it: <c>null</c> when <paramref name="ringId"/> is this ring and
-    /// <paramref name="version"/> is not below the current version.
+    /// The current snapshot unless the caller already has it: <c>null</c> when the current snapshot does not
+    /// <see cref="RoutingSnapshot.Supersedes(Guid, long, long)"/> the caller's.
     /// </summary>
     [ReadOnly, Alias("GetSnapshotIfNewer")]
-    Task<RoutingSnapshot?> GetSnapshotIfNewer(Guid ringId, long version);
+    Task<RoutingSnapshot?> GetSnapshotIfNewer(Guid ringId, long epoch, long version);
 
     /// <summary>
     /// Subscribes (or renews) <paramref name="observer"/>; returns the current snapshot unless the caller already has it
     /// (as <see cref="GetSnapshotIfNewer"/>), so renewing is cheap.
     /// </summary>
     [Alias("Subscribe")]
-    Task<RoutingSnapshot?> Subscribe(IRingObserver observer, Guid ringId, long version);
+    Task<RoutingSnapshot?> Subscribe(IRingObserver observer, Guid ringId, long epoch, long version);
 
     [Alias("Unsubscribe")]
     Task Unsubscribe(IRingObserver observer);
@@ -47,9 +47,16 @@ public interface IRingGrain : IGrainWithStringKey
     [Alias("RemoveReplicas")]
     Task<RoutingSnapshot> RemoveReplicas(IReadOnlyList<string> names);
 
-    /// <summary>Replaces the records of existing replicas (address, runtime id, up/down) in one version step; the table is unchanged.</summary>
+    /// <summary>
+    /// Replaces the records of existing replicas (address, runtime id, up/down) in one version step; the table is
+    /// unchanged. Published at once, stored as soon as storage answers: the runtime can always tell these again.
+    /// </summary>
     [Alias("UpdateReplicas")]
     Task<RoutingSnapshot> UpdateReplicas(IReadOnlyList<ReplicaRecord> replicas);
+
+    /// <summary>Takes <paramref name="name"/> out and <paramref name="replacement"/> in, as one version step.</summary>
+    [Alias("ReplaceReplica")]
+    Task<RoutingSnapshot> ReplaceReplica(string name, ReplicaRecord replacement);
 
     /// <summary>Rebuilds the table with other settings, keeping the members (an explicit, operator-driven change).</summary>
     [Alias("ChangeSettings")]

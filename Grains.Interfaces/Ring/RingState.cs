@@ -17,4 +17,8 @@ public sealed record RingReplicaState(
     [property: Id(1)] string Address,
     [property: Id(2)] string RuntimeId,
     [property: Id(3)] bool IsUp,
-    [property: Id(4)] double Share);
+    [property: Id(4)] double Share)
+{
+    /// <summary>The member as the RingGrain stores it (without its share).</summary>
+    public ReplicaRecord Record => new(Name, Address, RuntimeId, IsUp);
+}

@@ -46,6 +46,14 @@ public sealed record RoutingSnapshot
     /// <summary>How many of <see cref="Replicas"/> are up; counted once, when the snapshot is made.</summary>
     [Id(9)] private int _upCount;
 
+    /// <summary>
+    /// Which activation of the RingGrain published it: each activation stores a higher epoch before it publishes
+    /// anything. Health changes are published before storage has them, so an activation that died with unstored versions
+    /// and its successor, which starts again from the stored version, would otherwise publish two different snapshots
+    /// under one version.
+    /// </summary>
+    [Id(10)] public long Epoch { get; init; }
+
     public static RoutingSnapshot Empty { get; } = new();
 
     public int Count => Replicas.Length;
@@ -53,10 +61,15 @@ public sealed record RoutingSnapshot
     public int UpCount => _upCount;
 
     /// <summary>
-    /// Whether this snapshot should replace a holder's ring <paramref name="ringId"/> at <paramref name="version"/>:
-    /// a later version of the same ring, or any version of another ring (the old ring's replicas are gone with it).
+    /// Whether this snapshot should replace a holder's ring <paramref name="ringId"/> at <paramref name="epoch"/> and
+    /// <paramref name="version"/>: a later epoch or version of the same ring, or any version of another ring (the old
+    /// ring's replicas are gone with it).
     /// </summary>
-    public bool Supersedes(Guid ringId, long version) => RingId != ringId || Version > version;
+    public bool Supersedes(Guid ringId, long epoch, long version) =>
+        RingId != ringId || Epoch > epoch || (Epoch == epoch && Version > version);
+
+    /// <summary>Whether this snapshot should replace <paramref name="current"/>.</summary>
+    public bool Supersedes(RoutingSnapshot current) => Supersedes(current.RingId, current.Epoch, current.Version);
 
     /// <summary>Builds the lookup structure for <paramref name="table"/>; <paramref name="replicas"/> must name exactly the table's members.</summary>
     public static RoutingSnapshot Create(long version, RoutingTable table, IReadOnlyList<RoutedReplica> replicas)

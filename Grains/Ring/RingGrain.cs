@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Routing;
 using Orleans.Runtime;
@@ -7,25 +8,36 @@ using Orleans.Utilities;
 
 namespace Orleans.LoadBalancer.Grains.Ring;
 
+/// <summary>
+/// Reentrant so that reads and health changes never wait behind storage: a table change (add, remove, settings) is
+/// stored before it is published; a health change (address, up/down) is published at once and stored as soon as
+/// storage answers, since the runtime can always tell it again.
+/// </summary>
+[Reentrant]
 public sealed class RingGrain : Grain, IRingGrain
 {
     public const string StorageName = "ring";
 
     // Gateways renew well within this; a subscription that is not renewed lapses.
     private static readonly TimeSpan ObserverExpiry = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(1);
 
-    private readonly IPersistentState<RingGrainState> _state;
+    private readonly RingStore _store;
     private readonly RoutingSettings _configured;
     private readonly ILogger<RingGrain> _logger;
     private readonly ObserverManager<IRingObserver> _observers;
+    private readonly SemaphoreSlim _tableChanges = new(1, 1);
+    private RingGrainState _ring = new();
     private RoutingSnapshot _snapshot = RoutingSnapshot.Empty;
+    private bool _unstored;
+    private Task? _storing;
 
     public RingGrain(
         [PersistentState("ring", StorageName)] IPersistentState<RingGrainState> state,
         IOptions<RoutingSettings> settings,
         ILogger<RingGrain> logger)
     {
-        _state = state;
+        _store = new RingStore(state, logger);
         _configured = settings.Value;
         _logger = logger;
         _observers = new ObserverManager<IRingObserver>(ObserverExpiry, logger);
@@ -33,48 +45,49 @@ public sealed class RingGrain : Grain, IRingGrain
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (_state.State.RingId == Guid.Empty)
-        {
-            // Persisted with the first change; until then nothing but an empty ring has been published.
-            _state.State.RingId = Guid.NewGuid();
-        }
-
-        var table = _state.State.Table;
-        if (table is null)
-        {
-            table = RoutingTable.Create(_configured);
-            _snapshot = Build(_state.State.Version, table, _state.State.Replicas);
-            _state.State.Table = table;
-            _state.State.Configured = _configured;
-            return;
-        }
+        var loaded = _store.Loaded;
+        var ring = loaded.Next(loaded.Version, loaded.Table ?? RoutingTable.Create(_configured), loaded.Replicas);
+        ring.RingId = loaded.RingId == Guid.Empty ? Guid.NewGuid() : loaded.RingId;
+        ring.Epoch = loaded.Epoch + 1;
 
         // A ring stored before the configured settings were kept: take its table's settings as the configured ones.
-        _state.State.Configured ??= table.Settings;
-        if (_state.State.Configured != _configured)
+        ring.Configured = loaded.Configured ?? loaded.Table?.Settings ?? _configured;
+        if (ring.Configured != _configured)
         {
             // Configuration names another algorithm or parameters: rebuild with the same members, as one version step.
             _logger.LogWarning(
                 "Configured routing settings changed from {OldSettings} to {NewSettings}; rebuilding the table for {Count} replicas",
-                _state.State.Configured, _configured, table.Members.Count);
-            var rebuilt = RoutingTable.Create(_configured).Add(table.Members);
-            _state.State.Configured = _configured;
-            await CommitAsync(rebuilt, _state.State.Replicas);
-            return;
+                ring.Configured, _configured, ring.CurrentTable.Members.Count);
+            ring = ring.Next(ring.Version + 1, RoutingTable.Create(_configured).Add(ring.CurrentTable.Members), ring.Replicas);
+            ring.Configured = _configured;
         }
 
-        _snapshot = Build(_state.State.Version, table, _state.State.Replicas);
-        _logger.LogInformation("Ring activated at version {Version} with {Count} replicas", _snapshot.Version, _snapshot.Count);
+        if (!ReferenceEquals(await _store.WriteAsync(ring), ring))
+        {
+            throw new InvalidOperationException("The ring changed in storage while it was activating.");
+        }
+
+        _ring = ring;
+        _snapshot = Build(ring);
+        _logger.LogInformation("Ring activated at version {Version} (epoch {Epoch}) with {Count} replicas", ring.Version, ring.Epoch, ring.Replicas.Count);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unstored)
+        {
+            await TryStoreAsync();
+        }
     }
 
     public Task<RoutingSnapshot> GetSnapshot() => Task.FromResult(_snapshot);
 
-    public Task<RoutingSnapshot?> GetSnapshotIfNewer(Guid ringId, long version) => Task.FromResult(IfNewer(ringId, version));
+    public Task<RoutingSnapshot?> GetSnapshotIfNewer(Guid ringId, long epoch, long version) => Task.FromResult(IfNewer(ringId, epoch, version));
 
-    public Task<RoutingSnapshot?> Subscribe(IRingObserver observer, Guid ringId, long version)
+    public Task<RoutingSnapshot?> Subscribe(IRingObserver observer, Guid ringId, long epoch, long version)
     {
         _observers.Subscribe(observer, observer);
-        return Task.FromResult(IfNewer(ringId, version));
+        return Task.FromResult(IfNewer(ringId, epoch, version));
     }
 
     public Task Unsubscribe(IRingObserver observer)
@@ -94,36 +107,43 @@ public sealed class RingGrain : Grain, IRingGrain
 
     public Task<RingState> GetState()
     {
-        var snapshot = _snapshot;
-        var replicas = new List<RingReplicaState>(snapshot.Count);
-        for (var i = 0; i < snapshot.Count; i++)
-        {
-            var record = _state.State.Replicas[i];
-            replicas.Add(new RingReplicaState(record.Name, record.Address, record.RuntimeId, record.IsUp, snapshot.Share(i)));
-        }
-
+        var (ring, snapshot) = (_ring, _snapshot);
+        var replicas = ring.Replicas
+            .Select((r, i) => new RingReplicaState(r.Name, r.Address, r.RuntimeId, r.IsUp, snapshot.Share(i)))
+            .ToList();
         return Task.FromResult(new RingState(snapshot.Version, snapshot.Settings.Algorithm, replicas, RuntimeIdentity));
     }
 
-    public async Task<RoutingSnapshot> AddReplicas(IReadOnlyList<ReplicaRecord> replicas)
+    public Task<RoutingSnapshot> AddReplicas(IReadOnlyList<ReplicaRecord> replicas)
     {
         ArgumentNullException.ThrowIfNull(replicas);
-        var table = CurrentTable.Add(replicas.Select(r => r.Name).ToList());
-        var records = _state.State.Replicas.Concat(replicas).ToList();
-        await CommitAsync(table, records);
-        _logger.LogInformation("Added {Replicas} at version {Version}", replicas.Select(r => r.Name), _snapshot.Version);
-        return _snapshot;
+        return ChangeTableAsync("Added", replicas.Select(r => r.Name), ring =>
+            (ring.CurrentTable.Add(replicas.Select(r => r.Name).ToList()), ring.Replicas.Concat(replicas).ToList()));
     }
 
-    public async Task<RoutingSnapshot> RemoveReplicas(IReadOnlyList<string> names)
+    public Task<RoutingSnapshot> RemoveReplicas(IReadOnlyList<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
-        var table = CurrentTable.Remove(names);
         var removed = names.ToHashSet(StringComparer.Ordinal);
-        var records = _state.State.Replicas.Where(r => !removed.Contains(r.Name)).ToList();
-        await CommitAsync(table, records);
-        _logger.LogInformation("Removed {Replicas} at version {Version}", names, _snapshot.Version);
-        return _snapshot;
+        return ChangeTableAsync("Removed", names, ring =>
+            (ring.CurrentTable.Remove(names), ring.Replicas.Where(r => !removed.Contains(r.Name)).ToList()));
+    }
+
+    public Task<RoutingSnapshot> ReplaceReplica(string name, ReplicaRecord replacement)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(replacement);
+        return ChangeTableAsync("Replaced", [name, replacement.Name], ring =>
+            (ring.CurrentTable.Remove([name]).Add([replacement.Name]), ring.Replicas.Where(r => r.Name != name).Append(replacement).ToList()));
+    }
+
+    public Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings == _ring.CurrentTable.Settings
+            ? Task.FromResult(_snapshot)
+            : ChangeTableAsync("Changed settings for", [settings.ToString()], ring =>
+                (RoutingTable.Create(settings).Add(ring.CurrentTable.Members), ring.Replicas));
     }
 
     public async Task<RoutingSnapshot> UpdateReplicas(IReadOnlyList<ReplicaRecord> replicas)
@@ -137,66 +157,138 @@ public sealed class RingGrain : Grain, IRingGrain
                 throw new ArgumentException($"Replica '{replica.Name}' is given more than once.", nameof(replicas));
             }
 
-            if (!_state.State.Replicas.Exists(r => r.Name == replica.Name))
+            if (!_ring.Replicas.Exists(r => r.Name == replica.Name))
             {
                 throw new ArgumentException($"Replica '{replica.Name}' does not exist.", nameof(replicas));
             }
         }
 
-        var records = _state.State.Replicas.Select(r => updates.GetValueOrDefault(r.Name, r)).ToList();
-        if (records.SequenceEqual(_state.State.Replicas))
+        var records = _ring.Replicas.Select(r => updates.GetValueOrDefault(r.Name, r)).ToList();
+        if (!records.SequenceEqual(_ring.Replicas))
         {
-            return _snapshot;
+            await PublishAsync(_ring.Next(_ring.Version + 1, _ring.CurrentTable, records));
+            StoreLater();
         }
 
-        await CommitAsync(CurrentTable, records);
         return _snapshot;
     }
 
-    public async Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings)
+    /// <summary>
+    /// Stores a table change, then publishes it. Health changes published while the write was under way are kept: they
+    /// are applied again on top, as a later version, and stored after it.
+    /// </summary>
+    private async Task<RoutingSnapshot> ChangeTableAsync(
+        string what, IEnumerable<string> names, Func<RingGrainState, (RoutingTable Table, List<ReplicaRecord> Replicas)> change)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        if (settings == CurrentTable.Settings)
-        {
-            return _snapshot;
-        }
-
-        var table = RoutingTable.Create(settings).Add(CurrentTable.Members);
-        await CommitAsync(table, _state.State.Replicas);
-        _logger.LogInformation("Routing settings changed to {Settings} at version {Version}", settings, _snapshot.Version);
-        return _snapshot;
-    }
-
-    private RoutingSnapshot? IfNewer(Guid ringId, long version) => _snapshot.Supersedes(ringId, version) ? _snapshot : null;
-
-    private RoutingTable CurrentTable => _state.State.Table ?? throw new InvalidOperationException("The ring has no table.");
-
-    private RoutingSnapshot Build(long version, RoutingTable table, IReadOnlyList<ReplicaRecord> records) =>
-        RoutingSnapshot.Create(version, table, records.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp)).ToList())
-            with { RingId = _state.State.RingId };
-
-    /// <summary>Builds the next version, persists it, and only then publishes and announces it.</summary>
-    private async Task CommitAsync(RoutingTable table, List<ReplicaRecord> records)
-    {
-        var version = _state.State.Version + 1;
-        var snapshot = Build(version, table, records);
-
-        var previous = (_state.State.Version, _state.State.Table, _state.State.Replicas);
-        _state.State.Version = version;
-        _state.State.Table = table;
-        _state.State.Replicas = records;
+        await _tableChanges.WaitAsync();
         try
         {
-            await _state.WriteStateAsync();
-        }
-        catch
-        {
-            (_state.State.Version, _state.State.Table, _state.State.Replicas) = previous;
-            throw;
-        }
+            var basis = _ring;
+            var (table, records) = change(basis);
+            var next = basis.Next(basis.Version + 1, table, records);
+            var stored = await _store.WriteAsync(next);
+            if (!ReferenceEquals(stored, next))
+            {
+                await PublishAsync(stored.Next(Math.Max(stored.Version, _ring.Version) + 1, stored.CurrentTable, stored.Replicas));
+                StoreLater();
+                throw new InvalidOperationException("The stored ring holds a change this request did not expect; nothing of this request was applied. Retry it.");
+            }
 
-        _snapshot = snapshot;
+            if (!ReferenceEquals(_ring, basis))
+            {
+                var current = _ring.Replicas.ToDictionary(r => r.Name, StringComparer.Ordinal);
+                var before = basis.Replicas.ToDictionary(r => r.Name, StringComparer.Ordinal);
+                next = next.Next(_ring.Version + 1, table, records
+                    .Select(r => before.GetValueOrDefault(r.Name) == r && current.TryGetValue(r.Name, out var now) ? now : r)
+                    .ToList());
+                StoreLater();
+            }
+
+            await PublishAsync(next);
+            _logger.LogInformation("{Change} {Replicas} at version {Version}", what, names, next.Version);
+            return _snapshot;
+        }
+        finally
+        {
+            _tableChanges.Release();
+        }
+    }
+
+    private void StoreLater()
+    {
+        _unstored = true;
+        if (_storing is not { IsCompleted: false })
+        {
+            _storing = StoreUntilStoredAsync();
+        }
+    }
+
+    /// <summary>Stores the published ring until storage takes it, retrying while storage does not answer.</summary>
+    private async Task StoreUntilStoredAsync()
+    {
+        var failures = 0;
+        while (_unstored)
+        {
+            if (await TryStoreAsync())
+            {
+                if (failures > 0)
+                {
+                    _logger.LogInformation("Stored ring version {Version} after {Failures} failed attempts", _ring.Version, failures);
+                    failures = 0;
+                }
+
+                continue;
+            }
+
+            failures++;
+            await Task.Delay(StoreRetry);
+        }
+    }
+
+    private async Task<bool> TryStoreAsync()
+    {
+        _unstored = false;
+        var ring = _ring;
+        try
+        {
+            var stored = await _store.WriteAsync(ring);
+            if (!ReferenceEquals(stored, ring))
+            {
+                // Storage holds a table change this activation took as failed: the stored table wins, health marks stay.
+                var current = _ring.Replicas.ToDictionary(r => r.Name, StringComparer.Ordinal);
+                await PublishAsync(stored.Next(Math.Max(stored.Version, _ring.Version) + 1, stored.CurrentTable,
+                    stored.Replicas.Select(r => current.GetValueOrDefault(r.Name, r)).ToList()));
+                _unstored = true;
+            }
+
+            return true;
+        }
+        catch (Orleans.Storage.InconsistentStateException ex)
+        {
+            _logger.LogError(ex, "Another activation has taken the ring over; this one stops");
+            _unstored = false;
+            DeactivateOnIdle();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            _unstored = true;
+            _logger.LogWarning(ex, "Could not store ring version {Version}; routing on it meanwhile, retrying every {Retry}", ring.Version, StoreRetry);
+            return false;
+        }
+    }
+
+    private async Task PublishAsync(RingGrainState ring)
+    {
+        var snapshot = Build(ring);
+        (_ring, _snapshot) = (ring, snapshot);
         _observers.ClearExpired();
         await _observers.Notify(o => o.OnSnapshot(snapshot));
     }
+
+    private RoutingSnapshot? IfNewer(Guid ringId, long epoch, long version) => _snapshot.Supersedes(ringId, epoch, version) ? _snapshot : null;
+
+    private static RoutingSnapshot Build(RingGrainState ring) =>
+        RoutingSnapshot.Create(ring.Version, ring.CurrentTable, ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp)).ToList())
+            with { RingId = ring.RingId, Epoch = ring.Epoch };
 }

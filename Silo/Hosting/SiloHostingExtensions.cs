@@ -32,25 +32,7 @@ public static class SiloHostingExtensions
         builder.Services.AddSingleton(Options.Create(cluster));
         builder.Services.AddSingleton(Options.Create(replicas));
         builder.Services.AddSingleton(Options.Create(routing));
-        builder.Services.AddOptions<ProcessReplicaOptions>()
-            .Configure(o =>
-            {
-                // Several silos share the replicas: they must outlive the silo that started them.
-                o.Detached = cluster.IsRedis;
-                configuration.GetSection(ProcessReplicaOptions.Section).Bind(o);
-            });
-        var docker = configuration.GetSection(DockerReplicaOptions.Section).Get<DockerReplicaOptions>() ?? new DockerReplicaOptions();
-        if (string.IsNullOrWhiteSpace(docker.ClusterId))
-        {
-            docker.ClusterId = cluster.ClusterId;
-        }
-
-        if (replicas.Runtime == "Docker")
-        {
-            docker.Validated(DockerReplicaOptions.Section);
-        }
-
-        builder.Services.AddSingleton(Options.Create(docker));
+        builder.AddReplicaRuntime(replicas.Runtime, cluster);
         builder.Services.AddSingleton<HeartbeatProbe>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReplicaMetrics>();
@@ -59,15 +41,6 @@ public static class SiloHostingExtensions
             .AddMeter(ReplicaMetrics.MeterName)
             .AddMeter("Microsoft.Orleans")
             .AddPrometheusExporter());
-        if (replicas.Runtime == "Docker")
-        {
-            builder.Services.AddSingleton<IReplicaRuntime, DockerReplicaRuntime>();
-        }
-        else
-        {
-            builder.Services.AddSingleton<IReplicaRuntime, LocalProcessReplicaRuntime>();
-        }
-
         builder.UseOrleans(silo =>
         {
             silo.AddDashboard();

@@ -91,7 +91,7 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
         var ring = NewRing();
         var observer = new RecordingObserver();
         var reference = fixture.Grains.CreateObjectReference<IRingObserver>(observer);
-        var initial = await ring.Subscribe(reference, Guid.Empty, -1);
+        var initial = await ring.Subscribe(reference, Guid.Empty, -1, -1);
         Assert.NotNull(initial);
 
         await ring.AddReplicas([Record("a")]);
@@ -111,11 +111,11 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
         var current = await ring.AddReplicas([Record("a"), Record("b")]);
         Assert.NotEqual(Guid.Empty, current.RingId);
 
-        Assert.Null(await ring.Subscribe(reference, current.RingId, current.Version));
-        Assert.Null(await ring.GetSnapshotIfNewer(current.RingId, current.Version));
-        Assert.Equal(current.Version, (await ring.Subscribe(reference, current.RingId, current.Version - 1))?.Version);
+        Assert.Null(await ring.Subscribe(reference, current.RingId, current.Epoch, current.Version));
+        Assert.Null(await ring.GetSnapshotIfNewer(current.RingId, current.Epoch, current.Version));
+        Assert.Equal(current.Version, (await ring.Subscribe(reference, current.RingId, current.Epoch, current.Version - 1))?.Version);
         // Another ring's snapshot, whatever its version, is replaced by this ring's.
-        Assert.Equal(current.RingId, (await ring.GetSnapshotIfNewer(Guid.NewGuid(), current.Version + 100))?.RingId);
+        Assert.Equal(current.RingId, (await ring.GetSnapshotIfNewer(Guid.NewGuid(), current.Epoch + 100, current.Version + 100))?.RingId);
         Assert.NotEqual(current.RingId, (await NewRing().AddReplicas([Record("a")])).RingId);
     }
 
@@ -133,6 +133,9 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
         var after = await fixture.Grains.GetGrain<IRingGrain>(key).GetSnapshot();
         Assert.Equal(before.Version, after.Version);
         Assert.Equal(before.RingId, after.RingId);
+        // A new activation publishes under a higher epoch, so that no version it publishes can collide with the last one's.
+        Assert.True(after.Epoch > before.Epoch, $"epoch {after.Epoch} after reactivation, {before.Epoch} before");
+        Assert.True(after.Supersedes(before));
         Assert.Equal(before.Replicas, after.Replicas);
         for (var i = 0; i < 5_000; i++)
         {

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+using Orleans.LoadBalancer.Ring;
+
+namespace Orleans.LoadBalancer.Grains.Replicas;
+
+/// <summary>
+/// One health check of every replica that is not busy: probe all at once, let the <see cref="HealthPolicy"/> judge each,
+/// mark the dead down in one version step (the table keeps their place, so only their keys move), and start their
+/// replacements without waiting for them.
+/// </summary>
+internal sealed class HealthRound(
+    ReplicaLauncher launcher, HealthPolicy policy, ReplicaBook book, ReplicaReplacer replacer, ReplicaMetrics metrics, ReplicaOptions options, ILogger logger)
+{
+    public async Task RunAsync(IRingGrain ring, CancellationToken cancellationToken)
+    {
+        var state = await ring.GetState();
+        var members = state.Replicas.Where(r => !book.Busy.Contains(r.Name)).ToList();
+        var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r.Address, cancellationToken)));
+        var (down, replace) = (new List<ReplicaRecord>(), new List<ReplicaRecord>());
+        for (var i = 0; i < members.Count; i++)
+        {
+            var replica = members[i];
+            if (book.Busy.Contains(replica.Name))
+            {
+                // An admin change or a replacement took it while the probes ran.
+                continue;
+            }
+
+            var (health, action) = policy.OnProbe(book.HealthOf(replica.Name), results[i], replica.IsUp, book.Now);
+            book.Set(replica.Name, health);
+            if (action is HealthAction.MarkDown or HealthAction.MarkDownAndReplace)
+            {
+                logger.LogWarning("Replica {Replica} at {Address} is dead after {Failures} failed heartbeats", replica.Name, replica.Address, health.Failures);
+                metrics.Died(replica.Name);
+                down.Add(replica.Record with { IsUp = false });
+            }
+
+            if (action is HealthAction.Replace or HealthAction.MarkDownAndReplace)
+            {
+                replace.Add(replica.Record);
+            }
+        }
+
+        // Down first: a replacement's record (up, at its new address) must not be overwritten by the old one.
+        if (down.Count > 0 && !options.ReplaceWithNewName)
+        {
+            await logger.TryAsync("mark down", () => ring.UpdateReplicas(down));
+        }
+
+        replace.ForEach(replica => replacer.Start(ring, replica));
+
+        metrics.Observed(state.Replicas.Select(r => (r.Name, book.StateOf(r))).ToList());
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Logging;
+using Orleans.LoadBalancer.Ring;
+
+namespace Orleans.LoadBalancer.Grains.Replicas;
+
+/// <summary>
+/// Compares what the runtime runs with the ring (<see cref="Reconciler"/> decides) and carries out the plan, each action
+/// on its own: adopt, rebuild a lost ring from what runs, respawn, stop strays.
+/// </summary>
+internal sealed class ReconcileExecutor(
+    ReplicaLauncher launcher, ReplicaBook book, ReplicaReplacer replacer, ReplicaOptions options, ILogger logger)
+{
+    public DateTimeOffset LastRun { get; private set; }
+
+    public async Task RunAsync(IRingGrain ring, bool respawnMissing)
+    {
+        // What runs first, then the ring: a change that finishes in between is in the ring, or still busy.
+        var running = await launcher.Runtime.ListAsync(CancellationToken.None);
+        var state = await ring.GetState();
+        LastRun = book.Now;
+        book.Learn(running);
+
+        var members = state.Replicas.Select(r => r.Record).ToList();
+        var plan = Reconciler.Plan(new ReconcileInput(members, running, book.Busy, respawnMissing, options.MaxCount));
+        var adopted = new List<ReplicaRecord>();
+        foreach (var action in plan.Actions)
+        {
+            await logger.TryAsync(action.GetType().Name, action switch
+            {
+                RebuildRing rebuild => () => RebuildAsync(ring, rebuild.Replicas),
+                Adopt adopt => () => Adopt(adopted, adopt.Instance),
+                Respawn respawn => () => Respawn(ring, members.First(r => r.Name == respawn.Name)),
+                StopStray stray => () => StopStrayAsync(stray),
+                _ => throw new InvalidOperationException($"Unknown reconcile action {action}"),
+            });
+        }
+
+        if (adopted.Count > 0)
+        {
+            await ring.UpdateReplicas(adopted);
+        }
+    }
+
+    /// <summary>
+    /// The ring was empty while replicas of this cluster run: its state was lost, not a new cluster. They become the ring
+    /// again in the order they were added; without removals in between, the table comes out exactly as it was.
+    /// </summary>
+    private async Task RebuildAsync(IRingGrain ring, IReadOnlyList<ReplicaInstance> replicas)
+    {
+        await ring.AddReplicas(replicas.Select(i => i.ToRecord()).ToList());
+        foreach (var instance in replicas)
+        {
+            book.Started(instance.Name, ReplicaHealthState.Started(book.Now), instance.Ordinal);
+        }
+
+        logger.LogWarning("The ring was empty while {Count} replicas of this cluster run: rebuilt it from them, in their order of addition: {Replicas}",
+            replicas.Count, replicas.Select(i => i.Name));
+    }
+
+    private Task Adopt(List<ReplicaRecord> adopted, ReplicaInstance instance)
+    {
+        adopted.Add(instance.ToRecord());
+        book.Started(instance.Name, ReplicaHealthState.Started(book.Now), instance.Ordinal);
+        logger.LogInformation("Adopted running replica {Replica} at {Address}", instance.Name, instance.Address);
+        return Task.CompletedTask;
+    }
+
+    private Task Respawn(IRingGrain ring, ReplicaRecord replica)
+    {
+        logger.LogInformation("Replica {Replica} of the ring is not running; starting it", replica.Name);
+        replacer.Start(ring, replica);
+        return Task.CompletedTask;
+    }
+
+    private Task StopStrayAsync(StopStray stray)
+    {
+        logger.LogWarning("Stopping replica {Replica} ({RuntimeId}): {Reason}", stray.Instance.Name, stray.Instance.RuntimeId, stray.Reason);
+        return launcher.StopQuietlyAsync(stray.Instance);
+    }
+}

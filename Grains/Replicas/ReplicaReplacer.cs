@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
+
+namespace Orleans.LoadBalancer.Grains.Replicas;
+
+/// <summary>
+/// Replaces dead replicas outside the health round: the round starts a replacement and goes on; the name is busy until
+/// the replacement answers its heartbeat and the ring has its address (or it failed, and the policy backs off).
+/// </summary>
+internal sealed class ReplicaReplacer(
+    ReplicaLauncher launcher, HealthPolicy policy, ReplicaBook book, ReplicaMetrics metrics, ReplicaOptions options, ILogger logger)
+{
+    public void Start(IRingGrain ring, ReplicaRecord replica)
+    {
+        book.Busy.Add(replica.Name);
+        book.Set(replica.Name, policy.OnReplacing(book.HealthOf(replica.Name), book.Now));
+        _ = ReplaceAsync(ring, replica);
+    }
+
+    private async Task ReplaceAsync(IRingGrain ring, ReplicaRecord replica)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await launcher.StopQuietlyAsync(ReplicaInstance.Of(replica));
+
+            // The assignment's behaviour: a new random name joins at the end of the order (one step: out and in).
+            var name = options.ReplaceWithNewName
+                ? ReplicaNames.NewRandom((await ring.GetState()).Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal))
+                : replica.Name;
+            var instance = await launcher.StartHealthyAsync(name, name == replica.Name ? book.OrdinalOf(name) : book.NextOrdinal());
+            _ = name == replica.Name
+                ? await ring.UpdateReplicas([instance.ToRecord()])
+                : await ring.ReplaceReplica(replica.Name, instance.ToRecord());
+
+            var health = policy.OnReplaced(book.HealthOf(replica.Name), book.Now);
+            if (name != replica.Name)
+            {
+                book.Forget(replica.Name);
+            }
+
+            book.Started(name, health, instance.Ordinal);
+            metrics.Restarted(replica.Name);
+            logger.Log(health.Health == ReplicaHealth.Failed ? LogLevel.Error : LogLevel.Information,
+                "Replaced replica {Replica} with {Replacement} at {Address} in {Elapsed:0} ms (restart {Restarts}, {Health})",
+                replica.Name, name, instance.Address, Stopwatch.GetElapsedTime(started).TotalMilliseconds, health.Restarts, health.Health);
+        }
+        catch (Exception ex)
+        {
+            var health = policy.OnReplaceFailed(book.HealthOf(replica.Name), book.Now);
+            book.Set(replica.Name, health);
+            logger.LogError(ex, "Could not replace replica {Replica} (attempt {Attempt}); next try after {NextRestart:O}",
+                replica.Name, health.CrashStreak, health.NextRestart);
+        }
+        finally
+        {
+            book.Busy.Remove(replica.Name);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Logging;
+using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
+
+namespace Orleans.LoadBalancer.Grains.Replicas;
+
+/// <summary>
+/// The replica set's admin changes, all or none: an add starts every replica and registers them in one version step;
+/// a remove takes them out in one step, then stops them. A change that fails leaves the ring and the runtime as they were.
+/// </summary>
+internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook book, ILogger logger)
+{
+    /// <summary>Starts every replica and waits for its heartbeat; registers all of them in one version step, or none.</summary>
+    public async Task<AdminResult> AddAsync(IRingGrain grain, IReadOnlyList<string> names, RingState ring)
+    {
+        IReadOnlyList<ReplicaInstance> instances;
+        book.Busy.UnionWith(names);
+        try
+        {
+            instances = await launcher.StartAllAsync(names.Select(n => (n, book.OrdinalOf(n))).ToList());
+        }
+        catch (ReplicaStartException ex)
+        {
+            book.Busy.ExceptWith(names);
+            logger.LogWarning(ex, "Could not start replicas {Replicas}; nothing was changed", names);
+            return AdminResult.RuntimeFailure(ex.Message, Names(ring), ring.Version);
+        }
+
+        var (snapshot, failure) = await ChangeRingAsync(grain, names, ring, "add the replicas to the ring",
+            () => grain.AddReplicas(instances.Select(i => i.ToRecord()).ToList()),
+            held => instances.All(i => held.Replicas.Any(r => r.Name == i.Name && r.Address == i.Address)));
+        if (snapshot is null)
+        {
+            await launcher.StopAllAsync(instances);
+            return failure!;
+        }
+
+        foreach (var instance in instances)
+        {
+            book.Started(instance.Name, ReplicaHealthState.Started(book.Now), instance.Ordinal);
+        }
+
+        logger.LogInformation("Added replicas {Replicas}; {Count} in the ring", names, snapshot.Count);
+        return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+    }
+
+    /// <summary>Takes the replicas out of the ring first, so that no gateway routes to one that is stopping, then stops them.</summary>
+    public async Task<AdminResult> RemoveAsync(IRingGrain grain, IReadOnlyList<string> names, RingState ring)
+    {
+        var (snapshot, failure) = await ChangeRingAsync(grain, names, ring, "take the replicas out of the ring", () => grain.RemoveReplicas(names),
+            held => !held.Replicas.Any(r => names.Contains(r.Name)));
+        if (snapshot is null)
+        {
+            return failure!;
+        }
+
+        var removed = ring.Replicas.Where(r => names.Contains(r.Name)).ToList();
+        removed.ForEach(r => book.Forget(r.Name));
+        await launcher.StopAllAsync(removed.Select(r => ReplicaInstance.Of(r.Record)));
+        logger.LogInformation("Removed replicas {Replicas}; {Count} remain", names, snapshot.Count);
+        return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+    }
+
+    /// <summary>
+    /// A ring change for <paramref name="names"/>, busy meanwhile. When the call fails, the ring is asked whether it
+    /// committed after all (a timeout, its silo dying); if not, the answer says that nothing changed.
+    /// </summary>
+    private async Task<(RoutingSnapshot? Snapshot, AdminResult? Failure)> ChangeRingAsync(
+        IRingGrain grain, IReadOnlyList<string> names, RingState ring, string what, Func<Task<RoutingSnapshot>> change, Func<RoutingSnapshot, bool> landed)
+    {
+        book.Busy.UnionWith(names);
+        try
+        {
+            return (await change(), null);
+        }
+        catch (Exception ex)
+        {
+            if (await HeldSnapshotAsync(grain) is { } held && landed(held))
+            {
+                return (held, null);
+            }
+
+            logger.LogWarning(ex, "Could not {What}; nothing was changed", what);
+            return (null, ex is ArgumentException
+                ? AdminResult.Invalid(ex.Message, Names(ring), ring.Version)
+                : AdminResult.RuntimeFailure($"Could not {what}: {ex.Message}", Names(ring), ring.Version));
+        }
+        finally
+        {
+            book.Busy.ExceptWith(names);
+        }
+    }
+
+    private async Task<RoutingSnapshot?> HeldSnapshotAsync(IRingGrain grain)
+    {
+        try
+        {
+            return await grain.GetSnapshot();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not read the ring after a failed change");
+            return null;
+        }
+    }
+}
