@@ -1,3 +1,5 @@
+using Orleans.LoadBalancer.Ring;
+
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
 /// <summary>
@@ -10,4 +12,9 @@ public sealed record ReplicaInstance(
     [property: Id(0)] string Name,
     [property: Id(1)] string Address,
     [property: Id(2)] string RuntimeId,
-    [property: Id(3)] long Ordinal = 0);
+    [property: Id(3)] long Ordinal = 0)
+{
+    public ReplicaRecord ToRecord(bool isUp = true) => new(Name, Address, RuntimeId, isUp);
+
+    public static ReplicaInstance Of(ReplicaRecord record) => new(record.Name, record.Address, record.RuntimeId);
+}
