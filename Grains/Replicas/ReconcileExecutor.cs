@@ -21,7 +21,7 @@ internal sealed class ReconcileExecutor(
         book.Learn(running);
 
         var members = state.Replicas.Select(r => r.Record).ToList();
-        var plan = Reconciler.Plan(new ReconcileInput(members, running, book.Busy, respawnMissing, options.MaxCount));
+        var plan = Reconciler.Plan(new ReconcileInput(members, running, book.Busy, respawnMissing, options.MaxCount, RingIsNew: state.Version == 0));
         var adopted = new List<ReplicaRecord>();
         foreach (var action in plan.Actions)
         {

@@ -14,9 +14,14 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// are adopted as up); false for the periodic check, where the health loop replaces them, with backoff.
 /// </param>
 /// <param name="MaxCount">A rebuild takes at most this many replicas; the rest are strays.</param>
+/// <param name="RingIsNew">
+/// The ring was never changed (version 0): a new cluster, or a ring whose state was lost. Only then is an empty ring
+/// rebuilt from what runs; a ring emptied on purpose (every replica removed) leaves what still runs a stray.
+/// </param>
 internal sealed record ReconcileInput(
     IReadOnlyList<ReplicaRecord> Ring,
     IReadOnlyList<ReplicaInstance> Running,
     IReadOnlySet<string> Busy,
     bool RespawnMissing,
-    int MaxCount);
+    int MaxCount,
+    bool RingIsNew = true);

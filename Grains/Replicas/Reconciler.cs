@@ -16,7 +16,7 @@ internal static class Reconciler
     /// ring member whose only instances are unusable counts as having nothing running. Unusable instances are stopped.
     /// </item>
     /// <item>
-    /// Empty ring (its state was lost, or every replica was removed) while usable instances run: one
+    /// Empty new ring (<see cref="ReconcileInput.RingIsNew"/>: its state was lost) while usable instances run: one
     /// <see cref="RebuildRing"/> of one instance per name (the lowest ordinal; unknown, 0, sorts last), in order of
     /// addition: by ordinal (0 last), then by name; at most <see cref="ReconcileInput.MaxCount"/>. Every other instance
     /// (second copies, those beyond the maximum, unusable ones) is a <see cref="StopStray"/>. No <see cref="Adopt"/>:
@@ -43,7 +43,7 @@ internal static class Reconciler
         // The same instance listed twice is one process: one action for it, not two.
         var candidates = input.Running.Distinct().Where(i => !input.Busy.Contains(i.Name)).ToList();
         var steps = new Steps();
-        if (input.Ring.Count == 0)
+        if (input.Ring.Count == 0 && input.RingIsNew)
         {
             PlanRebuild(candidates, input.MaxCount, steps);
         }

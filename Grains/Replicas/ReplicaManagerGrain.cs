@@ -105,9 +105,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
             return;
         }
 
-        // A new ring: if replicas of this cluster run, its state was lost and they become the ring again (the reconcile);
-        // only a new cluster starts the initial replicas.
-        await _reconciler.RunAsync(Ring, respawnMissing: false);
+        // Only a new cluster starts the initial replicas: a ring that lost its state is rebuilt from what runs first.
         var names = Enumerable.Range(1, _options.InitialCount).Select(ReplicaNames.Initial).ToList();
         var result = await InTurnAsync(ring => ring is { Version: 0, Replicas.Count: 0 } ? null : "The ring is no longer new", ring => _changes.AddAsync(Ring, names, ring));
         if (result.Error == AdminError.RuntimeFailure)
@@ -143,6 +141,12 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         }
 
         await EnsureActivatedAsync();
+        if (ring.Version == 0)
+        {
+            // A new ring while replicas of this cluster run: its state was lost, and they become the ring before any change.
+            await _reconciler.RunAsync(Ring, respawnMissing: false);
+        }
+
         await _turn.WaitAsync();
         try
         {

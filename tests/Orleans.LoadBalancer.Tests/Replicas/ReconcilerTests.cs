@@ -44,6 +44,18 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public void A_ring_emptied_on_purpose_is_not_rebuilt_and_what_still_runs_is_stopped()
+    {
+        // Every replica was removed (the ring has versions behind it), and a stop failed: that replica stays gone.
+        var leftover = Run("a", 1);
+
+        var plan = Reconciler.Plan(new ReconcileInput([], [leftover], NoneBusy, RespawnMissing: false, MaxCount: 64, RingIsNew: false));
+
+        var stop = Assert.IsType<StopStray>(Assert.Single(plan.Actions));
+        Assert.Equal(leftover, stop.Instance);
+    }
+
+    [Fact]
     public void An_empty_ring_while_only_busy_replicas_run_is_left_alone()
     {
         var plan = Plan([], [Run("a", 1), Run("b", 2)], respawnMissing: true, busy: ["a", "b"]);
