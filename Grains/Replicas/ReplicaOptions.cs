@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
 /// <summary>Replica lifecycle settings, section <c>Replicas</c>.</summary>
-public sealed class ReplicaOptions
+public sealed class ReplicaOptions : IValidatableObject
 {
     public const string Section = "Replicas";
 
@@ -48,9 +48,16 @@ public sealed class ReplicaOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan MaxRestartBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Restarts in a row (without a healthy minute between) after which a replica is reported as failed.</summary>
+    /// <summary>Restarts in a row (without <see cref="StableAfter"/> between) after which a replica is reported as failed.</summary>
     [Range(1, 1000)]
     public int FailedAfterRestarts { get; set; } = 5;
+
+    /// <summary>
+    /// A replica that stays healthy this long after a restart no longer counts as crashing: its crash streak, which
+    /// drives the restart backoff and <see cref="FailedAfterRestarts"/>, starts again from zero.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StableAfter { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often the runtime's replicas are compared with the ring (strays removed, vanished ones respawned).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
@@ -62,4 +69,14 @@ public sealed class ReplicaOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Rules across settings; runs only once every property passes its own attributes.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (InitialCount > MaxCount)
+        {
+            yield return new ValidationResult(
+                $"InitialCount ({InitialCount}) must not exceed MaxCount ({MaxCount}).", [nameof(InitialCount)]);
+        }
+    }
 }

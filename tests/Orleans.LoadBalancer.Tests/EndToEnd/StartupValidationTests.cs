@@ -15,9 +15,22 @@ public sealed class StartupValidationTests
     [InlineData("silo", "Replicas__Runtime", "Kubernetes", "Invalid configuration: Replicas:")]
     public async Task A_wrong_setting_stops_start_up_with_a_clear_message(string program, string key, string value, string message)
     {
-        var environment = new Dictionary<string, string>
+        await AssertStartUpFailsAsync(program, new() { [key] = value }, message);
+    }
+
+    [Fact]
+    public async Task More_initial_replicas_than_the_maximum_stop_start_up_with_a_clear_message()
+    {
+        await AssertStartUpFailsAsync(
+            "silo",
+            new() { ["Replicas__InitialCount"] = "10", ["Replicas__MaxCount"] = "5" },
+            "Invalid configuration: Replicas:InitialCount: InitialCount (10) must not exceed MaxCount (5).");
+    }
+
+    private static async Task AssertStartUpFailsAsync(string program, Dictionary<string, string> settings, string message)
+    {
+        var environment = new Dictionary<string, string>(settings)
         {
-            [key] = value,
             ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}",
             ["Cluster__SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Cluster__GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -1,0 +1,16 @@
+namespace Orleans.LoadBalancer.Grains.Replicas;
+
+/// <summary>What the manager must do after a probe.</summary>
+internal enum HealthAction
+{
+    None,
+
+    /// <summary>Mark the replica down in the ring; its replacement must wait for its backoff.</summary>
+    MarkDown,
+
+    /// <summary>Replace a replica the ring already has down.</summary>
+    Replace,
+
+    /// <summary>Mark the replica down in the ring, then replace it.</summary>
+    MarkDownAndReplace,
+}

@@ -1,0 +1,94 @@
+using Orleans.LoadBalancer.Replicas;
+
+namespace Orleans.LoadBalancer.Grains.Replicas;
+
+/// <summary>
+/// The replica health rules as a pure state machine: from a state and an event (a probe, a gateway's report, a
+/// replacement's start and outcome) to the next state and, for a probe, what the manager must do.
+/// </summary>
+internal sealed class HealthPolicy(ReplicaOptions options)
+{
+    // 2^20 s is twelve days, beyond any configurable maximum.
+    private const int MaxBackoffExponent = 20;
+
+    public HealthDecision OnProbe(ReplicaHealthState state, HeartbeatResult result, bool upInRing, DateTimeOffset now)
+    {
+        if (state.Health == ReplicaHealth.Restarting)
+        {
+            return new(state, HealthAction.None);
+        }
+
+        if (result == HeartbeatResult.Alive)
+        {
+            var health = state.Health is ReplicaHealth.Suspect or ReplicaHealth.Starting ? ReplicaHealth.Healthy : state.Health;
+            var streak = state.CrashStreak;
+            if (streak > 0 && now - state.HealthySince > options.StableAfter)
+            {
+                streak = 0;
+                health = ReplicaHealth.Healthy;
+            }
+
+            return new(state with { Health = health, Failures = 0, CrashStreak = streak }, HealthAction.None);
+        }
+
+        var failures = Increment(state.Failures);
+        if (result == HeartbeatResult.Refused)
+        {
+            // Nothing listens on the replica's own port: its process is gone, no need to ask again.
+            failures = Math.Max(failures, options.FailuresBeforeDead);
+        }
+
+        if (failures < options.FailuresBeforeDead && upInRing)
+        {
+            return new(state with { Health = ReplicaHealth.Suspect, Failures = failures }, HealthAction.None);
+        }
+
+        var due = now >= state.NextRestart;
+        if (upInRing)
+        {
+            var dead = state with { Health = state.Health == ReplicaHealth.Failed ? ReplicaHealth.Failed : ReplicaHealth.Dead, Failures = failures };
+            return new(dead, due ? HealthAction.MarkDownAndReplace : HealthAction.MarkDown);
+        }
+
+        return new(state with { Failures = failures }, due ? HealthAction.Replace : HealthAction.None);
+    }
+
+    /// <summary>A gateway saw the replica fail: a healthy one becomes suspect (the manager probes it at once).</summary>
+    public ReplicaHealthState OnSuspectReport(ReplicaHealthState state) =>
+        state.Health == ReplicaHealth.Healthy ? state with { Health = ReplicaHealth.Suspect } : state;
+
+    public ReplicaHealthState OnReplacing(ReplicaHealthState state, DateTimeOffset now)
+    {
+        var streak = Increment(state.CrashStreak);
+        return state with { Health = ReplicaHealth.Restarting, CrashStreak = streak, NextRestart = now + Backoff(streak) };
+    }
+
+    public ReplicaHealthState OnReplaced(ReplicaHealthState state, DateTimeOffset now) =>
+        state with
+        {
+            Health = KeepsDying(state) ? ReplicaHealth.Failed : ReplicaHealth.Healthy,
+            Failures = 0,
+            Restarts = Increment(state.Restarts),
+            HealthySince = now,
+        };
+
+    /// <summary>The replacement did not start; the next probe asks again once <see cref="ReplicaHealthState.NextRestart"/> has passed.</summary>
+    public ReplicaHealthState OnReplaceFailed(ReplicaHealthState state, DateTimeOffset now) =>
+        state with { Health = KeepsDying(state) ? ReplicaHealth.Failed : ReplicaHealth.Dead };
+
+    /// <summary>The wait before the next replacement: the first is immediate; then 1 s, 2 s, 4 s … up to <see cref="ReplicaOptions.MaxRestartBackoff"/>.</summary>
+    public TimeSpan Backoff(int crashStreak)
+    {
+        if (crashStreak <= 1)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var backoff = TimeSpan.FromSeconds(1L << Math.Min(crashStreak - 2, MaxBackoffExponent));
+        return backoff < options.MaxRestartBackoff ? backoff : options.MaxRestartBackoff;
+    }
+
+    private bool KeepsDying(ReplicaHealthState state) => state.CrashStreak >= options.FailedAfterRestarts;
+
+    private static int Increment(int count) => count == int.MaxValue ? count : count + 1;
+}
