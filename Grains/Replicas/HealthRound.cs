@@ -5,8 +5,8 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 
 /// <summary>
 /// One health check of every replica that is not busy: probe all at once, let the <see cref="HealthPolicy"/> judge each,
-/// mark the dead down in one version step (the table keeps their place, so only their keys move), and start their
-/// replacements without waiting for them.
+/// mark the dead down and the recovered up in one version step (the table keeps their place, so only their keys move),
+/// and start replacements without waiting for them.
 /// </summary>
 internal sealed class HealthRound(
     ReplicaLauncher launcher, HealthPolicy policy, ReplicaBook book, ReplicaReplacer replacer, ReplicaMetrics metrics, ReplicaOptions options, ILogger logger)
@@ -16,7 +16,7 @@ internal sealed class HealthRound(
         var state = await ring.GetState();
         var members = state.Replicas.Where(r => !book.Busy.Contains(r.Name)).ToList();
         var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r.Address, cancellationToken)));
-        var (down, replace) = (new List<ReplicaRecord>(), new List<ReplicaRecord>());
+        var (marks, replace) = (new List<ReplicaRecord>(), new List<ReplicaRecord>());
         for (var i = 0; i < members.Count; i++)
         {
             var replica = members[i];
@@ -32,7 +32,13 @@ internal sealed class HealthRound(
             {
                 logger.LogWarning("Replica {Replica} at {Address} is dead after {Failures} failed heartbeats", replica.Name, replica.Address, health.Failures);
                 metrics.Died(replica.Name);
-                down.Add(replica.Record with { IsUp = false });
+                marks.Add(replica.Record with { IsUp = false });
+            }
+            else if (!replica.IsUp && results[i] == HeartbeatResult.Alive)
+            {
+                // Marked down, then it answered again before its replacement was due: its keys come back to it.
+                logger.LogInformation("Replica {Replica} at {Address} answers again; marking it up", replica.Name, replica.Address);
+                marks.Add(replica.Record with { IsUp = true });
             }
 
             if (action is HealthAction.Replace or HealthAction.MarkDownAndReplace)
@@ -41,10 +47,10 @@ internal sealed class HealthRound(
             }
         }
 
-        // Down first: a replacement's record (up, at its new address) must not be overwritten by the old one.
-        if (down.Count > 0 && !options.ReplaceWithNewName)
+        // Marks first: a replacement's record (up, at its new address) must not be overwritten by the old one.
+        if (marks.Count > 0 && !options.ReplaceWithNewName)
         {
-            await logger.TryAsync("mark down", () => ring.UpdateReplicas(down));
+            await logger.TryAsync("mark down or up", () => ring.UpdateReplicas(marks));
         }
 
         replace.ForEach(replica => replacer.Start(ring, replica));

@@ -8,7 +8,7 @@ public sealed class ReplicaOptions : IValidatableObject
     public const string Section = "Replicas";
 
     /// <summary><c>Process</c> (the embedded default: local child processes) or <c>Docker</c>.</summary>
-    [Required, RegularExpression("^(Process|Docker)$", ErrorMessage = "Replicas:Runtime must be 'Process' or 'Docker'.")]
+    [Required]
     public string Runtime { get; set; } = "Process";
 
     /// <summary>Replicas a new cluster starts with, named <c>Server 1</c>, <c>Server 2</c>, … as in the seed.</summary>
