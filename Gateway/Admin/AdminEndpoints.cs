@@ -26,9 +26,9 @@ public static class AdminEndpoints
         app.MapGet("/rep", (RingSnapshotStore store) => SeedJson.Ok(store.Current.Replicas.Select(r => r.Name).ToList()));
         var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminEndpoints));
         app.MapPost("/add", (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
-            ChangeAsync(context, client, follower, admin.Value, logger, (grain, request) => grain.Add(request.Count, request.Hostnames)));
+            ChangeAsync(context, client, follower, admin.Value, logger, AdminOperation.Add, (grain, request) => grain.Add(request.Count, request.Hostnames)));
         app.MapDelete("/rm", (HttpContext context, IClusterClient client, RingFollower follower, IOptions<AdminOptions> admin) =>
-            ChangeAsync(context, client, follower, admin.Value, logger, (grain, request) => grain.Remove(request.Count, request.Hostnames)));
+            ChangeAsync(context, client, follower, admin.Value, logger, AdminOperation.Remove, (grain, request) => grain.Remove(request.Count, request.Hostnames)));
         app.MapGet("/replicas", async (IClusterClient client) =>
         {
             var replicas = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).GetReplicas();
@@ -40,6 +40,7 @@ public static class AdminEndpoints
                     replicas = replicas.Select(r => new
                     {
                         name = r.Name,
+                        dnsName = ReplicaNames.Slug(r.Name),
                         address = r.Address,
                         state = r.Health.ToString().ToLowerInvariant(),
                         runtime = r.Runtime,
@@ -81,16 +82,31 @@ public static class AdminEndpoints
                 return SeedJson.Failure(StatusCodes.Status401Unauthorized, "Missing or wrong API key (Authorization: Bearer <key>)");
             }
 
+            if (await LimitedBody.ReadAsync(context.Request, AdminRequestValidator.MaxBodyBytes, context.RequestAborted) is not { } bytes)
+            {
+                return LimitedBody.TooLarge(context, AdminRequestValidator.MaxBodyBytes);
+            }
+
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            {
+                return SeedJson.Failure(StatusCodes.Status400BadRequest, "Request body is not valid UTF-8");
+            }
+
             RoutingSettings settings;
             try
             {
                 // Only what the body names changes; the rest stays as the ring has it now.
-                using var body = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+                using var body = System.Text.Json.JsonDocument.Parse(bytes, new System.Text.Json.JsonDocumentOptions { MaxDepth = AdminRequestValidator.MaxDepth });
                 settings = SettingsChange.Apply(store.Current.Settings, body.RootElement);
             }
             catch (System.Text.Json.JsonException)
             {
                 return SeedJson.Failure(StatusCodes.Status400BadRequest, "Request body is not valid JSON");
+            }
+            catch (InvalidOperationException)
+            {
+                // A string escaping a lone surrogate ("\ud800"), which JsonElement cannot turn into text.
+                return SeedJson.Failure(StatusCodes.Status400BadRequest, "Request body holds a string that is not valid Unicode");
             }
             catch (ArgumentException ex)
             {
@@ -134,6 +150,7 @@ public static class AdminEndpoints
         RingFollower follower,
         AdminOptions admin,
         ILogger logger,
+        AdminOperation operation,
         Func<IReplicaManagerGrain, AdminRequest, Task<AdminResult>> change)
     {
         if (!IsAuthorized(context.Request, admin))
@@ -141,7 +158,12 @@ public static class AdminEndpoints
             return SeedJson.Failure(StatusCodes.Status401Unauthorized, "Missing or wrong API key (Authorization: Bearer <key>)");
         }
 
-        var (request, error) = await AdminRequest.ReadAsync(context.Request, context.RequestAborted);
+        if (await LimitedBody.ReadAsync(context.Request, AdminRequestValidator.MaxBodyBytes, context.RequestAborted) is not { } body)
+        {
+            return LimitedBody.TooLarge(context, AdminRequestValidator.MaxBodyBytes);
+        }
+
+        var (request, error) = AdminRequestValidator.Parse(body, operation);
         if (request is null)
         {
             return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);

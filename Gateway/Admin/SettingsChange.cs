@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
@@ -9,6 +10,26 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// </summary>
 public static class SettingsChange
 {
+    // Limits on what the admin API may ask for, tighter than RoutingSettings.Validate (which also checks configuration
+    // and stored rings, so tightening it could leave a stored ring unloadable). Every table lives in the RingGrain's
+    // state and in each gateway, and a whole copy travels with every snapshot push, so a change must not make it huge:
+    // - slotCount ≤ 2^20: a slot table is two int arrays (owners, history heads) plus history, 8+ bytes a slot:
+    //   ≈ 8 MiB at 2^20, against ≈ 128 MiB at Validate's 2^24 (the default is 65536).
+    // - maglevTableSize ≤ 2^20 (a prime, so ≤ 1048573): 2 bytes an entry and a rebuild, O(M) at best, on every
+    //   membership change: ≈ 2 MiB at 2^20, against 32 MiB at Validate's 16777259 (the default is 65537).
+    // - pointsPerReplica ≤ 4096: 4096 × 1024 replicas (the most Replicas:MaxCount allows) = 2^22 points =
+    //   RoutingSettings.MaxRingPoints, so no replica count the cluster allows makes the ring exceed that bound or
+    //   refuse a replica (the default is 256).
+
+    /// <summary>The largest <c>slotCount</c> the admin API accepts.</summary>
+    public const int MaxSlotCount = 1 << 20;
+
+    /// <summary>The largest <c>maglevTableSize</c> the admin API accepts.</summary>
+    public const int MaxMaglevTableSize = 1 << 20;
+
+    /// <summary>The largest <c>pointsPerReplica</c> the admin API accepts.</summary>
+    public const int MaxPointsPerReplica = RoutingSettings.MaxRingPoints / AdminRequestValidator.MaxReplicas;
+
     public static RoutingSettings Apply(RoutingSettings current, JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object)
@@ -22,14 +43,20 @@ public static class SettingsChange
             settings = property.Name.ToLowerInvariant() switch
             {
                 "algorithm" => settings with { Algorithm = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : throw Invalid(property) },
-                "slotcount" => settings with { SlotCount = Integer(property) },
-                "pointsperreplica" => settings with { PointsPerReplica = Integer(property) },
-                "maglevtablesize" => settings with { MaglevTableSize = Integer(property) },
+                "slotcount" => settings with { SlotCount = Limited(property, MaxSlotCount) },
+                "pointsperreplica" => settings with { PointsPerReplica = Limited(property, MaxPointsPerReplica) },
+                "maglevtablesize" => settings with { MaglevTableSize = Limited(property, MaxMaglevTableSize) },
                 _ => throw new ArgumentException($"Unknown setting '{property.Name}': use algorithm, slotCount, pointsPerReplica or maglevTableSize"),
             };
         }
 
         return settings;
+    }
+
+    private static int Limited(JsonProperty property, int max)
+    {
+        var value = Integer(property);
+        return value <= max ? value : throw new ArgumentException($"'{property.Name}' must be at most {max}, not {value}");
     }
 
     private static int Integer(JsonProperty property) =>

@@ -52,7 +52,14 @@ public static class GatewayHostingExtensions
             });
         });
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // X-Replica carries the replica's name, which may hold non-ASCII letters ("Zoë"): Kestrel refuses those
+            // in a header unless told how to encode them.
+            kestrel.ResponseHeaderEncodingSelector = header =>
+                string.Equals(header, "X-Replica", StringComparison.OrdinalIgnoreCase) ? System.Text.Encoding.UTF8 : null;
+        });
         builder.WebHost.UseSockets(sockets =>
         {
             sockets.UnsafePreferInlineScheduling = gateway.InlineScheduling;

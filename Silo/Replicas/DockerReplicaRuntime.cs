@@ -7,6 +7,7 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Grains.Replicas;
+using Orleans.LoadBalancer.Replicas;
 
 namespace Orleans.LoadBalancer.Silo.Replicas;
 
@@ -156,8 +157,8 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
         }
     }
 
-    /// <summary>The container name, which is also a DNS name on the network: two names equal regardless of case are one.</summary>
-    public string NameKey(string name) => ContainerName(name).ToLowerInvariant();
+    /// <summary>The replica's part of the container name, which is also its DNS name on the network (<see cref="ReplicaNames.Slug"/>).</summary>
+    public string NameKey(string name) => ReplicaNames.Slug(name);
 
     /// <summary>Creates the bridge network when it is missing.</summary>
     public async Task EnsureNetworkAsync(CancellationToken cancellationToken)
@@ -212,8 +213,8 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
         _networkLock.Dispose();
     }
 
-    /// <summary>Docker names allow letters, digits, '_', '.', '-' after a first letter or digit; "Server 1" becomes "orleans-lb-&lt;cluster&gt;-Server-1".</summary>
-    public string ContainerName(string replica) => $"orleans-lb-{_options.ClusterId}-{InvalidNameCharacters().Replace(replica, "-")}";
+    /// <summary>"Server 1" becomes "orleans-lb-&lt;cluster&gt;-server-1": the slug is a valid DNS label and container name part.</summary>
+    public string ContainerName(string replica) => $"orleans-lb-{_options.ClusterId}-{ReplicaNames.Slug(replica)}";
 
     private CreateContainerParameters CreateParameters(string name, long ordinal)
     {
@@ -372,9 +373,6 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
     }
 
     private static string Short(string id) => id.Length > 12 ? id[..12] : id;
-
-    [GeneratedRegex("[^A-Za-z0-9_.-]")]
-    private static partial Regex InvalidNameCharacters();
 
     [GeneratedRegex("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"")]
     private static partial Regex MessageField();

@@ -39,7 +39,7 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
         var listed = Assert.Single(await runtime.ListAsync(CancellationToken.None));
         Assert.Equal(("Server 1", instance.Address, instance.RuntimeId, 7L), (listed.Name, listed.Address, listed.RuntimeId, listed.Ordinal));
         var container = Assert.Single(await DockerEngine.ContainersAsync(_clusterId));
-        var name = $"orleans-lb-{_clusterId}-Server-1";
+        var name = $"orleans-lb-{_clusterId}-server-1";
         Assert.Equal("/" + name, container.Names.Single());
 
         // Reachable by its name on the network, and it knows itself by it.
@@ -117,8 +117,12 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
 
         Assert.Equal(runtime.NameKey("Server 1"), runtime.NameKey("Server-1"));
         Assert.Equal(runtime.NameKey("Server-1"), runtime.NameKey("server-1"));
-        Assert.NotEqual(runtime.NameKey("Server 1"), runtime.NameKey("Server_1"));
+        // '_' and '.' have no place in a DNS label: they become '-' too.
+        Assert.Equal(runtime.NameKey("Server 1"), runtime.NameKey("Server_1"));
+        Assert.Equal(runtime.NameKey("api.v2"), runtime.NameKey("API v2"));
         Assert.NotEqual(runtime.NameKey("Server 1"), runtime.NameKey("Server 2"));
+        // Non-ASCII letters drop out of the label: the manager refuses the second of these as a clash.
+        Assert.Equal(runtime.NameKey("Zoë"), runtime.NameKey("Zoé"));
     }
 
     [Fact]
