@@ -104,4 +104,6 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
             return null;
         }
     }
+
+    private static List<string> Names(RingState ring) => ring.Replicas.Select(r => r.Name).ToList();
 }
