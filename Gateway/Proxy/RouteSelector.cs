@@ -14,13 +14,18 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
 {
     private const int MaxCandidates = 32;
 
+    /// <summary>0: bounded loads off. Otherwise above 1, as the cap requires: checked once here, not failing every request.</summary>
+    private readonly double _balanceFactor = balanceFactor == 0 || balanceFactor > 1
+        ? balanceFactor
+        : throw new ArgumentOutOfRangeException(nameof(balanceFactor), balanceFactor, "The balance factor must be above 1, or 0 for off");
+
     /// <summary>Chooses the replica for <paramref name="context"/> and holds a place on it; index -1 when there is none.</summary>
     public RouteChoice Choose(HttpContext context, RoutingSnapshot snapshot)
     {
         var key = keys.Select(context);
         var hash = snapshot.Hash(key.Value);
         var counters = inFlight.For(snapshot);
-        var index = balanceFactor > 0 ? ChooseBounded(snapshot, hash, counters) : ChooseAndHold(snapshot, hash, counters, []);
+        var index = _balanceFactor > 0 ? ChooseBounded(snapshot, hash, counters) : ChooseAndHold(snapshot, hash, counters, []);
         return new RouteChoice(index, hash, key.Generated ? key.Value : null, counters);
     }
 
@@ -101,7 +106,7 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
         var count = 0;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var cap = RoutingSnapshot.BoundedLoadCap(inFlight.Total + 1, up, balanceFactor);
+            var cap = RoutingSnapshot.BoundedLoadCap(inFlight.Total + 1, up, _balanceFactor);
             if (inFlight.TryHold(counters[preferred], cap))
             {
                 return preferred;

@@ -247,41 +247,7 @@ public sealed record RoutingSnapshot
             return owner;
         }
 
-        return NextEligible(hash, owner, [], 0);
-    }
-
-    /// <summary>
-    /// Bounded loads: the first up replica in the key's preference order whose in-flight count is below
-    /// <see cref="BoundedLoadCap"/> (the new request counted), or -1 when no replica is up.
-    /// </summary>
-    public int RouteBounded(ulong hash, ReadOnlySpan<int> inFlight, double balanceFactor)
-    {
-        ValidateBalanceFactor(balanceFactor);
-        if (inFlight.Length != Replicas.Length)
-        {
-            throw new ArgumentException($"Expected {Replicas.Length} in-flight counts, got {inFlight.Length}", nameof(inFlight));
-        }
-
-        if (_upCount == 0)
-        {
-            return -1;
-        }
-
-        long total = 0;
-        for (var i = 0; i < Replicas.Length; i++)
-        {
-            total += Replicas[i].IsUp ? inFlight[i] : 0;
-        }
-
-        var cap = BoundedLoadCap(Math.Max(total + 1, 1), _upCount, balanceFactor);
-        var owner = Owner(hash);
-        if (Replicas[owner].IsUp && inFlight[owner] < cap)
-        {
-            return owner;
-        }
-
-        // Some up replica is always below the cap (see BoundedLoadCap), so this finds one.
-        return NextEligible(hash, owner, inFlight, cap);
+        return NextUp(hash, owner);
     }
 
     /// <summary>
@@ -309,17 +275,17 @@ public sealed record RoutingSnapshot
     }
 
     /// <summary>
-    /// The first replica after <paramref name="owner"/> in the key's preference order that is up and, when
-    /// <paramref name="inFlight"/> is given, below <paramref name="cap"/>; -1 when none. One pass, no buffer: after
-    /// the owner, the rendezvous order's first eligible replica is simply the eligible one with the highest score.
+    /// The first replica after <paramref name="owner"/> in the key's preference order that is up; -1 when none. One
+    /// pass, no buffer: after the owner, the rendezvous order's first up replica is simply the up one with the highest
+    /// score.
     /// </summary>
-    private int NextEligible(ulong hash, int owner, ReadOnlySpan<int> inFlight, long cap)
+    private int NextUp(ulong hash, int owner)
     {
         if (_kind == KindRing)
         {
             for (int i = KetamaRing.Find(_points, hash), steps = 0; steps < _table.Length; i = i + 1 == _table.Length ? 0 : i + 1, steps++)
             {
-                if (Eligible(_table[i], inFlight, cap))
+                if (Replicas[_table[i]].IsUp)
                 {
                     return _table[i];
                 }
@@ -332,7 +298,7 @@ public sealed record RoutingSnapshot
         var bestScore = 0UL;
         for (var i = 0; i < Replicas.Length; i++)
         {
-            if (i != owner && Eligible(i, inFlight, cap))
+            if (i != owner && Replicas[i].IsUp)
             {
                 var score = KeyHash.Mix(hash, _seeds[i]);
                 if (best < 0 || score > bestScore)
@@ -345,9 +311,6 @@ public sealed record RoutingSnapshot
 
         return best;
     }
-
-    private bool Eligible(int replica, ReadOnlySpan<int> inFlight, long cap) =>
-        Replicas[replica].IsUp && (inFlight.IsEmpty || inFlight[replica] < cap);
 
     /// <summary><c>ring</c>: the next distinct owners clockwise from the key.</summary>
     private int RingOrder(ulong hash, Span<int> destination, Span<bool> taken)

@@ -1,11 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Orleans.LoadBalancer.Gateway.Hosting;
-using Orleans.LoadBalancer.Gateway.Keys;
-using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Proxy;
-using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
 using Orleans.LoadBalancer.Tests.Routing;
 
@@ -14,20 +8,17 @@ namespace Orleans.LoadBalancer.Tests.Gateway;
 /// <summary>The gateway's routing decision with the real types, without the network.</summary>
 public sealed class RouteSelectorTests : IDisposable
 {
-    private readonly RingSnapshotStore _store = new();
-    private readonly GatewayMetrics _metrics;
+    private readonly RouteSelectorRig _rig = new();
     private readonly InFlightTracker _inFlight;
     private readonly RoutingSnapshot _snapshot;
 
     public RouteSelectorTests()
     {
-        _snapshot = TestTables.Snapshot(TestTables.Table(RoutingSettings.Slots, 4)) with { RingId = Guid.NewGuid() };
-        _store.TryUpdate(_snapshot);
-        _inFlight = new InFlightTracker(_store);
-        _metrics = new GatewayMetrics(_store, TimeProvider.System);
+        _inFlight = _rig.InFlight;
+        _snapshot = _rig.Install(TestTables.Snapshot(TestTables.Table(RoutingSettings.Slots, 4)));
     }
 
-    public void Dispose() => _metrics.Dispose();
+    public void Dispose() => _rig.Dispose();
 
     [Fact]
     public void Racing_requests_for_one_hot_key_never_push_a_replica_past_the_bounded_load_cap()
@@ -74,6 +65,40 @@ public sealed class RouteSelectorTests : IDisposable
     }
 
     [Fact]
+    public void Requests_chosen_and_released_on_many_threads_at_once_never_find_a_replica_past_the_bounded_load_cap()
+    {
+        var router = Router(balanceFactor: 1.25);
+        const int threads = 8, requests = 100_000;
+
+        // Every thread holds at most one place, so an admission never reads more than threads − 1 in flight besides
+        // itself: its cap is at most this one. A count is only ever raised by an admission, so a count above it, seen
+        // at any moment, means some admission went past its cap. Each place is held across a yield, so the others'
+        // places are mostly in flight meanwhile: admissions read about threads − 1, and this is their actual cap.
+        var cap = RoutingSnapshot.BoundedLoadCap(threads, _snapshot.Count, 1.25);
+        var worst = 0;
+        using var start = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+        {
+            var context = Request("the-hot-key");
+            start.SignalAndWait();
+            for (var request = 0; request < requests; request++)
+            {
+                var choice = router.Choose(context, _snapshot);
+                Max(ref worst, Volatile.Read(ref choice.Places[choice.Index].Value));
+                Thread.Yield();
+                router.Release(choice, choice.Index);
+            }
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+
+        Assert.True(worst <= cap, $"a replica held {worst} requests; no admission may go past {cap}");
+        Assert.True(worst == cap, $"no replica ever filled to the cap of {cap}: the requests hardly overlapped");
+        Assert.Equal(0, _inFlight.Total);
+        Assert.All(_snapshot.Replicas, r => Assert.Equal(0, _inFlight.Of(r.Name)));
+    }
+
+    [Fact]
     public void Without_bounded_loads_a_key_goes_to_its_own_replica_and_a_retry_moves_its_place()
     {
         var router = Router(balanceFactor: 0);
@@ -106,24 +131,18 @@ public sealed class RouteSelectorTests : IDisposable
         Assert.Equal(-1, router.Choose(Request("k"), RoutingSnapshot.Empty).Index);
     }
 
-    private RouteSelector Router(double balanceFactor)
+    private static void Max(ref int most, int value)
     {
-        var options = Options.Create(new GatewayOptions());
-        var suspects = new ReplicaSuspects(new Unreported(), _store, options, NullLogger<ReplicaSuspects>.Instance);
-        return new RouteSelector(new KeySelector("X-Request-Id", [], []), suspects, _inFlight, _metrics, balanceFactor);
-    }
-
-    private static DefaultHttpContext Request(string key)
-    {
-        var context = new DefaultHttpContext();
-        context.Request.Headers["X-Request-Id"] = key;
-        return context;
-    }
-
-    private sealed class Unreported : ISuspectReporter
-    {
-        public void Report(string replica)
+        for (var seen = Volatile.Read(ref most); value > seen; seen = Volatile.Read(ref most))
         {
+            if (Interlocked.CompareExchange(ref most, value, seen) == seen)
+            {
+                return;
+            }
         }
     }
+
+    private RouteSelector Router(double balanceFactor) => _rig.Router(balanceFactor);
+
+    private static DefaultHttpContext Request(string key) => RouteSelectorRig.Request(key);
 }

@@ -10,7 +10,7 @@ public sealed class RoutingSerializationTests
     private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
 
     [Theory]
-    [MemberData(nameof(BoundedLoadTests.Algorithms), MemberType = typeof(BoundedLoadTests))]
+    [MemberData(nameof(PreferenceOrderTests.Algorithms), MemberType = typeof(PreferenceOrderTests))]
     public void A_snapshot_routes_the_same_after_a_round_trip(string algorithm)
     {
         var table = TestTables.Table(algorithm, 7);

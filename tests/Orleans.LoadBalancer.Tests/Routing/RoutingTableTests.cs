@@ -157,7 +157,6 @@ public sealed class RoutingTableTests
             var hash = snapshot.Hash("anything");
             Assert.Equal(-1, snapshot.Owner(hash));
             Assert.Equal(-1, snapshot.Route(hash));
-            Assert.Equal(-1, snapshot.RouteBounded(hash, [], 1.25));
             Assert.Equal(0, snapshot.PreferenceOrder(hash, new int[4]));
         }
     }

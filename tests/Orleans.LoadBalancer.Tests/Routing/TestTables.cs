@@ -26,6 +26,13 @@ internal static class TestTables
         }).ToArray();
     }
 
+    /// <summary>An in-flight count per replica, all below a random bound under 40.</summary>
+    public static int[] RandomLoads(int count, Random random)
+    {
+        var most = random.Next(1, 40);
+        return Enumerable.Range(0, count).Select(_ => random.Next(0, most)).ToArray();
+    }
+
     public static string[] Owners(RoutingSnapshot snapshot, IReadOnlyList<string> keys) =>
         keys.Select(k => snapshot.Replicas[snapshot.Route(snapshot.Hash(k))].Name).ToArray();
 }
