@@ -43,9 +43,12 @@ internal sealed class ReplicaReplacer(
 
             book.Started(name, health, instance.Ordinal);
             metrics.Restarted(replica.Name);
-            logger.Log(health.Health == ReplicaHealth.Failed ? LogLevel.Error : LogLevel.Information,
-                "Replaced replica {Replica} with {Replacement} at {Address} in {Elapsed:0} ms (restart {Restarts}, {Health})",
-                replica.Name, name, instance.Address, Stopwatch.GetElapsedTime(started).TotalMilliseconds, health.Restarts, health.Health);
+            logger.LogInformation("Replaced replica {Replica} with {Replacement} at {Address} in {Elapsed:0} ms (restart {Restarts})",
+                replica.Name, name, instance.Address, Stopwatch.GetElapsedTime(started).TotalMilliseconds, health.Restarts);
+            if (health.Health == ReplicaHealth.Failed)
+            {
+                logger.LogError("Replica {Replica} keeps dying: restarted {Restarts} times in a row", name, health.CrashStreak);
+            }
         }
         catch (Exception ex)
         {
