@@ -8,6 +8,7 @@ namespace Orleans.LoadBalancer.Tests.Gateway;
 /// Bounded loads as the gateway routes: a real <see cref="RouteSelector"/>, with the loads in flight held through its
 /// <see cref="InFlightTracker"/>. The cap itself is <c>BoundedLoadCapTests</c>'.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class BoundedLoadRoutingTests : IDisposable
 {
     private static readonly double[] Factors = [1.01, 1.1, 1.25, 1.5, 2, 3];

@@ -6,6 +6,7 @@ using Orleans.LoadBalancer.Tests.Routing;
 namespace Orleans.LoadBalancer.Tests.Gateway;
 
 /// <summary>The gateway's routing decision with the real types, without the network.</summary>
+[Trait("Category", "Unit")]
 public sealed class RouteSelectorTests : IDisposable
 {
     private readonly RouteSelectorRig _rig = new();

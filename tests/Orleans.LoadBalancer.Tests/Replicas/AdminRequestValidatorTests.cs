@@ -4,6 +4,7 @@ using Orleans.LoadBalancer.Replicas;
 namespace Orleans.LoadBalancer.Tests.Replicas;
 
 /// <summary>Every rule of <c>/add</c> and <c>/rm</c>, without a cluster.</summary>
+[Trait("Category", "Unit")]
 public sealed class AdminRequestValidatorTests
 {
     private const string NameRule = "(1 to 63 printable characters, no control or format characters, no leading or trailing white space)";

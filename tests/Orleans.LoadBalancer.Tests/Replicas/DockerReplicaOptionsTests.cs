@@ -9,6 +9,7 @@ using Orleans.LoadBalancer.Silo.Replicas;
 namespace Orleans.LoadBalancer.Tests.Replicas;
 
 /// <summary>How the silo reads <c>Replicas:Docker</c>: its cluster label follows the Orleans cluster unless set.</summary>
+[Trait("Category", "Unit")]
 public sealed class DockerReplicaOptionsTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Orleans.LoadBalancer.Replicas;
 namespace Orleans.LoadBalancer.Tests.Replicas;
 
 /// <summary>The replica health rules: each rule by example, then invariants over random sequences of events.</summary>
+[Trait("Category", "Unit")]
 public sealed class HealthPolicyTests
 {
     private static readonly DateTimeOffset T0 = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);

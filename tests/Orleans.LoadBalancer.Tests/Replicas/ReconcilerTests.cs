@@ -4,6 +4,7 @@ using Orleans.LoadBalancer.Ring;
 namespace Orleans.LoadBalancer.Tests.Replicas;
 
 /// <summary>The reconciler's plan: what to do about the ring and the running replicas disagreeing.</summary>
+[Trait("Category", "Unit")]
 public sealed class ReconcilerTests
 {
     private const int InputCount = 500;

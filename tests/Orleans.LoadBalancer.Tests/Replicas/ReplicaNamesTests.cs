@@ -5,6 +5,7 @@ using Orleans.LoadBalancer.Replicas;
 namespace Orleans.LoadBalancer.Tests.Replicas;
 
 /// <summary>The name rule, the DNS label derived from a name, and random names.</summary>
+[Trait("Category", "Unit")]
 public sealed partial class ReplicaNamesTests
 {
     [Theory]

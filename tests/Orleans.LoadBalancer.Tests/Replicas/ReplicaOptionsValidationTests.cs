@@ -4,6 +4,7 @@ using Orleans.LoadBalancer.Hosting;
 namespace Orleans.LoadBalancer.Tests.Replicas;
 
 /// <summary>The rules on <c>Replicas</c> settings that the silo checks at start-up.</summary>
+[Trait("Category", "Unit")]
 public sealed class ReplicaOptionsValidationTests
 {
     [Fact]

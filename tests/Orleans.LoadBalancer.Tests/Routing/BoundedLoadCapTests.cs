@@ -3,6 +3,7 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.Tests.Routing;
 
 /// <summary>The bounded-load cap, the rule's single formula; routing under it is <c>BoundedLoadRoutingTests</c>'.</summary>
+[Trait("Category", "Unit")]
 public sealed class BoundedLoadCapTests
 {
     private static readonly double[] Factors = [1.01, 1.1, 1.25, 1.5, 2, 3];

@@ -3,6 +3,7 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.Tests.Routing;
 
 /// <summary>The assignment's ring reproduced bit for bit, skew and all.</summary>
+[Trait("Category", "Unit")]
 public sealed class ClassicRingTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Orleans.LoadBalancer.Tests.Routing;
 /// is pinned to the same routing. The classic, ring and maglev lists were checked against independent ports of the
 /// algorithms over the reference XXH3 implementation; the slots list pins the table's add/remove history rules.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class GoldenRoutingTests
 {
     private static readonly string[] Keys = [.. Enumerable.Range(0, 12).Select(i => $"key-{i}"), "123456", "999999", "100000", "000042"];

@@ -5,6 +5,7 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.Tests.Routing;
 
 /// <summary>The routing key hash: XxHash3 of the UTF-8 bytes, the same in every process, allocation-free.</summary>
+[Trait("Category", "Unit")]
 public sealed class KeyHashTests
 {
     /// <summary>

@@ -3,6 +3,7 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.Tests.Routing;
 
 /// <summary>The key's preference order: what retries, down replicas and bounded loads all follow.</summary>
+[Trait("Category", "Unit")]
 public sealed class PreferenceOrderTests
 {
     public static TheoryData<string> Algorithms() => [.. TestTables.Algorithms];

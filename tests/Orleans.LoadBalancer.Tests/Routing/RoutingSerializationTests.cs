@@ -5,6 +5,7 @@ using Orleans.Serialization;
 namespace Orleans.LoadBalancer.Tests.Routing;
 
 /// <summary>The snapshot crosses the wire and the table is persisted: both survive Orleans serialization whole.</summary>
+[Trait("Category", "Unit")]
 public sealed class RoutingSerializationTests
 {
     private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();

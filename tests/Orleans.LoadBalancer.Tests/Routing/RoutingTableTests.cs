@@ -2,6 +2,7 @@ using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Tests.Routing;
 
+[Trait("Category", "Unit")]
 public sealed class RoutingTableTests
 {
     [Theory]

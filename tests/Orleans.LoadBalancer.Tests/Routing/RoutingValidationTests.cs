@@ -3,6 +3,7 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.Tests.Routing;
 
 /// <summary>Bad settings, membership changes and snapshot inputs fail at build time with a clear message.</summary>
+[Trait("Category", "Unit")]
 public sealed class RoutingValidationTests
 {
     [Theory]

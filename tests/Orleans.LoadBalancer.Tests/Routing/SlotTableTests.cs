@@ -3,6 +3,7 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.Tests.Routing;
 
 /// <summary>The <c>slots</c> table under batches of adds and removes: balance within one slot, exact restores.</summary>
+[Trait("Category", "Unit")]
 public sealed class SlotTableTests
 {
     public static TheoryData<int, int> Sizes()
