@@ -9,7 +9,10 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 }
 
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-var switches = new TestSwitches(Environment.GetEnvironmentVariable("BACKEND_TEST_SWITCHES") == "1", Environment.GetEnvironmentVariable("BACKEND_HANG") == "1");
+var switches = new TestSwitches(
+    Environment.GetEnvironmentVariable("BACKEND_TEST_SWITCHES") == "1",
+    Environment.GetEnvironmentVariable("BACKEND_HANG") == "1",
+    TestSwitches.SlowHeartbeatFor(Environment.GetEnvironmentVariable("BACKEND_SLOW_HEARTBEAT_SECONDS")));
 
 var app = builder.Build();
 app.Use(async (context, next) =>
@@ -25,7 +28,7 @@ app.Use(async (context, next) =>
 });
 
 app.MapGet("/home", () => Results.Text(Replies.Json($"Hello from Server: {identity.Name}"), "application/json"));
-app.MapGet("/heartbeat", () => Results.Ok());
+app.MapGet("/heartbeat", () => switches.HeartbeatHeldBack(identity) ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Ok());
 app.MapGet("/work/{ms:int?}", async (int? ms, HttpRequest request, IConfiguration configuration, CancellationToken cancellationToken) =>
 {
     var wait = ms ?? (int.TryParse(request.Query["ms"], CultureInfo.InvariantCulture, out var q) ? q : configuration.GetValue("Backend:WorkMs", 5));
