@@ -96,4 +96,33 @@ internal static class ClusterInspection
 
         return found;
     }
+
+    /// <summary>
+    /// The address each live replica process of a cluster listens on (its <c>--urls</c> argument), by process id. A warm
+    /// spare is listed too (its <c>SERVER_ID</c> is only a placeholder): ask its <c>/home</c> what it answers as.
+    /// </summary>
+    public static Dictionary<int, string> ReplicaAddresses(string clusterId)
+    {
+        var found = new Dictionary<int, string>();
+        foreach (var pid in ReplicaProcesses(clusterId).Keys)
+        {
+            string[] arguments;
+            try
+            {
+                arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            var urls = Array.IndexOf(arguments, "--urls");
+            if (urls >= 0 && urls + 1 < arguments.Length)
+            {
+                found[pid] = arguments[urls + 1];
+            }
+        }
+
+        return found;
+    }
 }

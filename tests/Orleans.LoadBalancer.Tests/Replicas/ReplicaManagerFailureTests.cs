@@ -10,6 +10,7 @@ using Orleans.LoadBalancer.Routing;
 using Orleans.LoadBalancer.Tests.Infrastructure;
 using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.TestingHost;
 
@@ -27,6 +28,7 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
     {
         _fixture = fixture;
         FlakyStorage.FailWrites = false;
+        Volatile.Write(ref FlakyStorage.AmbiguousWrites, 0);
         FakeRuntime.Instance.BeforeStart = null;
     }
 
@@ -131,6 +133,108 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
         Assert.True((await Manager.Remove(1, ["K1"])).Succeeded);
     }
 
+    [Fact]
+    public async Task An_add_whose_ring_write_reached_storage_before_failing_keeps_the_replica_in_the_ring()
+    {
+        try
+        {
+            Volatile.Write(ref FlakyStorage.AmbiguousWrites, 1);
+
+            var result = await Manager.Add(1, ["amb1"]);
+
+            Assert.Equal(0, Volatile.Read(ref FlakyStorage.AmbiguousWrites));
+            Assert.True(FlakyStorage.StoredRing()?.Replicas.Exists(r => r.Name == "amb1"),
+                "precondition: the ambiguous write should have stored a ring that names amb1");
+            var problems = new List<string>();
+            var state = await Ring.GetState();
+            var snapshot = await Ring.GetSnapshot();
+            if (!state.Replicas.Any(r => r.Name == "amb1") || !snapshot.Replicas.Any(r => r.Name == "amb1"))
+            {
+                problems.Add($"the stored ring names amb1 but the RingGrain does not publish it (version {snapshot.Version}: {string.Join(", ", snapshot.Replicas.Select(r => r.Name))})");
+            }
+
+            if (!FakeRuntime.Instance.Running.Values.Any(i => i.Name == "amb1"))
+            {
+                problems.Add("amb1's replica was stopped although the stored ring names it");
+            }
+
+            if (!result.Succeeded || !result.Replicas.Contains("amb1"))
+            {
+                problems.Add($"Add answered {result.Error}: {result.Message} (replicas {string.Join(", ", result.Replicas)}), though the change was stored");
+            }
+
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+        finally
+        {
+            await ReloadRingAndRemoveAsync("amb1");
+        }
+    }
+
+    [Fact]
+    public async Task A_remove_whose_ring_write_reached_storage_before_failing_takes_the_replica_out()
+    {
+        try
+        {
+            Assert.True((await Manager.Add(1, ["amb2"])).Succeeded);
+            Volatile.Write(ref FlakyStorage.AmbiguousWrites, 1);
+
+            var result = await Manager.Remove(1, ["amb2"]);
+
+            Assert.Equal(0, Volatile.Read(ref FlakyStorage.AmbiguousWrites));
+            Assert.False(FlakyStorage.StoredRing()!.Replicas.Exists(r => r.Name == "amb2"),
+                "precondition: the ambiguous write should have stored a ring without amb2");
+            var problems = new List<string>();
+            var state = await Ring.GetState();
+            var snapshot = await Ring.GetSnapshot();
+            if (state.Replicas.Any(r => r.Name == "amb2") || snapshot.Replicas.Any(r => r.Name == "amb2"))
+            {
+                problems.Add($"the stored ring no longer names amb2 but the RingGrain still publishes it (version {snapshot.Version}: {string.Join(", ", snapshot.Replicas.Select(r => r.Name))})");
+            }
+
+            if (!result.Succeeded || result.Replicas.Contains("amb2"))
+            {
+                problems.Add($"Remove answered {result.Error}: {result.Message} (replicas {string.Join(", ", result.Replicas)}), though the change was stored");
+            }
+
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (FakeRuntime.Instance.Running.Values.Any(i => i.Name == "amb2") && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            if (FakeRuntime.Instance.Running.Values.Any(i => i.Name == "amb2"))
+            {
+                problems.Add("amb2's replica still runs 5 s after the stored ring dropped it");
+            }
+
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+        finally
+        {
+            await ReloadRingAndRemoveAsync("amb2");
+        }
+    }
+
+    /// <summary>
+    /// Leaves the shared cluster consistent for the other tests whatever the outcome: the RingGrain re-reads the stored
+    /// ring (its ETag may be stale after an ambiguous write), and the test's replica leaves the ring.
+    /// </summary>
+    private async Task ReloadRingAndRemoveAsync(string name)
+    {
+        Volatile.Write(ref FlakyStorage.AmbiguousWrites, 0);
+        await Ring.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        if ((await Ring.GetState()).Replicas.Any(r => r.Name == name))
+        {
+            await Manager.Remove(1, [name]);
+        }
+
+        foreach (var stray in FakeRuntime.Instance.Running.Values.Where(i => i.Name == name).ToList())
+        {
+            await FakeRuntime.Instance.StopAsync(stray, CancellationToken.None);
+        }
+    }
+
     public sealed class Fixture : IAsyncLifetime
     {
         public TestCluster Cluster { get; private set; } = null!;
@@ -154,7 +258,7 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
     {
         public void Configure(ISiloBuilder siloBuilder) => siloBuilder.ConfigureServices(services =>
         {
-            services.AddGrainStorage(RingGrain.StorageName, (_, _) => new FlakyStorage());
+            services.AddGrainStorage(RingGrain.StorageName, (sp, _) => new FlakyStorage(sp.GetRequiredService<Serializer>()));
             services.AddSingleton(Options.Create(RoutingSettings.Default));
             services.AddSingleton(Options.Create(new ReplicaOptions { InitialCount = 0, MaxCount = 16 }));
             services.AddSingleton<ReplicaMetrics>();
@@ -163,26 +267,78 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
         });
     }
 
-    /// <summary>Grain storage that keeps nothing and, while <see cref="FailWrites"/> is set, refuses every write.</summary>
-    private sealed class FlakyStorage : IGrainStorage
+    /// <summary>
+    /// Grain storage that keeps serialized copies with ETags, as a real store does. While <see cref="FailWrites"/> is set,
+    /// it refuses every write; while <see cref="AmbiguousWrites"/> is above zero, a write is stored and then fails as a
+    /// timeout after the fact would (the caller's ETag is left stale, as it would be).
+    /// </summary>
+    private sealed class FlakyStorage(Serializer serializer) : IGrainStorage
     {
         public static volatile bool FailWrites;
 
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Task.CompletedTask;
+        public static int AmbiguousWrites;
+
+        private static readonly ConcurrentDictionary<(string State, GrainId Grain), (byte[] Data, string ETag)> Stored = new();
+        private static Serializer? _serializer;
+
+        /// <summary>The ring as stored (deserialized), or null when none was written.</summary>
+        public static RingGrainState? StoredRing() =>
+            Stored.FirstOrDefault(s => s.Key.State == "ring") is { Value.Data: { } data } ? _serializer!.Deserialize<RingGrainState>(data) : null;
+
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            _serializer = serializer;
+            if (Stored.TryGetValue((stateName, grainId), out var stored))
+            {
+                grainState.State = serializer.Deserialize<T>(stored.Data);
+                grainState.ETag = stored.ETag;
+                grainState.RecordExists = true;
+            }
+
+            return Task.CompletedTask;
+        }
 
         public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
+            _serializer = serializer;
             if (FailWrites)
             {
                 throw new IOException("the storage is unavailable");
             }
 
-            grainState.ETag = Guid.NewGuid().ToString("N");
+            var key = (stateName, grainId);
+            var current = Stored.TryGetValue(key, out var stored) ? stored.ETag : null;
+            if (current != grainState.ETag)
+            {
+                throw new InconsistentStateException($"ETag mismatch writing {stateName}", current, grainState.ETag);
+            }
+
+            var etag = Guid.NewGuid().ToString("N");
+            Stored[key] = (serializer.SerializeToArray(grainState.State), etag);
+            int left;
+            do
+            {
+                left = Volatile.Read(ref AmbiguousWrites);
+            }
+            while (left > 0 && Interlocked.CompareExchange(ref AmbiguousWrites, left - 1, left) != left);
+
+            if (left > 0)
+            {
+                throw new TimeoutException("the storage did not confirm the write in time (it was stored)");
+            }
+
+            grainState.ETag = etag;
             grainState.RecordExists = true;
             return Task.CompletedTask;
         }
 
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Task.CompletedTask;
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            Stored.TryRemove((stateName, grainId), out _);
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>Replicas that are entries in a table, all served by one loopback listener that answers 200 to anything.</summary>
