@@ -126,9 +126,9 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
         var together = await Manager.Add(2, ["x1", "X1"]);
 
         Assert.Equal(AdminError.InvalidRequest, existing.Error);
-        Assert.Equal("Hostname 'k1' clashes with replica 'K1': the fake runtime would name both 'k1'", existing.Message);
+        Assert.Equal("Hostname 'k1' clashes with replica 'K1': the runtime would name both 'k1'", existing.Message);
         Assert.Equal(AdminError.InvalidRequest, together.Error);
-        Assert.Equal("Hostname 'X1' clashes with hostname 'x1': the fake runtime would name both 'x1'", together.Message);
+        Assert.Equal("Hostname 'X1' clashes with hostname 'x1': the runtime would name both 'x1'", together.Message);
         Assert.Equal(before.Version, (await Ring.GetState()).Version);
         Assert.True((await Manager.Remove(1, ["K1"])).Succeeded);
     }
