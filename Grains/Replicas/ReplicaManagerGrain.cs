@@ -28,6 +28,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
     private readonly SemaphoreSlim _turn = new(1, 1);
     private Task? _activation;
     private bool _roundRunning;
+    private IGrainTimer? _checkNow;
 
     public ReplicaManagerGrain(
         IReplicaRuntime runtime,
@@ -122,7 +123,9 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         {
             _book.Set(name, suspect);
             _logger.LogInformation("A gateway reported replica {Replica} as suspect", name);
-            this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, Interleave = true });
+            // Check now rather than at the next tick (a round under way is not repeated: the next tick covers it).
+            _checkNow?.Dispose();
+            _checkNow = this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, Interleave = true });
         }
 
         return Task.CompletedTask;
