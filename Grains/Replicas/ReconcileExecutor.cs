@@ -39,7 +39,24 @@ internal sealed class ReconcileExecutor(
         {
             await ring.UpdateReplicas(adopted);
         }
+
+        if (respawnMissing)
+        {
+            // On a fresh activation, say what was found running and kept as it is.
+            var acted = plan.Actions.Select(NameOf).ToHashSet(StringComparer.Ordinal);
+            foreach (var member in members.Where(m => !acted.Contains(m.Name) && !book.Busy.Contains(m.Name)))
+            {
+                logger.LogInformation("Adopted running replica {Replica} at {Address}", member.Name, member.Address);
+            }
+        }
     }
+
+    private static string? NameOf(ReconcileAction action) => action switch
+    {
+        Adopt adopt => adopt.Instance.Name,
+        Respawn respawn => respawn.Name,
+        _ => null,
+    };
 
     /// <summary>
     /// The ring was empty while replicas of this cluster run: its state was lost, not a new cluster. They become the ring
@@ -51,6 +68,7 @@ internal sealed class ReconcileExecutor(
         foreach (var instance in replicas)
         {
             book.Started(instance.Name, ReplicaHealthState.Started(book.Now), instance.Ordinal);
+            logger.LogInformation("Adopted running replica {Replica} at {Address}", instance.Name, instance.Address);
         }
 
         logger.LogWarning("The ring was empty while {Count} replicas of this cluster run: rebuilt it from them, in their order of addition: {Replicas}",
