@@ -33,6 +33,22 @@ public sealed class AdminLimitsTests(ClusterFixture fixture)
         Assert.Equal(version, await VersionAsync());
     }
 
+    [Fact]
+    public async Task A_broken_chunked_body_is_a_client_error_in_the_seed_shape_not_a_5xx()
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Gateway.Address.Port);
+        using var stream = client.GetStream();
+        await stream.WriteAsync("POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{\"n\": 1}\r\n0\r\n\r\n"u8.ToArray());
+
+        // The gateway closes the connection after this answer.
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("HTTP/1.1 400 ", response);
+        Assert.Contains("""{"message": "<Error> Request body could not be read: """, response);
+    }
+
     [Theory]
     [InlineData("""{"slotCount": 1048577}""", "'slotCount' must be at most 1048576, not 1048577")]
     [InlineData("""{"algorithm": "slots", "slotCount": 16777216}""", "'slotCount' must be at most 1048576, not 16777216")]
@@ -79,7 +95,7 @@ public sealed class AdminLimitsTests(ClusterFixture fixture)
                 BaseAddress = Gateway.Address,
             };
             var served = new List<string>();
-            for (var i = 0; i < 400 && !served.Contains("Zoë"); i++)
+            for (var i = 0; i < 400 && !(served.Contains("Zoë") && served.Contains("Server 4")); i++)
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, "/home");
                 request.Headers.Add("X-Request-Id", $"zoe-{i}");
