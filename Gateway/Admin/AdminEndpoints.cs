@@ -82,9 +82,10 @@ public static class AdminEndpoints
                 return SeedJson.Failure(StatusCodes.Status401Unauthorized, "Missing or wrong API key (Authorization: Bearer <key>)");
             }
 
-            if (await LimitedBody.ReadAsync(context.Request, AdminRequestValidator.MaxBodyBytes, context.RequestAborted) is not { } bytes)
+            var (bytes, unread) = await LimitedBody.ReadAsync(context, AdminRequestValidator.MaxBodyBytes);
+            if (bytes is null)
             {
-                return LimitedBody.TooLarge(context, AdminRequestValidator.MaxBodyBytes);
+                return unread!;
             }
 
             if (!System.Text.Unicode.Utf8.IsValid(bytes))
@@ -158,9 +159,10 @@ public static class AdminEndpoints
             return SeedJson.Failure(StatusCodes.Status401Unauthorized, "Missing or wrong API key (Authorization: Bearer <key>)");
         }
 
-        if (await LimitedBody.ReadAsync(context.Request, AdminRequestValidator.MaxBodyBytes, context.RequestAborted) is not { } body)
+        var (body, unread) = await LimitedBody.ReadAsync(context, AdminRequestValidator.MaxBodyBytes);
+        if (body is null)
         {
-            return LimitedBody.TooLarge(context, AdminRequestValidator.MaxBodyBytes);
+            return unread!;
         }
 
         var (request, error) = AdminRequestValidator.Parse(body, operation);

@@ -5,12 +5,15 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// <summary>Reads a request body of at most a given size, and no more of a larger one than that size plus one byte.</summary>
 public static class LimitedBody
 {
-    /// <summary>The body, or null when it is larger than <paramref name="limit"/> bytes (by Content-Length or as it arrives).</summary>
-    public static async Task<byte[]?> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body, or the seed-shaped answer when it cannot be had: 413 when it is larger than <paramref name="limit"/>
+    /// bytes (by Content-Length or as it arrives), Kestrel's status (400, 408…) when the request itself is broken.
+    /// </summary>
+    public static async Task<(byte[]? Body, IResult? Failure)> ReadAsync(HttpContext context, int limit)
     {
-        if (request.ContentLength > limit)
+        if (context.Request.ContentLength > limit)
         {
-            return null;
+            return (null, TooLarge(context, limit));
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
@@ -19,16 +22,22 @@ public static class LimitedBody
             var length = 0;
             while (length <= limit)
             {
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), cancellationToken);
+                var read = await context.Request.Body.ReadAsync(buffer.AsMemory(length, limit + 1 - length), context.RequestAborted);
                 if (read == 0)
                 {
-                    return buffer[..length];
+                    return (buffer[..length], null);
                 }
 
                 length += read;
             }
 
-            return null;
+            return (null, TooLarge(context, limit));
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // A broken chunked encoding, a body shorter than its Content-Length, too slow a sender: the client's fault.
+            context.Response.Headers.Connection = "close";
+            return (null, SeedJson.Failure(ex.StatusCode, $"Request body could not be read: {ex.Message}"));
         }
         finally
         {
@@ -36,11 +45,8 @@ public static class LimitedBody
         }
     }
 
-    /// <summary>
-    /// The seed-shaped 413. The connection closes after it, so that Kestrel does not go on reading the unread rest of
-    /// the body to keep the connection.
-    /// </summary>
-    public static IResult TooLarge(HttpContext context, int limit)
+    /// <summary>The connection closes after it, so that Kestrel does not go on reading the rest of the body to keep it.</summary>
+    private static IResult TooLarge(HttpContext context, int limit)
     {
         context.Response.Headers.Connection = "close";
         return SeedJson.Failure(StatusCodes.Status413PayloadTooLarge, $"Request body is larger than {limit} bytes");

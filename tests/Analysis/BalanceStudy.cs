@@ -128,12 +128,9 @@ public sealed class BalanceStudy(GatewayClient gateway, AnalysisOptions options,
         }
     }
 
-    /// <summary>The last of the cluster's own replicas that /add can bring back by name, else the last one.</summary>
-    private static string PickRemoval(IReadOnlyList<string> working, IReadOnlyList<string> original)
-    {
-        var own = working.Where(original.Contains).ToList();
-        return own.LastOrDefault(ReplicaNameRule.IsAccepted) ?? own[^1];
-    }
+    /// <summary>The last of the cluster's own replicas (/add brings it back by name afterwards).</summary>
+    private static string PickRemoval(IReadOnlyList<string> working, IReadOnlyList<string> original) =>
+        working.Last(original.Contains);
 
     /// <summary><c>S&lt;position&gt;</c>, so the same position has the same name under every algorithm.</summary>
     private string NewName(int position)

@@ -9,7 +9,6 @@ public sealed class ClusterBaseline
     private readonly GatewayClient _gateway;
 
     // Removed replicas whose names /add rejects come back under the closest accepted name.
-    private readonly Dictionary<string, string?> _substitutes = new(StringComparer.Ordinal);
 
     private ClusterBaseline(GatewayClient gateway, string algorithm, IReadOnlyList<string> names, IReadOnlyList<ReplicaInfo> replicas)
     {
@@ -38,29 +37,9 @@ public sealed class ClusterBaseline
     {
         var notes = new List<string>();
         var current = await _gateway.RepAsync(cancellationToken);
-        var target = Names.Select(n => _substitutes.TryGetValue(n, out var s) ? s : n).OfType<string>().ToList();
-        var missing = target.Except(current, StringComparer.Ordinal).ToList();
-        var taken = new HashSet<string>(current.Concat(target), StringComparer.Ordinal);
-        var additions = new List<string>();
-        foreach (var name in missing)
-        {
-            if (ReplicaNameRule.IsAccepted(name))
-            {
-                additions.Add(name);
-                continue;
-            }
-
-            var substitute = ReplicaNameRule.ClosestAccepted(name) is { } s && taken.Add(s) ? s : null;
-            _substitutes[name] = substitute;
-            if (substitute is not null)
-            {
-                additions.Add(substitute);
-            }
-
-            notes.Add(substitute is null
-                ? $"`{name}` could not be added back: /add does not accept that name"
-                : $"`{name}` could not be added back under its own name (/add does not accept it); `{substitute}` took its place");
-        }
+        var target = Names.ToList();
+        // /add takes every name a replica can have (the seed's "Server 1" included), so each comes back under its own.
+        var additions = target.Except(current, StringComparer.Ordinal).ToList();
 
         // Add before removing, so the ring never empties on the way.
         await _gateway.AddAsync(additions, cancellationToken);

@@ -167,6 +167,7 @@ public sealed class SeedApiTests(ClusterFixture fixture)
             Assert.True(int.Parse(r.GetProperty("runtimeId").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
         });
         Assert.Equal(1.0, list.Sum(r => r.GetProperty("share").GetDouble()), 6);
+        Assert.Equal(["server-1", "server-2", "server-3"], list.Select(r => r.GetProperty("dnsName").GetString()));
 
         using var ring = await Gateway.GetJsonAsync("/ring");
         var message = ring.RootElement.GetProperty("message");
