@@ -43,8 +43,8 @@ internal sealed class ReplicaReplacer(
 
             book.Started(name, health, instance.Ordinal);
             metrics.Restarted(replica.Name);
-            logger.LogInformation("Replaced replica {Replica} with {Replacement} at {Address} in {Elapsed:0} ms (restart {Restarts})",
-                replica.Name, name, instance.Address, Stopwatch.GetElapsedTime(started).TotalMilliseconds, health.Restarts);
+            logger.LogInformation("Replaced replica {Replica} by {Replacement} at {Address} in {Elapsed:0} ms (restart {Restarts})",
+                replica.Name, name == replica.Name ? "a new one" : name, instance.Address, Stopwatch.GetElapsedTime(started).TotalMilliseconds, health.Restarts);
             if (health.Health == ReplicaHealth.Failed)
             {
                 logger.LogError("Replica {Replica} keeps dying: restarted {Restarts} times in a row", name, health.CrashStreak);
