@@ -43,6 +43,29 @@ internal static class ControlPlaneProbe
         return new Dictionary<string, Served>(served);
     }
 
+    /// <summary>
+    /// Serves <paramref name="keys"/> until one is answered by a process calling itself <paramref name="victim"/> (its old
+    /// process being gone, that is its replacement), for at most <paramref name="limit"/> of <paramref name="clock"/>:
+    /// when that happened (null: never), whether <paramref name="meanwhile"/> was still running then, and the last round.
+    /// </summary>
+    public static async Task<(TimeSpan? At, bool WhileRunning, Dictionary<string, Served> Last)> WaitServedByAsync(
+        GatewayEndpoint gateway, IReadOnlyList<string> keys, string victim, System.Diagnostics.Stopwatch clock, TimeSpan limit, Task meanwhile)
+    {
+        var last = new Dictionary<string, Served>();
+        while (clock.Elapsed < limit)
+        {
+            last = await ServeAllAsync(gateway, keys);
+            if (last.Values.Any(s => s.By(victim)))
+            {
+                return (clock.Elapsed, !meanwhile.IsCompleted, last);
+            }
+
+            await Task.Delay(50);
+        }
+
+        return (null, false, last);
+    }
+
     /// <summary>The replica name a BackendServer answers <c>/home</c> with, or "".</summary>
     public static string AnsweredBy(string body)
     {

@@ -75,21 +75,7 @@ public sealed class ControlPlaneStorageTests(ITestOutputHelper output) : IAsyncL
         output.WriteLine($"{killed.TotalSeconds:0.00} s: killed {victim} (process {victimPid}) with redis paused");
 
         // The old process is gone: an answer as the victim comes from its replacement.
-        TimeSpan? replaced = null;
-        var pausedWhenReplaced = false;
-        var last = new Dictionary<string, Served>();
-        while (clock.Elapsed < TimeSpan.FromSeconds(35))
-        {
-            last = await ControlPlaneProbe.ServeAllAsync(gateway, victimKeys);
-            if (last.Values.Any(s => s.By(victim)))
-            {
-                replaced = clock.Elapsed;
-                pausedWhenReplaced = !pause.IsCompleted;
-                break;
-            }
-
-            await Task.Delay(50);
-        }
+        var (replaced, pausedWhenReplaced, last) = await ControlPlaneProbe.WaitServedByAsync(gateway, victimKeys, victim, clock, TimeSpan.FromSeconds(35), pause);
 
         await pause;
         pauseEnded ??= clock.Elapsed;

@@ -62,21 +62,7 @@ public sealed class ControlPlaneHealthLoopTests(ITestOutputHelper output) : IAsy
 
         // Served by a new process under the same name: the old one is gone, so an answer as the victim comes from its
         // replacement. Any key will do (the ring swaps at once), and once the add is in, some keys move to slow-heartbeat-1.
-        TimeSpan? replaced = null;
-        var addPendingWhenReplaced = false;
-        var last = new Dictionary<string, Served>();
-        while (clock.Elapsed < TimeSpan.FromSeconds(35))
-        {
-            last = await ControlPlaneProbe.ServeAllAsync(gateway, victimKeys);
-            if (last.Values.Any(s => s.By(victim)))
-            {
-                replaced = clock.Elapsed;
-                addPendingWhenReplaced = !add.IsCompleted;
-                break;
-            }
-
-            await Task.Delay(50);
-        }
+        var (replaced, addPendingWhenReplaced, last) = await ControlPlaneProbe.WaitServedByAsync(gateway, victimKeys, victim, clock, TimeSpan.FromSeconds(35), add);
 
         using var added = await add.WaitAsync(TimeSpan.FromSeconds(45));
         addReturned ??= clock.Elapsed;

@@ -134,9 +134,7 @@ public sealed class BoundedLoadRoutingTests : IDisposable
     [InlineData(RoutingSettings.Maglev)]
     public void Allocates_nothing_even_for_the_largest_tables(string algorithm)
     {
-        var settings = new RoutingSettings { Algorithm = algorithm, SlotCount = 8192, PointsPerReplica = 4, MaglevTableSize = 4099 };
-        var table = RoutingTable.Create(settings).Add(TestTables.Names(RoutingSettings.MaxReplicas).ToList());
-        var snapshot = _rig.Install(TestTables.Snapshot(table, down: new HashSet<string> { "replica-1", "replica-2" }));
+        var snapshot = _rig.Install(TestTables.Largest(algorithm));
 
         // Every other replica full, so that many keys go past their own replica.
         _rig.Hold(snapshot, Enumerable.Range(0, snapshot.Count).Select(i => i % 2 == 0 ? 2 : 0).ToArray());

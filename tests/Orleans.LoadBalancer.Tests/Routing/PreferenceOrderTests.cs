@@ -88,9 +88,7 @@ public sealed class PreferenceOrderTests
     [InlineData(RoutingSettings.Maglev)]
     public void Allocates_nothing_even_for_the_largest_tables(string algorithm)
     {
-        var settings = new RoutingSettings { Algorithm = algorithm, SlotCount = 8192, PointsPerReplica = 4, MaglevTableSize = 4099 };
-        var table = RoutingTable.Create(settings).Add(TestTables.Names(RoutingSettings.MaxReplicas).ToList());
-        var snapshot = TestTables.Snapshot(table, down: new HashSet<string> { "replica-1", "replica-2" });
+        var snapshot = TestTables.Largest(algorithm);
         var order = new int[8];
         var hashes = TestTables.Keys(50).Select(k => snapshot.Hash(k)).ToArray();
         var expected = Exercise();

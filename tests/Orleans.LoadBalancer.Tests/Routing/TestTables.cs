@@ -35,4 +35,12 @@ internal static class TestTables
 
     public static string[] Owners(RoutingSnapshot snapshot, IReadOnlyList<string> keys) =>
         keys.Select(k => snapshot.Replicas[snapshot.Route(snapshot.Hash(k))].Name).ToArray();
+
+    /// <summary>The largest table each algorithm allows (every replica there may be), two replicas down: for allocation checks.</summary>
+    public static RoutingSnapshot Largest(string algorithm)
+    {
+        var settings = new RoutingSettings { Algorithm = algorithm, SlotCount = 8192, PointsPerReplica = 4, MaglevTableSize = 4099 };
+        var table = RoutingTable.Create(settings).Add(Names(RoutingSettings.MaxReplicas).ToList());
+        return Snapshot(table, down: new HashSet<string> { "replica-1", "replica-2" });
+    }
 }
