@@ -39,6 +39,22 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_replacement_under_a_new_name_is_one_version_step_that_never_lacks_both()
+    {
+        var ring = NewRing();
+        var before = await ring.AddReplicas([Record("a"), Record("b"), Record("c")]);
+
+        var replaced = await ring.ReplaceReplica("b", Record("b2"));
+
+        // One step: no published version holds neither the old nor the new name (the assignment's remove-then-add did).
+        Assert.Equal(before.Version + 1, replaced.Version);
+        Assert.Equal(["a", "c", "b2"], replaced.Replicas.Select(r => r.Name));
+        await Assert.ThrowsAsync<ArgumentException>(() => ring.ReplaceReplica("zz", Record("z2")));
+        await Assert.ThrowsAsync<ArgumentException>(() => ring.ReplaceReplica("a", Record("c")));
+        Assert.Equal(replaced.Version, (await ring.GetSnapshot()).Version);
+    }
+
+    [Fact]
     public async Task Marking_a_replica_down_keeps_the_table_and_moves_only_its_keys()
     {
         var ring = NewRing();
