@@ -7,6 +7,7 @@ WebApplication app;
 try
 {
     builder.AddLoadBalancerGateway();
+    builder.AddAdminAccess();
     app = builder.Build();
     app.UseReplicaProxy();
 }

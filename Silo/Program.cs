@@ -7,6 +7,7 @@ WebApplication app;
 try
 {
     builder.AddLoadBalancerSilo();
+    builder.AddDashboardProtectedMode();
     app = builder.Build();
 }
 catch (InvalidConfigurationException ex)

@@ -6,19 +6,45 @@ namespace Orleans.LoadBalancer.Gateway.Hosting;
 public static class ReplicaProxyPipeline
 {
     /// <summary>
-    /// Proxies every request that is not for one of the gateway's own paths straight away, ahead of endpoint routing
-    /// (which the hot path does not need); the gateway's endpoints come after, with a catch-all that proxies too, so a
-    /// method they do not take (say <c>GET /add</c>) still reaches the replicas as it always did. An endpoint that
-    /// fails because the cluster did not answer gets the seed's error shape, not an empty 500.
+    /// Proxies every request that is not for the gateway itself straight away, ahead of endpoint routing (which the hot
+    /// path does not need). Which requests are for the gateway: on one port, its own paths; with <c>Admin:Urls</c>,
+    /// whatever arrives on an admin port, while the traffic port proxies every path. The gateway's endpoints come after,
+    /// with a catch-all that proxies too, so a method they do not take (say <c>GET /add</c>) still reaches the replicas
+    /// as it always did. An endpoint that fails because the cluster did not answer gets the seed's error shape, not an
+    /// empty 500.
     /// </summary>
     public static WebApplication UseReplicaProxy(this WebApplication app)
     {
         var proxy = app.Services.GetRequiredService<ReplicaProxy>();
-        app.Use((context, next) => IsOwnPath(context.Request.Path) ? next(context) : proxy.InvokeAsync(context));
+        var access = app.Services.GetRequiredService<AdminAccess>();
+        if (access.HasOwnListener)
+        {
+            var adminPorts = access.AdminPorts;
+            app.Use((context, next) => adminPorts.Contains(context.Connection.LocalPort) ? next(context) : proxy.InvokeAsync(context));
+        }
+        else
+        {
+            app.Use((context, next) => IsOwnPath(context.Request.Path) ? next(context) : proxy.InvokeAsync(context));
+        }
+
+        if (access.LoopbackHostsOnly)
+        {
+            app.Use(AdminHostFilter.InvokeAsync);
+        }
+
         app.UseExceptionHandler(error => error.Run(context => SeedJson.WriteFailureAsync(
             context.Response, StatusCodes.Status503ServiceUnavailable, "The cluster did not complete the request; check /rep and retry")));
         app.UseRouting();
-        app.Map("/{**path}", proxy.InvokeAsync);
+        if (access.HasOwnListener)
+        {
+            app.Map("/{**path}", (HttpContext context) => SeedJson.Failure(
+                StatusCodes.Status404NotFound, $"No admin endpoint answers '{context.Request.Method} {context.Request.Path}' here; the traffic port (Urls) proxies requests to the replicas"));
+        }
+        else
+        {
+            app.Map("/{**path}", proxy.InvokeAsync);
+        }
+
         return app;
     }
 

@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
+using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Silo.Hosting;
 
@@ -10,18 +9,36 @@ namespace Orleans.LoadBalancer.Silo.Hosting;
 /// </summary>
 public static class DashboardAuthorization
 {
+    /// <summary>Protected mode: a silo whose <c>Urls</c> reach beyond loopback does not start without a key or the explicit opt-out.</summary>
+    /// <exception cref="InvalidConfigurationException">No key, no <c>Admin:AllowAnonymous</c>, and a listener beyond loopback.</exception>
+    public static WebApplicationBuilder AddDashboardProtectedMode(this WebApplicationBuilder builder)
+    {
+        SiloAdminOptions admin;
+        try
+        {
+            admin = builder.Configuration.GetSection(SiloAdminOptions.Section).Get<SiloAdminOptions>() ?? new();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A value the binder cannot convert, such as Admin:AllowAnonymous=yes.
+            throw new InvalidConfigurationException($"{SiloAdminOptions.Section}: {ex.Message}", ex);
+        }
+
+        ProtectedMode.Enforce(
+            "the silo's dashboard", "read every grain's state", ListenAddresses.Of(builder.Configuration), admin.ApiKey, admin.AllowAnonymous);
+        return builder;
+    }
+
     public static IApplicationBuilder UseDashboardAuthorization(this IApplicationBuilder app, PathString prefix)
     {
-        var key = app.ApplicationServices.GetRequiredService<IOptions<SiloAdminOptions>>().Value.ApiKey;
-        if (string.IsNullOrEmpty(key))
+        if (AdminKey.From(app.ApplicationServices.GetRequiredService<IOptions<SiloAdminOptions>>().Value.ApiKey) is not { } key)
         {
             return app;
         }
 
-        var expected = Encoding.UTF8.GetBytes(key);
         return app.Use(async (context, next) =>
         {
-            if (!context.Request.Path.StartsWithSegments(prefix) || IsAuthorized(context.Request, expected))
+            if (!context.Request.Path.StartsWithSegments(prefix) || key.Matches(context.Request.Headers.Authorization))
             {
                 await next(context);
                 return;
@@ -32,33 +49,5 @@ public static class DashboardAuthorization
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync("""{"message": "<Error> Missing or wrong API key (Authorization: Bearer <key>)", "status": "failure"}""");
         });
-    }
-
-    private static bool IsAuthorized(HttpRequest request, byte[] expected)
-    {
-        var header = request.Headers.Authorization.ToString();
-        byte[] given;
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            given = Encoding.UTF8.GetBytes(header[7..].Trim());
-        }
-        else if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            try
-            {
-                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
-                given = Encoding.UTF8.GetBytes(decoded[(decoded.IndexOf(':', StringComparison.Ordinal) + 1)..]);
-            }
-            catch (FormatException)
-            {
-                return false;
-            }
-        }
-        else
-        {
-            return false;
-        }
-
-        return CryptographicOperations.FixedTimeEquals(given, expected);
     }
 }

@@ -7,4 +7,7 @@ public sealed class SiloAdminOptions
 
     /// <summary>When set, the dashboard needs it: <c>Authorization: Bearer &lt;key&gt;</c>, or any user name with it as password.</summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>Starts without <see cref="ApiKey"/> although the dashboard listens beyond loopback (protected mode off).</summary>
+    public bool AllowAnonymous { get; set; }
 }

@@ -1,0 +1,23 @@
+using Orleans.LoadBalancer.Hosting;
+
+namespace Orleans.LoadBalancer.Gateway.Admin;
+
+public static class AdminAccessHosting
+{
+    /// <summary>
+    /// Decides where the admin API listens and who may call it (<see cref="AdminAccess"/>), refusing to start in
+    /// protected mode; with <c>Admin:Urls</c>, Kestrel listens on those besides <c>Urls</c>.
+    /// </summary>
+    /// <exception cref="InvalidConfigurationException">A wrong <c>Admin:*</c> setting, or no key on a listener beyond loopback.</exception>
+    public static WebApplicationBuilder AddAdminAccess(this WebApplicationBuilder builder)
+    {
+        var access = AdminAccess.From(builder.Configuration);
+        if (access.HasOwnListener)
+        {
+            builder.WebHost.UseUrls([.. access.TrafficUrls, .. access.AdminUrls]);
+        }
+
+        builder.Services.AddSingleton(access);
+        return builder;
+    }
+}

@@ -1,0 +1,83 @@
+using Orleans.LoadBalancer.Gateway.Routing;
+using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
+
+namespace Orleans.LoadBalancer.Gateway.Admin;
+
+/// <summary>The seed's <c>/rep</c>, <c>/add</c> and <c>/rm</c>, and <c>/replicas</c>.</summary>
+internal static class ReplicaSetEndpoints
+{
+    public static IResult Rep(RingSnapshotStore store) => SeedJson.Ok(store.Current.Replicas.Select(r => r.Name).ToList());
+
+    public static Task<IResult> AddAsync(HttpContext context, IClusterClient client, RingFollower follower, ILoggerFactory loggers) =>
+        ChangeAsync(context, client, follower, loggers, AdminOperation.Add, (grain, request) => grain.Add(request.Count, request.Hostnames));
+
+    public static Task<IResult> RemoveAsync(HttpContext context, IClusterClient client, RingFollower follower, ILoggerFactory loggers) =>
+        ChangeAsync(context, client, follower, loggers, AdminOperation.Remove, (grain, request) => grain.Remove(request.Count, request.Hostnames));
+
+    public static async Task<IResult> ReplicasAsync(IClusterClient client)
+    {
+        var replicas = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).GetReplicas();
+        return Results.Ok(new
+        {
+            message = new
+            {
+                N = replicas.Count,
+                replicas = replicas.Select(r => new
+                {
+                    name = r.Name,
+                    dnsName = ReplicaNames.Slug(r.Name),
+                    address = r.Address,
+                    state = r.Health.ToString().ToLowerInvariant(),
+                    runtime = r.Runtime,
+                    runtimeId = r.RuntimeId,
+                    restarts = r.Restarts,
+                    share = r.Share,
+                }),
+            },
+            status = "successful",
+        });
+    }
+
+    private static async Task<IResult> ChangeAsync(
+        HttpContext context,
+        IClusterClient client,
+        RingFollower follower,
+        ILoggerFactory loggers,
+        AdminOperation operation,
+        Func<IReplicaManagerGrain, AdminRequest, Task<AdminResult>> change)
+    {
+        var (body, unread) = await LimitedBody.ReadAsync(context, AdminRequestValidator.MaxBodyBytes);
+        if (body is null)
+        {
+            return unread!;
+        }
+
+        var (request, error) = AdminRequestValidator.Parse(body, operation);
+        if (request is null)
+        {
+            return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);
+        }
+
+        // A cluster that does not answer (a silo failing over, storage down) ends in the pipeline's 503.
+        var result = await change(client.GetGrain<IReplicaManagerGrain>(RingKeys.Default), request);
+        if (!result.Succeeded)
+        {
+            var status = result.Error == AdminError.InvalidRequest ? StatusCodes.Status400BadRequest : StatusCodes.Status503ServiceUnavailable;
+            return SeedJson.Failure(status, result.Message!);
+        }
+
+        try
+        {
+            // This gateway answers its next request on the new ring, without waiting for the push.
+            await follower.RefreshAsync(result.Version);
+        }
+        catch (Exception ex)
+        {
+            loggers.CreateLogger(typeof(AdminEndpoints)).LogWarning(
+                ex, "Could not pull ring version {Version} after an admin change; the push or the next renewal brings it", result.Version);
+        }
+
+        return SeedJson.Ok(result.Replicas);
+    }
+}
