@@ -8,10 +8,11 @@ try
 {
     builder.AddLoadBalancerSilo();
     app = builder.Build();
+    app.Services.ValidateSettings();
 }
-catch (InvalidConfigurationException ex)
+catch (Exception ex) when (SettingsErrors.Describe(ex) is { } message)
 {
-    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(message);
     return 1;
 }
 
