@@ -9,11 +9,12 @@ try
     builder.AddLoadBalancerGateway();
     builder.AddAdminAccess();
     app = builder.Build();
+    app.Services.ValidateSettings();
     app.UseReplicaProxy();
 }
-catch (InvalidConfigurationException ex)
+catch (Exception ex) when (SettingsErrors.Describe(ex) is { } message)
 {
-    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(message);
     return 1;
 }
 

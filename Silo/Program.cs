@@ -9,10 +9,11 @@ try
     builder.AddLoadBalancerSilo();
     builder.AddDashboardProtectedMode();
     app = builder.Build();
+    app.Services.ValidateSettings();
 }
-catch (InvalidConfigurationException ex)
+catch (Exception ex) when (SettingsErrors.Describe(ex) is { } message)
 {
-    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(message);
     return 1;
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.LoadBalancer.Gateway.Metrics;
@@ -11,17 +12,17 @@ public static class GatewayHostingExtensions
 {
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    /// <summary>Adds the Orleans client, the ring follower and the proxy, with settings validated now.</summary>
+    /// <summary>Adds the Orleans client, the ring follower and the proxy, with settings that reload without a restart.</summary>
     public static WebApplicationBuilder AddLoadBalancerGateway(this WebApplicationBuilder builder)
     {
-        var configuration = builder.Configuration;
-        var cluster = (configuration.GetSection(ClusterSettings.Section).Get<ClusterSettings>() ?? new()).Validated(ClusterSettings.Section);
-        var gateway = (configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new()).Validated(GatewayOptions.Section);
+        builder.Services.AddSettings<ClusterSettings>(ClusterSettings.Section);
+        builder.Services.AddSettings<GatewayOptions>(GatewayOptions.Section, new KeySourcesValidator(builder.Configuration));
+        builder.Services.AddSettings<BalancingOptions>(BalancingOptions.Section);
+        builder.Services.AddSettings<AdminOptions>(AdminOptions.Section);
 
-        var balancing = (configuration.GetSection(BalancingOptions.Section).Get<BalancingOptions>() ?? new()).Validated(BalancingOptions.Section);
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(gateway));
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(balancing));
-        builder.Services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
+        // Read once, now: the cluster client and the socket transport are set up before the host is built.
+        var cluster = builder.ReadSettings<ClusterSettings>(ClusterSettings.Section);
+        var gateway = builder.ReadSettings<GatewayOptions>(GatewayOptions.Section);
 
         builder.UseOrleansClient(client =>
         {
@@ -83,6 +84,11 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ReplicaProxy>();
+        builder.Services.AddSingleton<GatewaySettingsFactory>();
+        builder.Services.AddSingleton(services => new GatewaySettingsStore(services.GetRequiredService<GatewaySettingsFactory>().Create(
+            services.GetRequiredService<IOptions<GatewayOptions>>().Value, services.GetRequiredService<IOptions<BalancingOptions>>().Value)));
+        builder.Services.AddHostedService<GatewaySettingsReloader>();
+        builder.Services.AddHostedService<HangupReload>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
             .AddMeter("Microsoft.Orleans")

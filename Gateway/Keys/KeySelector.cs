@@ -1,4 +1,3 @@
-using Orleans.LoadBalancer.Hosting;
 using System.Globalization;
 
 namespace Orleans.LoadBalancer.Gateway.Keys;
@@ -17,11 +16,8 @@ public sealed class KeySelector
     public KeySelector(string requestIdHeader, IReadOnlyList<KeySourceOptions> sources, IReadOnlyList<KeyRouteOptions> routes)
     {
         _requestIdHeader = requestIdHeader;
+        // Validated by KeySourcesValidator, with the rest of the gateway's settings.
         _default = sources.Count > 0 ? [.. sources] : [new KeySourceOptions { Type = KeySourceType.Header, Name = requestIdHeader }];
-        foreach (var source in _default.Concat(routes.SelectMany(r => r.KeySources)))
-        {
-            Validate(source);
-        }
 
         // Longest prefix first, so the most specific route wins.
         _routes = routes
@@ -108,19 +104,5 @@ public sealed class KeySelector
 
         var end = segments.IndexOf('/');
         return (end < 0 ? segments : segments[..end]).ToString();
-    }
-
-    private static void Validate(KeySourceOptions source)
-    {
-        var needsName = source.Type is KeySourceType.Header or KeySourceType.Cookie or KeySourceType.Query;
-        if (needsName && string.IsNullOrWhiteSpace(source.Name))
-        {
-            throw new InvalidConfigurationException($"Gateway:KeySources: a {source.Type} source needs a Name");
-        }
-
-        if (source.Index < 0)
-        {
-            throw new InvalidConfigurationException($"Gateway:KeySources: Index must be 0 or more, not {source.Index}");
-        }
     }
 }

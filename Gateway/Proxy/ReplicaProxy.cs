@@ -3,7 +3,6 @@ using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Hosting;
-using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
@@ -12,8 +11,8 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
-/// The hot path: current snapshot → <see cref="RouteSelector"/> → forward, retrying a safe request on the next replicas
-/// in the key's order when one fails. No grain call and no lock per request.
+/// The hot path: current snapshot and settings → <see cref="RouteSelector"/> → forward, retrying a safe request on
+/// the next replicas in the key's order when one fails. No grain call and no lock per request.
 /// </summary>
 public sealed class ReplicaProxy : IDisposable
 {
@@ -22,10 +21,8 @@ public sealed class ReplicaProxy : IDisposable
     private readonly ReplicaSuspects _suspects;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<ReplicaProxy> _logger;
-    private readonly RouteSelector _router;
-    private readonly int _retryAttempts;
+    private readonly GatewaySettingsStore _settings;
     private readonly HttpMessageInvoker _invoker;
-    private readonly ForwarderRequestConfig _requestConfig;
     private readonly ReplicaResponseTransformer _transformer;
 
     public ReplicaProxy(
@@ -33,9 +30,8 @@ public sealed class ReplicaProxy : IDisposable
         RingSnapshotStore store,
         ReplicaSuspects suspects,
         GatewayMetrics metrics,
-        InFlightTracker inFlight,
+        GatewaySettingsStore settings,
         IOptions<GatewayOptions> options,
-        IOptions<BalancingOptions> balancing,
         ILogger<ReplicaProxy> logger)
     {
         _forwarder = forwarder;
@@ -43,9 +39,7 @@ public sealed class ReplicaProxy : IDisposable
         _suspects = suspects;
         _metrics = metrics;
         _logger = logger;
-        var keys = new KeySelector(options.Value.RequestIdHeader, options.Value.KeySources, options.Value.Routes);
-        _router = new RouteSelector(keys, suspects, inFlight, metrics, balancing.Value.BalanceFactor);
-        _retryAttempts = options.Value.RetryAttempts;
+        _settings = settings;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -57,13 +51,6 @@ public sealed class ReplicaProxy : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ActivityHeadersPropagator = null,
         });
-        // Replicas speak HTTP/1.1 on plain http: ask for it exactly rather than for HTTP/2 and falling back.
-        _requestConfig = new ForwarderRequestConfig
-        {
-            ActivityTimeout = options.Value.ReplicaTimeout,
-            Version = HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
         _transformer = new ReplicaResponseTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound);
     }
 
@@ -71,7 +58,8 @@ public sealed class ReplicaProxy : IDisposable
     {
         var start = Stopwatch.GetTimestamp();
         var snapshot = _store.Current;
-        var choice = _router.Choose(context, snapshot);
+        var settings = _settings.Current;
+        var choice = settings.Router.Choose(context, snapshot);
         if (choice.Index < 0)
         {
             if (choice.GeneratedKey is not null)
@@ -89,17 +77,17 @@ public sealed class ReplicaProxy : IDisposable
         var index = choice.Index;
         try
         {
-            var error = await _forwarder.SendAsync(context, snapshot.Replicas[index].Address, _invoker, _requestConfig, _transformer);
+            var error = await _forwarder.SendAsync(context, snapshot.Replicas[index].Address, _invoker, settings.RequestConfig, _transformer);
             if (error != ForwarderError.None)
             {
-                index = await RecoverAsync(context, snapshot, choice, error, decision);
+                index = await RecoverAsync(context, settings, snapshot, choice, error, decision);
             }
         }
         finally
         {
             if (index >= 0)
             {
-                _router.Release(choice, index);
+                settings.Router.Release(choice, index);
             }
         }
 
@@ -109,22 +97,22 @@ public sealed class ReplicaProxy : IDisposable
     public void Dispose() => _invoker.Dispose();
 
     /// <summary>Retries a safe request on the next replicas in the key's order; returns the replica that holds its place (-1: none).</summary>
-    private async Task<int> RecoverAsync(HttpContext context, RoutingSnapshot snapshot, RouteChoice choice, ForwarderError error, RouteDecision decision)
+    private async Task<int> RecoverAsync(HttpContext context, GatewaySettings settings, RoutingSnapshot snapshot, RouteChoice choice, ForwarderError error, RouteDecision decision)
     {
         var failed = choice.Index;
-        if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[failed]))
+        if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[failed], settings.SuspectFor))
         {
             _metrics.MarkedSuspect(decision.Replica);
         }
 
         // Each failed replica is skipped from then on, so a retry never goes back to one that just failed.
-        var tried = new int[_retryAttempts + 1];
+        var tried = new int[settings.RetryAttempts + 1];
         tried[0] = failed;
         var current = failed;
-        for (var attempt = 1; attempt <= _retryAttempts && IsReplicaFailure(error) && !context.Response.HasStarted
+        for (var attempt = 1; attempt <= settings.RetryAttempts && IsReplicaFailure(error) && !context.Response.HasStarted
             && IsSafeToRetry(context.Request, context.Features.Get<IForwarderErrorFeature>()?.Exception); attempt++)
         {
-            var next = _router.Retry(snapshot, choice, current, tried.AsSpan(0, attempt));
+            var next = settings.Router.Retry(snapshot, choice, current, tried.AsSpan(0, attempt));
             current = next;
             if (next < 0)
             {
@@ -138,13 +126,13 @@ public sealed class ReplicaProxy : IDisposable
             decision.Replica = snapshot.Replicas[next].Name;
             decision.Attempts = attempt + 1;
             tried[attempt] = next;
-            error = await _forwarder.SendAsync(context, snapshot.Replicas[next].Address, _invoker, _requestConfig, _transformer);
+            error = await _forwarder.SendAsync(context, snapshot.Replicas[next].Address, _invoker, settings.RequestConfig, _transformer);
             if (error == ForwarderError.None)
             {
                 return current;
             }
 
-            if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[next]))
+            if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[next], settings.SuspectFor))
             {
                 _metrics.MarkedSuspect(decision.Replica);
             }

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
-using Orleans.LoadBalancer.Gateway.Hosting;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
 
@@ -17,14 +15,12 @@ public sealed class ReplicaSuspects
     private readonly ConcurrentDictionary<string, long> _until = new(StringComparer.Ordinal);
     private readonly ISuspectReporter _reporter;
     private readonly ILogger<ReplicaSuspects> _logger;
-    private readonly long _suspectForMs;
     private int _count;
 
-    public ReplicaSuspects(ISuspectReporter reporter, RingSnapshotStore store, IOptions<GatewayOptions> options, ILogger<ReplicaSuspects> logger)
+    public ReplicaSuspects(ISuspectReporter reporter, RingSnapshotStore store, ILogger<ReplicaSuspects> logger)
     {
         _reporter = reporter;
         _logger = logger;
-        _suspectForMs = (long)options.Value.SuspectFor.TotalMilliseconds;
         store.Changed += OnSnapshotChanged;
     }
 
@@ -46,10 +42,10 @@ public sealed class ReplicaSuspects
         return false;
     }
 
-    /// <summary>Marks <paramref name="replica"/>'s address suspect; returns true when it was not already.</summary>
-    public bool Mark(RoutedReplica replica)
+    /// <summary>Marks <paramref name="replica"/>'s address suspect for <paramref name="suspectFor"/>; returns true when it was not already.</summary>
+    public bool Mark(RoutedReplica replica, TimeSpan suspectFor)
     {
-        var until = Environment.TickCount64 + _suspectForMs;
+        var until = Environment.TickCount64 + (long)suspectFor.TotalMilliseconds;
         var added = false;
         _until.AddOrUpdate(replica.Address, _ => { added = true; return until; }, (_, _) => until);
         if (!added)
@@ -58,7 +54,7 @@ public sealed class ReplicaSuspects
         }
 
         Interlocked.Increment(ref _count);
-        _logger.LogWarning("Replica {Replica} at {Address} is suspect for {SuspectFor} ms", replica.Name, replica.Address, _suspectForMs);
+        _logger.LogWarning("Replica {Replica} at {Address} is suspect for {SuspectFor} ms", replica.Name, replica.Address, (long)suspectFor.TotalMilliseconds);
         _reporter.Report(replica.Name);
         return true;
     }

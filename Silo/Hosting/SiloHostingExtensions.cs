@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
 using Orleans.Configuration;
@@ -13,30 +12,22 @@ namespace Orleans.LoadBalancer.Silo.Hosting;
 
 public static class SiloHostingExtensions
 {
-    /// <summary>Adds the silo and the infrastructure its grains ask for (replica runtime, storage), with settings validated now.</summary>
+    /// <summary>Adds the silo and the infrastructure its grains ask for (replica runtime, storage), with settings validated at start-up.</summary>
     public static WebApplicationBuilder AddLoadBalancerSilo(this WebApplicationBuilder builder)
     {
-        var configuration = builder.Configuration;
-        var cluster = Read<ClusterSettings>(configuration, ClusterSettings.Section);
-        var replicas = Read<ReplicaOptions>(configuration, ReplicaOptions.Section);
-        var routing = configuration.GetSection("Routing").Get<RoutingSettings>() ?? RoutingSettings.Default;
-        try
-        {
-            routing.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidConfigurationException($"Routing: {ex.Message}", ex);
-        }
+        builder.Services.AddSettings<ClusterSettings>(ClusterSettings.Section);
+        builder.Services.AddSettings<ReplicaOptions>(ReplicaOptions.Section, new ReplicaRuntimeValidator());
+        builder.Services.AddSettings<RoutingSettings>(RoutingSettingsValidator.Section, new RoutingSettingsValidator());
+        builder.Services.AddSettings<SiloAdminOptions>(SiloAdminOptions.Section);
 
-        builder.Services.AddSingleton(Options.Create(cluster));
-        builder.Services.AddSingleton(Options.Create(replicas));
-        builder.Services.AddSingleton(Options.Create(routing));
-        builder.AddReplicaRuntime(replicas.Runtime, cluster);
+        // Read once, now: the silo's clustering and the replica runtime are chosen before the host is built.
+        var cluster = builder.ReadSettings<ClusterSettings>(ClusterSettings.Section);
+        var replicas = builder.ReadSettings<ReplicaOptions>(ReplicaOptions.Section);
+        builder.AddReplicaRuntime(replicas.Runtime);
+
         builder.Services.AddSingleton<HeartbeatProbe>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReplicaMetrics>();
-        builder.Services.Configure<SiloAdminOptions>(configuration.GetSection(SiloAdminOptions.Section));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ReplicaMetrics.MeterName)
             .AddMeter("Microsoft.Orleans")
@@ -89,7 +80,4 @@ public static class SiloHostingExtensions
         return builder;
     }
 
-    private static T Read<T>(IConfiguration configuration, string section)
-        where T : class, new() =>
-        (configuration.GetSection(section).Get<T>() ?? new T()).Validated(section);
 }

@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Silo.Replicas;
 /// </summary>
 public static class ReplicaRuntimes
 {
-    private static readonly Dictionary<string, Action<WebApplicationBuilder, ClusterSettings>> Registered = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, Action<WebApplicationBuilder>> Registered = new(StringComparer.OrdinalIgnoreCase)
     {
         ["Process"] = AddProcess,
         ["Docker"] = AddDocker,
@@ -18,38 +18,29 @@ public static class ReplicaRuntimes
 
     public static IReadOnlyCollection<string> Names => Registered.Keys;
 
-    /// <summary>Registers the runtime <paramref name="name"/> names as the silo's <see cref="IReplicaRuntime"/>, with its settings validated now.</summary>
-    public static void AddReplicaRuntime(this WebApplicationBuilder builder, string name, ClusterSettings cluster)
-    {
-        if (!Registered.TryGetValue(name, out var add))
-        {
-            throw new InvalidConfigurationException($"{ReplicaOptions.Section}:Runtime: '{name}' is not a replica runtime; use {string.Join(" or ", Names)}.");
-        }
+    /// <summary>Registers the runtime <paramref name="name"/> names (checked by <see cref="ReplicaRuntimeValidator"/>) as the silo's <see cref="IReplicaRuntime"/>.</summary>
+    public static void AddReplicaRuntime(this WebApplicationBuilder builder, string name) => Registered[name](builder);
 
-        add(builder, cluster);
-    }
-
-    private static void AddProcess(WebApplicationBuilder builder, ClusterSettings cluster)
+    private static void AddProcess(WebApplicationBuilder builder)
     {
+        // Several silos share the replicas: they must outlive the silo that started them. Set before the section is
+        // bound, so that it can still say otherwise.
         builder.Services.AddOptions<ProcessReplicaOptions>()
-            .Configure(o =>
-            {
-                // Several silos share the replicas: they must outlive the silo that started them.
-                o.Detached = cluster.IsRedis;
-                builder.Configuration.GetSection(ProcessReplicaOptions.Section).Bind(o);
-            });
+            .Configure<IOptions<ClusterSettings>>((o, cluster) => o.Detached = cluster.Value.IsRedis);
+        builder.Services.AddSettings<ProcessReplicaOptions>(ProcessReplicaOptions.Section);
         builder.Services.AddSingleton<IReplicaRuntime, LocalProcessReplicaRuntime>();
     }
 
-    private static void AddDocker(WebApplicationBuilder builder, ClusterSettings cluster)
+    private static void AddDocker(WebApplicationBuilder builder)
     {
-        var docker = builder.Configuration.GetSection(DockerReplicaOptions.Section).Get<DockerReplicaOptions>() ?? new DockerReplicaOptions();
-        if (string.IsNullOrWhiteSpace(docker.ClusterId))
-        {
-            docker.ClusterId = cluster.ClusterId;
-        }
-
-        builder.Services.AddSingleton(Options.Create(docker.Validated(DockerReplicaOptions.Section)));
+        builder.Services.AddSettings<DockerReplicaOptions>(DockerReplicaOptions.Section)
+            .PostConfigure<IOptions<ClusterSettings>>((o, cluster) =>
+            {
+                if (string.IsNullOrWhiteSpace(o.ClusterId))
+                {
+                    o.ClusterId = cluster.Value.ClusterId;
+                }
+            });
         builder.Services.AddSingleton<IReplicaRuntime, DockerReplicaRuntime>();
     }
 }

@@ -45,7 +45,7 @@ public class GatewayHotPathBenchmarks
         _store.TryUpdate(_snapshot);
 
         var options = Options.Create(new GatewayOptions());
-        var suspects = new ReplicaSuspects(new UnreportedSuspects(), _store, options, NullLogger<ReplicaSuspects>.Instance);
+        var suspects = new ReplicaSuspects(new UnreportedSuspects(), _store, NullLogger<ReplicaSuspects>.Instance);
         _metrics = new GatewayMetrics(_store, TimeProvider.System);
         _meters = Sdk.CreateMeterProviderBuilder().AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter().Build();
         var keys = new KeySelector(options.Value.RequestIdHeader, [], []);

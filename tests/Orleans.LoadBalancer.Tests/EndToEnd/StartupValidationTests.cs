@@ -7,12 +7,16 @@ public sealed class StartupValidationTests
 {
     [Theory]
     [InlineData("gateway", "Gateway__RetryAttempts", "9", "Invalid configuration: Gateway:RetryAttempts:")]
-    [InlineData("gateway", "Gateway__KeySources__0__Type", "Query", "Invalid configuration: Gateway:KeySources: a Query source needs a Name")]
+    [InlineData("gateway", "Gateway__RetryAttempts", "lots", "Invalid configuration: Failed to convert configuration value 'lots' at 'Gateway:RetryAttempts'")]
+    [InlineData("gateway", "Gateway__KeySources__0__Type", "Query", "Invalid configuration: Gateway:KeySources:0:Name: a Query source needs a Name")]
+    [InlineData("gateway", "Gateway__KeySources__0__Type", "Banana", "Invalid configuration: Failed to convert configuration value 'Banana' at 'Gateway:KeySources:0:Type'")]
+    [InlineData("gateway", "Gateway__Routes__0__PathPrefix", "api", "Invalid configuration: Gateway:Routes:0:PathPrefix: must start with '/', not 'api'")]
     [InlineData("gateway", "Routing__BalanceFactor", "0.5", "Invalid configuration: Routing:BalanceFactor:")]
-    [InlineData("gateway", "Cluster__Provider", "Zookeeper", "Invalid configuration: Cluster:")]
-    [InlineData("silo", "Routing__Algorithm", "nope", "Invalid configuration: Routing: Unknown routing algorithm 'nope'")]
-    [InlineData("silo", "Routing__MaglevTableSize", "65536", "Invalid configuration: Routing: MaglevTableSize must be a prime")]
-    [InlineData("silo", "Replicas__Runtime", "Kubernetes", "Invalid configuration: Replicas:")]
+    [InlineData("gateway", "Cluster__Provider", "Zookeeper", "Invalid configuration: Cluster:Provider:")]
+    [InlineData("silo", "Routing__Algorithm", "nope", "Invalid configuration: Routing:Algorithm: Unknown routing algorithm 'nope'")]
+    [InlineData("silo", "Routing__MaglevTableSize", "65536", "Invalid configuration: Routing:MaglevTableSize: MaglevTableSize must be a prime")]
+    [InlineData("silo", "Replicas__Runtime", "Kubernetes", "Invalid configuration: Replicas:Runtime: 'Kubernetes' is not a replica runtime")]
+    [InlineData("silo", "Replicas__Process__WarmSpares", "many", "Invalid configuration: Failed to convert configuration value 'many' at 'Replicas:Process:WarmSpares'")]
     public async Task A_wrong_setting_stops_start_up_with_a_clear_message(string program, string key, string value, string message)
     {
         await AssertStartUpFailsAsync(program, new() { [key] = value }, message);
@@ -25,6 +29,15 @@ public sealed class StartupValidationTests
             "silo",
             new() { ["Replicas__InitialCount"] = "10", ["Replicas__MaxCount"] = "5" },
             "Invalid configuration: Replicas:InitialCount: InitialCount (10) must not exceed MaxCount (5).");
+    }
+
+    [Fact]
+    public async Task A_wrong_setting_of_the_chosen_replica_runtime_stops_start_up_with_a_clear_message()
+    {
+        await AssertStartUpFailsAsync(
+            "silo",
+            new() { ["Replicas__Runtime"] = "Docker", ["Replicas__Docker__Network"] = "no spaces" },
+            "Invalid configuration: Replicas:Docker:Network: Replicas:Docker:Network must be a Docker network name.");
     }
 
     private static async Task AssertStartUpFailsAsync(string program, Dictionary<string, string> settings, string message)

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Orleans.LoadBalancer.Gateway.Hosting;
 using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Proxy;
@@ -24,7 +22,7 @@ internal sealed class RouteSelectorRig : IDisposable
     {
         InFlight = new InFlightTracker(_store);
         _metrics = new GatewayMetrics(_store, TimeProvider.System);
-        _suspects = new ReplicaSuspects(new Unreported(), _store, Options.Create(new GatewayOptions()), NullLogger<ReplicaSuspects>.Instance);
+        _suspects = new ReplicaSuspects(new Unreported(), _store, NullLogger<ReplicaSuspects>.Instance);
     }
 
     public InFlightTracker InFlight { get; }

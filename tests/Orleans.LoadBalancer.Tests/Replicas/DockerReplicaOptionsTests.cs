@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Orleans.LoadBalancer.Hosting;
 using Orleans.LoadBalancer.Silo.Hosting;
 using Orleans.LoadBalancer.Silo.Replicas;
 
@@ -27,7 +26,7 @@ public sealed class DockerReplicaOptionsTests
     [Fact]
     public void A_container_label_that_cannot_be_part_of_a_container_name_fails_at_start_up()
     {
-        var error = Assert.Throws<InvalidConfigurationException>(() => Configured(new() { ["Replicas:Docker:ClusterId"] = "not valid" }));
+        var error = Assert.Throws<OptionsValidationException>(() => Configured(new() { ["Replicas:Docker:ClusterId"] = "not valid" }));
 
         Assert.Contains("Replicas:Docker:ClusterId", error.Message);
     }

@@ -1,0 +1,20 @@
+using Orleans.LoadBalancer.Gateway.Proxy;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Orleans.LoadBalancer.Gateway.Hosting;
+
+/// <summary>
+/// The settings the proxy runs with now, built whole from one reading of the configuration and replaced whole when it
+/// changes (<see cref="GatewaySettingsStore"/>). A request reads them once and keeps them to its end, retries included.
+/// </summary>
+/// <param name="Router">Key sources, routes and the balance factor.</param>
+/// <param name="RetryAttempts"><c>Gateway:RetryAttempts</c>.</param>
+/// <param name="SuspectFor"><c>Gateway:SuspectFor</c>.</param>
+/// <param name="RequestConfig">The forwarder's per-request settings, <c>Gateway:ReplicaTimeout</c> among them.</param>
+/// <param name="Values">What they were built from, by configuration key, as the reload log shows them.</param>
+public sealed record GatewaySettings(
+    RouteSelector Router,
+    int RetryAttempts,
+    TimeSpan SuspectFor,
+    ForwarderRequestConfig RequestConfig,
+    IReadOnlyDictionary<string, string> Values);

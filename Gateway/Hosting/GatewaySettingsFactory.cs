@@ -1,0 +1,32 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using Orleans.LoadBalancer.Gateway.Keys;
+using Orleans.LoadBalancer.Gateway.Metrics;
+using Orleans.LoadBalancer.Gateway.Proxy;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Orleans.LoadBalancer.Gateway.Hosting;
+
+/// <summary>Builds <see cref="GatewaySettings"/> from validated options, around the proxy's shared state (in-flight counts, suspects).</summary>
+internal sealed class GatewaySettingsFactory(ReplicaSuspects suspects, InFlightTracker inFlight, GatewayMetrics metrics, IOptions<GatewayOptions> startup)
+{
+    public GatewaySettings Create(GatewayOptions gateway, BalancingOptions balancing)
+    {
+        // The request id header also names the header a generated key is returned in, which the response transformer
+        // holds from start-up: it stays as started.
+        var requestIdHeader = startup.Value.RequestIdHeader;
+        var keys = new KeySelector(requestIdHeader, gateway.KeySources, gateway.Routes);
+        return new GatewaySettings(
+            new RouteSelector(keys, suspects, inFlight, metrics, balancing.BalanceFactor),
+            gateway.RetryAttempts,
+            gateway.SuspectFor,
+            new ForwarderRequestConfig
+            {
+                ActivityTimeout = gateway.ReplicaTimeout,
+                // Replicas speak HTTP/1.1 on plain http: ask for it exactly rather than for HTTP/2 and falling back.
+                Version = HttpVersion.Version11,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            },
+            ReloadableSettings.Describe(gateway, balancing, requestIdHeader));
+    }
+}

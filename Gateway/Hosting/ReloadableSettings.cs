@@ -1,0 +1,50 @@
+using System.Globalization;
+using Orleans.LoadBalancer.Gateway.Keys;
+
+namespace Orleans.LoadBalancer.Gateway.Hosting;
+
+/// <summary>
+/// The gateway settings a running gateway takes from a reload, by configuration key, described for comparing and
+/// logging. Every other gateway setting (ports, cluster, request id header, socket tuning) is read once at start-up.
+/// </summary>
+internal static class ReloadableSettings
+{
+    public static readonly string KeySources = $"{GatewayOptions.Section}:{nameof(GatewayOptions.KeySources)}";
+    public static readonly string Routes = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Routes)}";
+    public static readonly string BalanceFactor = $"{BalancingOptions.Section}:{nameof(BalancingOptions.BalanceFactor)}";
+    public static readonly string ReplicaTimeout = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ReplicaTimeout)}";
+    public static readonly string RetryAttempts = $"{GatewayOptions.Section}:{nameof(GatewayOptions.RetryAttempts)}";
+    public static readonly string SuspectFor = $"{GatewayOptions.Section}:{nameof(GatewayOptions.SuspectFor)}";
+
+    private static readonly string[] Keys = [KeySources, Routes, BalanceFactor, ReplicaTimeout, RetryAttempts, SuspectFor];
+
+    /// <summary>Whether configuration key <paramref name="key"/> (say <c>Gateway:KeySources:0:Type</c>) is one of them.</summary>
+    public static bool Contains(string key) => Keys.Any(k =>
+        key.StartsWith(k, StringComparison.OrdinalIgnoreCase) && (key.Length == k.Length || key[k.Length] == ':'));
+
+    /// <param name="requestIdHeader">The header the key comes from when no source is configured: the one the gateway started with.</param>
+    public static IReadOnlyDictionary<string, string> Describe(GatewayOptions gateway, BalancingOptions balancing, string requestIdHeader) =>
+        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            [KeySources] = gateway.KeySources.Count == 0 ? $"the {requestIdHeader} header" : Describe(gateway.KeySources),
+            [Routes] = gateway.Routes.Count == 0 ? "none" : string.Join("; ", gateway.Routes.Select(r => $"{r.PathPrefix} → {Describe(r.KeySources)}")),
+            [BalanceFactor] = balancing.BalanceFactor == 0 ? "0 (off)" : balancing.BalanceFactor.ToString(CultureInfo.InvariantCulture),
+            [ReplicaTimeout] = gateway.ReplicaTimeout.ToString("c", CultureInfo.InvariantCulture),
+            [RetryAttempts] = gateway.RetryAttempts.ToString(CultureInfo.InvariantCulture),
+            [SuspectFor] = gateway.SuspectFor.ToString("c", CultureInfo.InvariantCulture),
+        };
+
+    /// <summary>"key: old → new" for each setting that differs, in a fixed order.</summary>
+    public static IReadOnlyList<string> Changes(IReadOnlyDictionary<string, string> running, IReadOnlyDictionary<string, string> next) =>
+        Keys.Where(k => !string.Equals(running[k], next[k], StringComparison.Ordinal))
+            .Select(k => $"{k}: {running[k]} → {next[k]}")
+            .ToList();
+
+    private static string Describe(IReadOnlyList<KeySourceOptions> sources) => sources.Count == 0 ? "none" : string.Join(", ", sources.Select(s => s.Type switch
+    {
+        KeySourceType.PathSegment => $"path segment {s.Index}",
+        KeySourceType.ClientIp => "client IP",
+        KeySourceType.Cookie when s.Issue => $"cookie {s.Name} (issued for {s.Ttl.ToString("c", CultureInfo.InvariantCulture)})",
+        _ => $"{s.Type.ToString().ToLowerInvariant()} {s.Name}",
+    }));
+}
