@@ -266,23 +266,29 @@ public sealed partial class ComposeTests(ITestOutputHelper output) : IAsyncLifet
 
     private async Task WaitHealthyAsync(IReadOnlyList<string> services)
     {
-        string states = "";
-        await Eventually.TrueAsync(
-            async () =>
-            {
-                var containers = new List<(string Name, string? Health)>();
-                foreach (var service in services)
+        var states = "";
+        try
+        {
+            await Eventually.TrueAsync(
+                async () =>
                 {
-                    containers.Add((service, (await Project.InspectAsync(service)).State.Health?.Status));
-                }
+                    var containers = new List<(string Name, string? Health)>();
+                    foreach (var service in services)
+                    {
+                        containers.Add((service, (await Project.InspectAsync(service)).State.Health?.Status));
+                    }
 
-                containers.AddRange((await Project.ReplicasAsync()).Select(r => (r.Name.TrimStart('/'), r.State.Health?.Status)));
-                states = string.Join(", ", containers.Select(c => $"{c.Name}: {c.Health ?? "no health check"}"));
-                return containers.All(c => c.Health == "healthy");
-            },
-            StartTimeout,
-            "every container is healthy");
-        output.WriteLine(states);
+                    containers.AddRange((await Project.ReplicasAsync()).Select(r => (r.Name.TrimStart('/'), r.State.Health?.Status)));
+                    states = string.Join(", ", containers.Select(c => $"{c.Name}: {c.Health ?? "no health check"}"));
+                    return containers.All(c => c.Health == "healthy");
+                },
+                StartTimeout,
+                "every container is healthy");
+        }
+        finally
+        {
+            output.WriteLine(states);
+        }
     }
 
     /// <summary>The last lines of every service's output, for a failed test's report.</summary>
