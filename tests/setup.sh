@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io redis-server prometheus chromium nginx haproxy wrk curl procps iproute2 python3)
+packages=(docker.io docker-compose redis-server prometheus chromium nginx haproxy wrk curl procps iproute2 python3)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
