@@ -121,12 +121,13 @@ public sealed class ClusterCertificates
         }
 
         var keyPath = settings.KeyPath.Length > 0 ? settings.KeyPath : path;
+        var hint = settings.KeyPath.Length > 0 ? "" : " A PEM certificate needs its key in the same file or in Cluster:Tls:KeyPath.";
         return Read(key, path, p => password is null
             ? X509Certificate2.CreateFromPemFile(p, keyPath)
-            : X509Certificate2.CreateFromEncryptedPemFile(p, password, keyPath));
+            : X509Certificate2.CreateFromEncryptedPemFile(p, password, keyPath), hint);
     }
 
-    private static X509Certificate2 Read(string key, string path, Func<string, X509Certificate2> load)
+    private static X509Certificate2 Read(string key, string path, Func<string, X509Certificate2> load, string hint = "")
     {
         try
         {
@@ -134,7 +135,7 @@ public sealed class ClusterCertificates
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new InvalidConfigurationException($"{key}: could not read a certificate from '{path}': {ex.Message}", ex);
+            throw new InvalidConfigurationException($"{key}: could not read a certificate from '{path}': {ex.Message}{hint}", ex);
         }
     }
 
