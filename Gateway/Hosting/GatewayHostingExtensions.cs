@@ -32,8 +32,10 @@ public static class GatewayHostingExtensions
                 o.ServiceId = cluster.ServiceId;
             });
 
+            client.UseClusterTls(cluster.Tls);
             if (cluster.IsRedis)
             {
+                RedisAccessCheck.ThrowIfRefused(cluster.RedisConnectionString);
                 client.UseRedisClustering(cluster.RedisConnectionString);
             }
             else if (cluster.GatewayHost.Length > 0)

@@ -31,13 +31,14 @@ public sealed class ClusterSettings
 
     /// <summary>
     /// Redis connection string, with <c>Provider = Redis</c>. Keep <c>abortConnect=false</c>: a process that starts while
-    /// Redis is down (or restarting) then keeps retrying instead of failing for good.
+    /// Redis is down (or restarting) then keeps retrying instead of failing for good. <c>password=</c>, <c>user=</c> and
+    /// <c>ssl=true</c> reach both clustering and storage; a Redis that refuses them stops start-up (<see cref="RedisAccessCheck"/>).
     /// </summary>
     public string RedisConnectionString { get; set; } = "127.0.0.1:6379,abortConnect=false";
 
     /// <summary>
     /// The silo's address as others reach it (a host name or IP), when silos and gateways run on different hosts or in
-    /// containers; the silo then listens on all interfaces. Empty: everything on 127.0.0.1.
+    /// containers; the silo listens on that address only. Empty: everything on 127.0.0.1.
     /// </summary>
     public string AdvertisedAddress { get; set; } = "";
 
@@ -51,6 +52,9 @@ public sealed class ClusterSettings
 
     /// <summary>How long a silo waits for a peer's answer to a liveness probe; two missed probes declare it dead.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>TLS between silos and from gateways to silos (off by default).</summary>
+    public ClusterTlsSettings Tls { get; set; } = new();
 
     public bool IsRedis => string.Equals(Provider, "Redis", StringComparison.Ordinal);
 }

@@ -49,19 +49,21 @@ public static class SiloHostingExtensions
                 o.NumMissedProbesLimit = 2;
             });
 
+            silo.UseClusterTls(cluster.Tls);
             var advertised = cluster.AdvertisedAddress.Length > 0 ? ClusterSettings.Resolve(cluster.AdvertisedAddress) : null;
             if (cluster.IsRedis)
             {
+                RedisAccessCheck.ThrowIfRefused(cluster.RedisConnectionString);
                 silo.UseRedisClustering(cluster.RedisConnectionString);
                 silo.AddRedisGrainStorage(RingGrain.StorageName, o =>
                     o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(cluster.RedisConnectionString));
-                silo.ConfigureEndpoints(advertised ?? System.Net.IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: advertised is not null);
+                silo.ConfigureEndpoints(advertised ?? System.Net.IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort);
             }
             else if (advertised is not null)
             {
                 // One host reachable by name (a container): development clustering around the primary silo.
                 silo.UseDevelopmentClustering(new System.Net.IPEndPoint(advertised, cluster.PrimarySiloPort));
-                silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort);
                 silo.AddMemoryGrainStorage(RingGrain.StorageName);
             }
             else
