@@ -8,6 +8,7 @@ try
 {
     builder.AddLoadBalancerGateway();
     app = builder.Build();
+    app.UseGatewayEdge();
     app.UseReplicaProxy();
 }
 catch (InvalidConfigurationException ex)

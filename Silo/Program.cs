@@ -18,6 +18,7 @@ catch (InvalidConfigurationException ex)
 app.UseDashboardAuthorization("/dashboard");
 app.MapOrleansDashboard("/dashboard");
 app.MapPrometheusScrapingEndpoint();
+app.MapSiloHealth();
 app.MapGet("/", () => Results.Redirect("/dashboard"));
 app.Run();
 return 0;

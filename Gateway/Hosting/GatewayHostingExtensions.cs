@@ -22,6 +22,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(gateway));
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(balancing));
         builder.Services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
+        builder.AddGatewayEdge();
 
         builder.UseOrleansClient(client =>
         {

@@ -13,7 +13,8 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
 /// The hot path: current snapshot → <see cref="RouteSelector"/> → forward, retrying a safe request on the next replicas
-/// in the key's order when one fails. No grain call and no lock per request.
+/// in the key's order when one fails. No grain call and no lock per request. A failure on the client's side (an upload
+/// cut short, bad chunking, a body over the limit, a client gone) is answered as such and never held against a replica.
 /// </summary>
 public sealed class ReplicaProxy : IDisposable
 {
@@ -26,7 +27,9 @@ public sealed class ReplicaProxy : IDisposable
     private readonly int _retryAttempts;
     private readonly HttpMessageInvoker _invoker;
     private readonly ForwarderRequestConfig _requestConfig;
-    private readonly ReplicaResponseTransformer _transformer;
+    private readonly ReplicaTransformer _transformer;
+    private readonly TrustedProxies _trustedProxies;
+    private readonly long _maxRequestBodySize;
 
     public ReplicaProxy(
         IHttpForwarder forwarder,
@@ -43,7 +46,9 @@ public sealed class ReplicaProxy : IDisposable
         _suspects = suspects;
         _metrics = metrics;
         _logger = logger;
-        var keys = new KeySelector(options.Value.RequestIdHeader, options.Value.KeySources, options.Value.Routes);
+        _trustedProxies = new TrustedProxies(options.Value.TrustedProxies);
+        _maxRequestBodySize = options.Value.MaxRequestBodySize;
+        var keys = new KeySelector(options.Value.RequestIdHeader, options.Value.KeySources, options.Value.Routes, _trustedProxies);
         _router = new RouteSelector(keys, suspects, inFlight, metrics, balancing.Value.BalanceFactor);
         _retryAttempts = options.Value.RetryAttempts;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
@@ -53,7 +58,7 @@ public sealed class ReplicaProxy : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(2),
+            ConnectTimeout = options.Value.ConnectTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ActivityHeadersPropagator = null,
         });
@@ -64,12 +69,19 @@ public sealed class ReplicaProxy : IDisposable
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        _transformer = new ReplicaResponseTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound);
+        _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies);
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
         var start = Stopwatch.GetTimestamp();
+        if (context.Request.ContentLength > _maxRequestBodySize)
+        {
+            await RejectTooLargeAsync(context);
+            _metrics.Routed(GatewayMetrics.NoReplica, context.Response.StatusCode, start);
+            return;
+        }
+
         var snapshot = _store.Current;
         var choice = _router.Choose(context, snapshot);
         if (choice.Index < 0)
@@ -84,7 +96,12 @@ public sealed class ReplicaProxy : IDisposable
             return;
         }
 
-        var decision = new RouteDecision { Replica = snapshot.Replicas[choice.Index].Name, GeneratedKey = choice.GeneratedKey };
+        var decision = new RouteDecision
+        {
+            Replica = snapshot.Replicas[choice.Index].Name,
+            GeneratedKey = choice.GeneratedKey,
+            IssuedCookie = choice.GeneratedKey is null ? default : context.Response.Headers.SetCookie,
+        };
         context.Features.Set(decision);
         var index = choice.Index;
         try
@@ -112,7 +129,7 @@ public sealed class ReplicaProxy : IDisposable
     private async Task<int> RecoverAsync(HttpContext context, RoutingSnapshot snapshot, RouteChoice choice, ForwarderError error, RouteDecision decision)
     {
         var failed = choice.Index;
-        if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[failed]))
+        if (IsReplicaFailure(context, error) && _suspects.Mark(snapshot.Replicas[failed]))
         {
             _metrics.MarkedSuspect(decision.Replica);
         }
@@ -121,7 +138,7 @@ public sealed class ReplicaProxy : IDisposable
         var tried = new int[_retryAttempts + 1];
         tried[0] = failed;
         var current = failed;
-        for (var attempt = 1; attempt <= _retryAttempts && IsReplicaFailure(error) && !context.Response.HasStarted
+        for (var attempt = 1; attempt <= _retryAttempts && IsReplicaFailure(context, error) && !context.Response.HasStarted
             && IsSafeToRetry(context.Request, context.Features.Get<IForwarderErrorFeature>()?.Exception); attempt++)
         {
             var next = _router.Retry(snapshot, choice, current, tried.AsSpan(0, attempt));
@@ -133,7 +150,7 @@ public sealed class ReplicaProxy : IDisposable
 
             _logger.LogInformation("Retrying on {Replica} after {FailedReplica} failed: {Error}", snapshot.Replicas[next].Name, decision.Replica, error);
             _metrics.Retried(decision.Replica);
-            context.Response.Clear();
+            ClearResponse(context, decision);
             context.Features.Set<IForwarderErrorFeature>(null);
             decision.Replica = snapshot.Replicas[next].Name;
             decision.Attempts = attempt + 1;
@@ -144,16 +161,38 @@ public sealed class ReplicaProxy : IDisposable
                 return current;
             }
 
-            if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[next]))
+            if (IsReplicaFailure(context, error) && _suspects.Mark(snapshot.Replicas[next]))
             {
                 _metrics.MarkedSuspect(decision.Replica);
             }
         }
 
-        _logger.LogWarning(context.Features.Get<IForwarderErrorFeature>()?.Exception, "Forwarding to replica {Replica} failed: {Error}", decision.Replica, error);
-        if (!context.Response.HasStarted && error != ForwarderError.RequestCanceled)
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (IsClientFault(context, error))
         {
-            context.Response.Clear();
+            _logger.LogInformation(
+                "The request from {Client} to replica {Replica} failed on the client's side: {Error} ({Reason})",
+                _trustedProxies.ClientOf(context), decision.Replica, error, exception?.GetBaseException().Message);
+            if (error == ForwarderError.RequestBodyClient && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The forwarder took the status from Kestrel's reader: 413 (too large), 408 (too slow) or 400 (malformed).
+                var status = context.Response.StatusCode;
+                ClearResponse(context, decision);
+                await SeedJson.WriteFailureAsync(context.Response, status, status switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => $"The request body is larger than the gateway takes ({_maxRequestBodySize} bytes)",
+                    StatusCodes.Status408RequestTimeout => "The request body did not arrive in time",
+                    _ => "The request body was malformed or ended early",
+                });
+            }
+
+            return current;
+        }
+
+        _logger.LogWarning(exception, "Forwarding a request from {Client} to replica {Replica} failed: {Error}", _trustedProxies.ClientOf(context), decision.Replica, error);
+        if (!context.Response.HasStarted)
+        {
+            ClearResponse(context, decision);
             context.Response.Headers["X-Replica"] = decision.Replica;
             if (decision.GeneratedKey is not null)
             {
@@ -166,9 +205,42 @@ public sealed class ReplicaProxy : IDisposable
         return current;
     }
 
-    /// <summary>The replica, not the client, failed: it refused, reset or did not answer in time.</summary>
-    private static bool IsReplicaFailure(ForwarderError error) =>
-        error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.ResponseHeaders;
+    /// <summary>Answers a request whose declared body is over the limit before anything reaches a replica.</summary>
+    private Task RejectTooLargeAsync(HttpContext context)
+    {
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            // The body it announced is never read, so nothing more can follow on this connection.
+            context.Response.Headers.Connection = "close";
+        }
+
+        return SeedJson.WriteFailureAsync(
+            context.Response,
+            StatusCodes.Status413PayloadTooLarge,
+            $"The request body of {context.Request.ContentLength} bytes is larger than the gateway takes ({_maxRequestBodySize} bytes)");
+    }
+
+    /// <summary>Empties the response for another attempt or an error, keeping the cookie the key chain issued.</summary>
+    private static void ClearResponse(HttpContext context, RouteDecision decision)
+    {
+        context.Response.Clear();
+        if (decision.IssuedCookie.Count > 0)
+        {
+            context.Response.Headers.SetCookie = decision.IssuedCookie;
+        }
+    }
+
+    /// <summary>The replica, not the client, failed: it refused, reset or did not answer in time, with the client still there.</summary>
+    private static bool IsReplicaFailure(HttpContext context, ForwarderError error) =>
+        error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.ResponseHeaders
+        && !context.RequestAborted.IsCancellationRequested;
+
+    /// <summary>The client went away, or sent a body that could not be read (cut short, bad chunking, too large).</summary>
+    private static bool IsClientFault(HttpContext context, ForwarderError error) =>
+        context.RequestAborted.IsCancellationRequested || error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
+            or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
+            or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseCanceled
+            or ForwarderError.UpgradeResponseClient;
 
     /// <summary>Safe methods, or any request that never reached the replica.</summary>
     private static bool IsSafeToRetry(HttpRequest request, Exception? exception) =>

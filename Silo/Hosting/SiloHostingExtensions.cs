@@ -86,6 +86,7 @@ public static class SiloHostingExtensions
         });
 
         builder.Services.AddHostedService<ReplicaBootstrapper>();
+        builder.Services.AddSiloHealth();
         return builder;
     }
 
