@@ -26,6 +26,10 @@ app.Use(async (context, next) =>
 
     await next(context);
 });
+if (switches.Enabled)
+{
+    app.MapTestEndpoints();
+}
 
 app.MapGet("/home", () => Results.Text(Replies.Json($"Hello from Server: {identity.Name}"), "application/json"));
 app.MapGet("/heartbeat", () => switches.HeartbeatHeldBack(identity) ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable) : Results.Ok());

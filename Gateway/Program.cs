@@ -10,6 +10,7 @@ try
     builder.AddAdminAccess();
     app = builder.Build();
     app.Services.ValidateSettings();
+    app.UseGatewayEdge();
     app.UseReplicaProxy();
 }
 catch (Exception ex) when (SettingsErrors.Describe(ex) is { } message)

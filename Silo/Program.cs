@@ -20,6 +20,7 @@ catch (Exception ex) when (SettingsErrors.Describe(ex) is { } message)
 app.UseDashboardAuthorization("/dashboard");
 app.MapOrleansDashboard("/dashboard");
 app.MapPrometheusScrapingEndpoint();
+app.MapSiloHealth();
 app.MapGet("/", () => Results.Redirect("/dashboard"));
 app.Run();
 return 0;

@@ -9,6 +9,7 @@ public static class AdminEndpoints
     public static FrozenSet<string> Paths { get; } = new[]
     {
         "/rep", "/add", "/rm", "/replicas", "/ring", "/ring/algorithm", "/ring/arcs", "/ring/view", "/metrics",
+        "/healthz", "/readyz",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)

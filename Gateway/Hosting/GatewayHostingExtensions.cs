@@ -23,6 +23,7 @@ public static class GatewayHostingExtensions
         // Read once, now: the cluster client and the socket transport are set up before the host is built.
         var cluster = builder.ReadSettings<ClusterSettings>(ClusterSettings.Section);
         var gateway = builder.ReadSettings<GatewayOptions>(GatewayOptions.Section);
+        builder.AddGatewayEdge();
 
         builder.UseOrleansClient(client =>
         {

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Orleans.LoadBalancer.Gateway.Hosting;
 
 /// <summary>The gateway's behaviour, section <c>Gateway</c>.</summary>
-public sealed class GatewayOptions
+public sealed class GatewayOptions : IValidatableObject
 {
     public const string Section = "Gateway";
 
@@ -25,6 +25,24 @@ public sealed class GatewayOptions
     /// <summary>How long a proxied request may wait for the replica's response headers.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long opening a connection to a replica may take; past it the attempt is the replica's failure.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The largest request body the gateway takes, in bytes (Kestrel's default). A request declaring a larger one is
+    /// answered 413 before anything reaches a replica; a chunked one is cut off with 413 when it grows past it.
+    /// </summary>
+    [Range(typeof(long), "1", "9223372036854775807")]
+    public long MaxRequestBodySize { get; set; } = 30_000_000;
+
+    /// <summary>
+    /// Addresses (<c>10.0.0.7</c>) and networks (<c>10.0.0.0/8</c>) of proxies in front of the gateway. Only from
+    /// these is an incoming <c>X-Forwarded-For</c> believed (for the <c>ClientIp</c> key source and logs) and extended;
+    /// from anyone else it is replaced by the peer's address. Empty (the default): nobody's.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
 
     /// <summary>How long a replica that failed a request is skipped by this gateway.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
@@ -52,4 +70,16 @@ public sealed class GatewayOptions
 
     /// <summary>Key sources per path prefix, overriding <see cref="KeySources"/>.</summary>
     public List<Keys.KeyRouteOptions> Routes { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var entry in TrustedProxies)
+        {
+            if (!Keys.TrustedProxies.TryParseEntry(entry, out _))
+            {
+                yield return new ValidationResult(
+                    $"'{entry}' is neither an IP address nor a network in CIDR notation (10.0.0.0/8)", [nameof(TrustedProxies)]);
+            }
+        }
+    }
 }

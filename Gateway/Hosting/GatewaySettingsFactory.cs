@@ -15,7 +15,8 @@ internal sealed class GatewaySettingsFactory(ReplicaSuspects suspects, InFlightT
         // The request id header also names the header a generated key is returned in, which the response transformer
         // holds from start-up: it stays as started.
         var requestIdHeader = startup.Value.RequestIdHeader;
-        var keys = new KeySelector(requestIdHeader, gateway.KeySources, gateway.Routes);
+        // Trusted proxies are read at start-up, as the transformer that writes the forwarded headers holds them.
+        var keys = new KeySelector(requestIdHeader, gateway.KeySources, gateway.Routes, new TrustedProxies(startup.Value.TrustedProxies));
         return new GatewaySettings(
             new RouteSelector(keys, suspects, inFlight, metrics, balancing.BalanceFactor),
             gateway.RetryAttempts,

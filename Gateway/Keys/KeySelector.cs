@@ -5,18 +5,25 @@ namespace Orleans.LoadBalancer.Gateway.Keys;
 /// <summary>
 /// Takes a request's routing key from the configured chain of sources (per path prefix where configured), falling
 /// back to a random 6-digit id. A generated key is written to the request id header so the replica sees it too, and
-/// issued as a cookie when a cookie source asks for that, so a new client becomes sticky.
+/// issued as a cookie when a cookie source asks for that, so a new client becomes sticky. The <c>ClientIp</c> source is
+/// the forwarded client's address when the request came through one of the <see cref="TrustedProxies"/>.
 /// </summary>
 public sealed class KeySelector
 {
     private readonly string _requestIdHeader;
     private readonly KeySourceOptions[] _default;
     private readonly (PathString Prefix, KeySourceOptions[] Sources)[] _routes;
+    private readonly TrustedProxies _trustedProxies;
 
-    public KeySelector(string requestIdHeader, IReadOnlyList<KeySourceOptions> sources, IReadOnlyList<KeyRouteOptions> routes)
+    public KeySelector(
+        string requestIdHeader,
+        IReadOnlyList<KeySourceOptions> sources,
+        IReadOnlyList<KeyRouteOptions> routes,
+        TrustedProxies? trustedProxies = null)
     {
         _requestIdHeader = requestIdHeader;
         // Validated by KeySourcesValidator, with the rest of the gateway's settings.
+        _trustedProxies = trustedProxies ?? TrustedProxies.None;
         _default = sources.Count > 0 ? [.. sources] : [new KeySourceOptions { Type = KeySourceType.Header, Name = requestIdHeader }];
 
         // Longest prefix first, so the most specific route wins.
@@ -69,7 +76,7 @@ public sealed class KeySelector
         return _default;
     }
 
-    private static bool TryGet(HttpContext context, KeySourceOptions source, out string value)
+    private bool TryGet(HttpContext context, KeySourceOptions source, out string value)
     {
         value = source.Type switch
         {
@@ -77,7 +84,7 @@ public sealed class KeySelector
             KeySourceType.Cookie => context.Request.Cookies[source.Name] ?? "",
             KeySourceType.Query => context.Request.Query[source.Name].ToString(),
             KeySourceType.PathSegment => Segment(context.Request.Path.Value, source.Index),
-            KeySourceType.ClientIp => context.Connection.RemoteIpAddress?.ToString() ?? "",
+            KeySourceType.ClientIp => _trustedProxies.ClientOf(context)?.ToString() ?? "",
             _ => "",
         };
         return value.Length > 0;

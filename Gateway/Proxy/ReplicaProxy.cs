@@ -12,7 +12,9 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
 /// The hot path: current snapshot and settings → <see cref="RouteSelector"/> → forward, retrying a safe request on
-/// the next replicas in the key's order when one fails. No grain call and no lock per request.
+/// the next replicas in the key's order when one fails. No grain call and no lock per request. A failure on the
+/// client's side (an upload cut short, bad chunking, a body over the limit, a client gone) is answered as such and
+/// never held against a replica.
 /// </summary>
 public sealed class ReplicaProxy : IDisposable
 {
@@ -23,7 +25,9 @@ public sealed class ReplicaProxy : IDisposable
     private readonly ILogger<ReplicaProxy> _logger;
     private readonly GatewaySettingsStore _settings;
     private readonly HttpMessageInvoker _invoker;
-    private readonly ReplicaResponseTransformer _transformer;
+    private readonly ReplicaTransformer _transformer;
+    private readonly TrustedProxies _trustedProxies;
+    private readonly long _maxRequestBodySize;
 
     public ReplicaProxy(
         IHttpForwarder forwarder,
@@ -40,6 +44,8 @@ public sealed class ReplicaProxy : IDisposable
         _metrics = metrics;
         _logger = logger;
         _settings = settings;
+        _trustedProxies = new TrustedProxies(options.Value.TrustedProxies);
+        _maxRequestBodySize = options.Value.MaxRequestBodySize;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -47,16 +53,23 @@ public sealed class ReplicaProxy : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(2),
+            ConnectTimeout = options.Value.ConnectTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ActivityHeadersPropagator = null,
         });
-        _transformer = new ReplicaResponseTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound);
+        _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies);
     }
 
     public async Task InvokeAsync(HttpContext context)
     {
         var start = Stopwatch.GetTimestamp();
+        if (context.Request.ContentLength > _maxRequestBodySize)
+        {
+            await RejectTooLargeAsync(context);
+            _metrics.Routed(GatewayMetrics.NoReplica, context.Response.StatusCode, start);
+            return;
+        }
+
         var snapshot = _store.Current;
         var settings = _settings.Current;
         var choice = settings.Router.Choose(context, snapshot);
@@ -72,7 +85,12 @@ public sealed class ReplicaProxy : IDisposable
             return;
         }
 
-        var decision = new RouteDecision { Replica = snapshot.Replicas[choice.Index].Name, GeneratedKey = choice.GeneratedKey };
+        var decision = new RouteDecision
+        {
+            Replica = snapshot.Replicas[choice.Index].Name,
+            GeneratedKey = choice.GeneratedKey,
+            IssuedCookie = choice.GeneratedKey is null ? default : context.Response.Headers.SetCookie,
+        };
         context.Features.Set(decision);
         var index = choice.Index;
         try
@@ -100,7 +118,7 @@ public sealed class ReplicaProxy : IDisposable
     private async Task<int> RecoverAsync(HttpContext context, GatewaySettings settings, RoutingSnapshot snapshot, RouteChoice choice, ForwarderError error, RouteDecision decision)
     {
         var failed = choice.Index;
-        if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[failed], settings.SuspectFor))
+        if (IsReplicaFailure(context, error) && _suspects.Mark(snapshot.Replicas[failed], settings.SuspectFor))
         {
             _metrics.MarkedSuspect(decision.Replica);
         }
@@ -109,7 +127,7 @@ public sealed class ReplicaProxy : IDisposable
         var tried = new int[settings.RetryAttempts + 1];
         tried[0] = failed;
         var current = failed;
-        for (var attempt = 1; attempt <= settings.RetryAttempts && IsReplicaFailure(error) && !context.Response.HasStarted
+        for (var attempt = 1; attempt <= settings.RetryAttempts && IsReplicaFailure(context, error) && !context.Response.HasStarted
             && IsSafeToRetry(context.Request, context.Features.Get<IForwarderErrorFeature>()?.Exception); attempt++)
         {
             var next = settings.Router.Retry(snapshot, choice, current, tried.AsSpan(0, attempt));
@@ -121,7 +139,7 @@ public sealed class ReplicaProxy : IDisposable
 
             _logger.LogInformation("Retrying on {Replica} after {FailedReplica} failed: {Error}", snapshot.Replicas[next].Name, decision.Replica, error);
             _metrics.Retried(decision.Replica);
-            context.Response.Clear();
+            ClearResponse(context, decision);
             context.Features.Set<IForwarderErrorFeature>(null);
             decision.Replica = snapshot.Replicas[next].Name;
             decision.Attempts = attempt + 1;
@@ -132,16 +150,38 @@ public sealed class ReplicaProxy : IDisposable
                 return current;
             }
 
-            if (IsReplicaFailure(error) && _suspects.Mark(snapshot.Replicas[next], settings.SuspectFor))
+            if (IsReplicaFailure(context, error) && _suspects.Mark(snapshot.Replicas[next], settings.SuspectFor))
             {
                 _metrics.MarkedSuspect(decision.Replica);
             }
         }
 
-        _logger.LogWarning(context.Features.Get<IForwarderErrorFeature>()?.Exception, "Forwarding to replica {Replica} failed: {Error}", decision.Replica, error);
-        if (!context.Response.HasStarted && error != ForwarderError.RequestCanceled)
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (IsClientFault(context, error))
         {
-            context.Response.Clear();
+            _logger.LogInformation(
+                "The request from {Client} to replica {Replica} failed on the client's side: {Error} ({Reason})",
+                _trustedProxies.ClientOf(context), decision.Replica, error, exception?.GetBaseException().Message);
+            if (error == ForwarderError.RequestBodyClient && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The forwarder took the status from Kestrel's reader: 413 (too large), 408 (too slow) or 400 (malformed).
+                var status = context.Response.StatusCode;
+                ClearResponse(context, decision);
+                await SeedJson.WriteFailureAsync(context.Response, status, status switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => $"The request body is larger than the gateway takes ({_maxRequestBodySize} bytes)",
+                    StatusCodes.Status408RequestTimeout => "The request body did not arrive in time",
+                    _ => "The request body was malformed or ended early",
+                });
+            }
+
+            return current;
+        }
+
+        _logger.LogWarning(exception, "Forwarding a request from {Client} to replica {Replica} failed: {Error}", _trustedProxies.ClientOf(context), decision.Replica, error);
+        if (!context.Response.HasStarted)
+        {
+            ClearResponse(context, decision);
             context.Response.Headers["X-Replica"] = decision.Replica;
             if (decision.GeneratedKey is not null)
             {
@@ -154,9 +194,42 @@ public sealed class ReplicaProxy : IDisposable
         return current;
     }
 
-    /// <summary>The replica, not the client, failed: it refused, reset or did not answer in time.</summary>
-    private static bool IsReplicaFailure(ForwarderError error) =>
-        error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.ResponseHeaders;
+    /// <summary>Answers a request whose declared body is over the limit before anything reaches a replica.</summary>
+    private Task RejectTooLargeAsync(HttpContext context)
+    {
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            // The body it announced is never read, so nothing more can follow on this connection.
+            context.Response.Headers.Connection = "close";
+        }
+
+        return SeedJson.WriteFailureAsync(
+            context.Response,
+            StatusCodes.Status413PayloadTooLarge,
+            $"The request body of {context.Request.ContentLength} bytes is larger than the gateway takes ({_maxRequestBodySize} bytes)");
+    }
+
+    /// <summary>Empties the response for another attempt or an error, keeping the cookie the key chain issued.</summary>
+    private static void ClearResponse(HttpContext context, RouteDecision decision)
+    {
+        context.Response.Clear();
+        if (decision.IssuedCookie.Count > 0)
+        {
+            context.Response.Headers.SetCookie = decision.IssuedCookie;
+        }
+    }
+
+    /// <summary>The replica, not the client, failed: it refused, reset or did not answer in time, with the client still there.</summary>
+    private static bool IsReplicaFailure(HttpContext context, ForwarderError error) =>
+        error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.ResponseHeaders
+        && !context.RequestAborted.IsCancellationRequested;
+
+    /// <summary>The client went away, or sent a body that could not be read (cut short, bad chunking, too large).</summary>
+    private static bool IsClientFault(HttpContext context, ForwarderError error) =>
+        context.RequestAborted.IsCancellationRequested || error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
+            or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
+            or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseCanceled
+            or ForwarderError.UpgradeResponseClient;
 
     /// <summary>Safe methods, or any request that never reached the replica.</summary>
     private static bool IsSafeToRetry(HttpRequest request, Exception? exception) =>

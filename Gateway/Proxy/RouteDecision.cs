@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Primitives;
+
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>What the router decided for one request, read back when the replica's response is copied.</summary>
@@ -7,6 +9,12 @@ internal sealed class RouteDecision
 
     /// <summary>The routing key when the gateway made it up; returned to the client so it can stick to it.</summary>
     public string? GeneratedKey { get; init; }
+
+    /// <summary>
+    /// The <c>Set-Cookie</c> the key chain issued with a generated key; put back whenever the response is cleared for a
+    /// retry or an error, so the client still learns the key it was routed by.
+    /// </summary>
+    public StringValues IssuedCookie { get; init; }
 
     /// <summary>How many replicas were tried; above 1, returned to the client in <c>X-Attempts</c> (like Envoy's attempt count).</summary>
     public int Attempts { get; set; } = 1;

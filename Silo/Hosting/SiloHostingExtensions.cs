@@ -79,6 +79,7 @@ public static class SiloHostingExtensions
         });
 
         builder.Services.AddHostedService<ReplicaBootstrapper>();
+        builder.Services.AddSiloHealth();
         return builder;
     }
 

@@ -1,0 +1,80 @@
+using Microsoft.Net.Http.Headers;
+using Orleans.LoadBalancer.Gateway.Admin;
+using Orleans.LoadBalancer.Gateway.Keys;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Orleans.LoadBalancer.Gateway.Proxy;
+
+/// <summary>
+/// Adds the <see cref="ForwardedHeaders"/> to the request; copies the replica's response and adds <c>X-Replica</c>
+/// (the generated request id, and <c>X-Attempts</c> when the request was retried on another replica); when
+/// configured, turns a replica's 404 into the seed's 400 "endpoint does not exist".
+/// </summary>
+internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNotFound, TrustedProxies trustedProxies) : HttpTransformer
+{
+    /// <summary>Headers that describe the replica's body or how to cache it: wrong for the body the gateway writes instead.</summary>
+    private static readonly string[] ReplicaBodyHeaders =
+    [
+        HeaderNames.ContentEncoding, HeaderNames.ContentLength, HeaderNames.ContentRange, HeaderNames.ContentLanguage,
+        HeaderNames.ContentLocation, HeaderNames.ContentMD5, HeaderNames.ContentDisposition, HeaderNames.ETag,
+        HeaderNames.LastModified, HeaderNames.CacheControl, HeaderNames.Expires, HeaderNames.Pragma, HeaderNames.Age,
+        HeaderNames.Vary, HeaderNames.AcceptRanges,
+    ];
+
+    public string RequestIdHeader => requestIdHeader;
+
+    public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        var copied = base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        if (!copied.IsCompletedSuccessfully)
+        {
+            return ThenAddForwardedAsync(copied, httpContext, proxyRequest);
+        }
+
+        ForwardedHeaders.Apply(httpContext, proxyRequest.Headers, trustedProxies);
+        return default;
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        var decision = httpContext.Features.Get<RouteDecision>();
+        if (decision is not null)
+        {
+            var headers = httpContext.Response.Headers;
+            headers["X-Replica"] = decision.Replica;
+            if (decision.GeneratedKey is not null)
+            {
+                headers[requestIdHeader] = decision.GeneratedKey;
+            }
+
+            if (decision.Attempts > 1)
+            {
+                headers["X-Attempts"] = decision.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        if (rewriteNotFound && proxyResponse?.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            var headers = httpContext.Response.Headers;
+            foreach (var header in ReplicaBodyHeaders)
+            {
+                headers.Remove(header);
+            }
+
+            await SeedJson.WriteFailureAsync(
+                httpContext.Response,
+                StatusCodes.Status400BadRequest,
+                $"'{httpContext.Request.Path}' endpoint does not exist in server replicas");
+            return false;
+        }
+
+        return copyBody;
+    }
+
+    private async ValueTask ThenAddForwardedAsync(ValueTask copied, HttpContext httpContext, HttpRequestMessage proxyRequest)
+    {
+        await copied;
+        ForwardedHeaders.Apply(httpContext, proxyRequest.Headers, trustedProxies);
+    }
+}
