@@ -78,7 +78,12 @@ internal sealed class ReconcileExecutor(
     private Task Adopt(List<ReplicaRecord> adopted, ReplicaInstance instance)
     {
         adopted.Add(instance.ToRecord());
-        book.Started(instance.Name, ReplicaHealthState.Started(book.Now), instance.Ordinal);
+        if (!book.Knows(instance.Name, out _))
+        {
+            // Known replicas keep their history (restarts, backoff): the ring only learns where they run.
+            book.Started(instance.Name, ReplicaHealthState.Started(book.Now), instance.Ordinal);
+        }
+
         logger.LogInformation("Adopted running replica {Replica} at {Address}", instance.Name, instance.Address);
         return Task.CompletedTask;
     }

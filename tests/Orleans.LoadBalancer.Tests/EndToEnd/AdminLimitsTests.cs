@@ -18,16 +18,16 @@ public sealed class AdminLimitsTests(ClusterFixture fixture)
         var version = await VersionAsync();
         var over = Padded("""{"n": 1}""", AdminRequestValidator.MaxBodyBytes + 1);
 
-        using var add = await SendAsync(HttpMethod.Post, "/add", new ByteArrayContent(over));
-        using var rm = await SendAsync(HttpMethod.Delete, "/rm", new ChunkedContent(Padded("""{"n": 1}""", 300_000)));
-        using var ring = await SendAsync(HttpMethod.Put, "/ring/algorithm", new ByteArrayContent(Padded("""{"algorithm": "maglev"}""", AdminRequestValidator.MaxBodyBytes + 1)));
+        using var add = await SendAsync(HttpMethod.Post, "/add", Json(over));
+        using var rm = await SendAsync(HttpMethod.Delete, "/rm", Json(new ChunkedContent(Padded("""{"n": 1}""", 300_000))));
+        using var ring = await SendAsync(HttpMethod.Put, "/ring/algorithm", Json(Padded("""{"algorithm": "maglev"}""", AdminRequestValidator.MaxBodyBytes + 1)));
         foreach (var response in new[] { add, rm, ring })
         {
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Equal("""{"message": "<Error> Request body is larger than 65536 bytes", "status": "failure"}""", await response.Content.ReadAsStringAsync());
         }
 
-        using var exact = await SendAsync(HttpMethod.Post, "/add", new ByteArrayContent(Padded("""{"n": 1000}""", AdminRequestValidator.MaxBodyBytes)));
+        using var exact = await SendAsync(HttpMethod.Post, "/add", Json(Padded("""{"n": 1000}""", AdminRequestValidator.MaxBodyBytes)));
         Assert.Equal(HttpStatusCode.BadRequest, exact.StatusCode);
         Assert.Contains("Adding 1000 replicas to 3 would exceed the maximum of 64 replicas", await exact.Content.ReadAsStringAsync());
         Assert.Equal(version, await VersionAsync());
@@ -39,7 +39,7 @@ public sealed class AdminLimitsTests(ClusterFixture fixture)
         using var client = new System.Net.Sockets.TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, Gateway.Address.Port);
         using var stream = client.GetStream();
-        await stream.WriteAsync("POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{\"n\": 1}\r\n0\r\n\r\n"u8.ToArray());
+        await stream.WriteAsync("POST /add HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{\"n\": 1}\r\n0\r\n\r\n"u8.ToArray());
 
         // The gateway closes the connection after this answer.
         using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -143,15 +143,11 @@ public sealed class AdminLimitsTests(ClusterFixture fixture)
         return bytes;
     }
 
-    /// <summary>A body sent without Content-Length (chunked).</summary>
-    private sealed class ChunkedContent(byte[] body) : HttpContent
-    {
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(body).AsTask();
+    private static HttpContent Json(byte[] body) => Json(new ByteArrayContent(body));
 
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
+    private static HttpContent Json(HttpContent content)
+    {
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        return content;
     }
 }
