@@ -34,8 +34,8 @@ public static class ReplicaRuntimes
         builder.Services.AddOptions<ProcessReplicaOptions>()
             .Configure(o =>
             {
-                // Several silos share the replicas: they must outlive the silo that started them.
-                o.Detached = cluster.IsRedis;
+                // Replicas outlive a crashed silo (the next one adopts them); several silos share them, so a normal stop leaves them too.
+                o.KeepOnStop = cluster.IsRedis;
                 builder.Configuration.GetSection(ProcessReplicaOptions.Section).Bind(o);
             });
         builder.Services.AddSingleton<IReplicaRuntime, LocalProcessReplicaRuntime>();
