@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # A local scale-out cluster on 127.0.0.1: Redis (clustering and ring storage), 3 silos and 2 gateways
 # (http://127.0.0.1:5000 and :5001). Replicas run detached, so they outlive any one silo.
-# Runs in the foreground; Ctrl+C stops the silos and gateways (the replicas keep running, as they would in production,
-# and the next start adopts them).
+# Runs in the foreground as a supervisor: a process that dies is started again, the others keep running; Ctrl+C or
+# SIGTERM stops the silos and gateways (the replicas keep running, as they would in production, and the next start
+# adopts them); `kill -USR2 <pid of this script>` replaces both gateways, one after the other, without refusing a connection.
 #
 #   deploy/run-cluster.sh                   start the cluster (CLUSTER_ID, default orleans-lb-local; REDIS_PORT, default 6379)
 #   deploy/run-cluster.sh --stop-replicas   stop the cluster's detached replicas (run it with the cluster stopped)
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 cluster_id=${CLUSTER_ID:-orleans-lb-local}
@@ -50,11 +51,11 @@ fi
 
 source deploy/processes.sh
 for i in 0 1 2; do
-  start silo "${cluster[@]}" Cluster__SiloPort=$((11111 + i)) Cluster__GatewayPort=$((30000 + i)) Urls="http://127.0.0.1:$((8080 + i))"
+  service "silo$((i + 1))" silo 0 "${cluster[@]}" Cluster__SiloPort=$((11111 + i)) Cluster__GatewayPort=$((30000 + i)) Urls="http://127.0.0.1:$((8080 + i))"
 done
 for i in 0 1; do
-  start gateway "${cluster[@]}" Urls="http://127.0.0.1:$((5000 + i))"
+  service "gateway$((i + 1))" gateway $((5000 + i)) "${cluster[@]}" Urls="http://127.0.0.1:$((5000 + i))"
 done
 echo "Gateways: http://127.0.0.1:5000 and http://127.0.0.1:5001; dashboards: http://127.0.0.1:8080/dashboard/ (…8082)."
 echo "Replicas keep running after Ctrl+C; stop them with: $0 --stop-replicas"
-wait_any
+supervise

@@ -52,4 +52,8 @@ public sealed class GatewayOptions
 
     /// <summary>Key sources per path prefix, overriding <see cref="KeySources"/>.</summary>
     public List<Keys.KeyRouteOptions> Routes { get; set; } = [];
+
+    /// <summary>On SIGTERM the gateway stops accepting and finishes its in-flight requests for at most this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
