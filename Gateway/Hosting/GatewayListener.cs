@@ -18,6 +18,7 @@ public static class GatewayListener
     public static WebApplicationBuilder UseHandOverListener(this WebApplicationBuilder builder, GatewayOptions gateway)
     {
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = gateway.ShutdownTimeout);
+        builder.Services.AddSingleton<IStartupFilter, ConnectionDrain>();
         if (OperatingSystem.IsLinux())
         {
             builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = CreateSharedListenSocket);
