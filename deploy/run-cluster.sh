@@ -19,7 +19,7 @@ registry=${Replicas__Process__StateDirectory:-${TMPDIR:-/tmp}/orleans-lb/replica
 stop_replicas() {
   local stopped=0 file pid address
   shopt -s nullglob
-  for file in "$registry"/*.json; do
+  for file in "$registry"/*.json "$registry"/spares/*.json; do
     pid=$(basename "$file" .json)
     address=$(grep -o '"Address":"[^"]*"' "$file" | cut -d'"' -f4 || true)
     # Only the process registered there: a process id may have been reused since.
