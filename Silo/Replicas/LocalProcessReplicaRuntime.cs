@@ -351,17 +351,20 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
             // Adopted replicas (started by a silo that died) are this silo's too.
             foreach (var instance in ListAsync(CancellationToken.None).Result)
             {
-                if (int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid) && instance.Address.Length > 0)
+                if (!int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid))
                 {
-                    using var process = TryGetProcess(pid);
-                    if (process is not null)
-                    {
-                        Kill(process);
-                        _logger.LogInformation("Stopped replica {Replica} (process {ProcessId})", instance.Name, pid);
-                    }
+                    continue;
                 }
 
-                Unregister(int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var id) ? id : -1);
+                // An empty address: the registered process is gone already (or its id now belongs to another program).
+                using var process = instance.Address.Length > 0 ? TryGetProcess(pid) : null;
+                if (process is not null)
+                {
+                    Kill(process);
+                    _logger.LogInformation("Stopped replica {Replica} (process {ProcessId})", instance.Name, pid);
+                }
+
+                Unregister(pid);
             }
         }
 
