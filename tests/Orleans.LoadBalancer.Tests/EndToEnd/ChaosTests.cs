@@ -59,6 +59,25 @@ public sealed class ChaosTests(ITestOutputHelper output)
         using var first = Client(gatewayPort);
         using var second = Client(gatewayPort + 1);
         var siloPort = FreeRun(3);
+        try
+        {
+            await RunClusterAsync(redis, gatewayPort, siloPort, first, second);
+        }
+        finally
+        {
+            // The shared replicas outlive the cluster by design: end them however the test went.
+            using var stop = Process.Start(new ProcessStartInfo("bash", [Path.Combine(RepoPaths.Root, "deploy", "run-cluster.sh"), "--stop-replicas"])
+            {
+                Environment = { ["CLUSTER_ID"] = _clusterId },
+            })!;
+            await stop.WaitForExitAsync();
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.ReplicaProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(10), "--stop-replicas ends the replicas");
+    }
+
+    private async Task RunClusterAsync(RedisServer redis, int gatewayPort, int siloPort, HttpClient first, HttpClient second)
+    {
         await using (var script = RunScript.Start("run-cluster.sh", new Dictionary<string, string>
         {
             ["CLUSTER_ID"] = _clusterId,
@@ -88,16 +107,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
             PrintTable(script);
         }
 
-        // Silos and gateways stop; the shared replicas stay for the next start, and --stop-replicas ends them.
+        // Silos and gateways stop; the shared replicas (and no spare) stay for the next start.
         Assert.Empty(RunScript.Programs(_clusterId, "Orleans.LoadBalancer.Silo.dll"));
         Assert.Empty(RunScript.Programs(_clusterId, "Orleans.LoadBalancer.Gateway.dll"));
         Assert.Equal(3, ClusterInspection.ReplicaProcesses(_clusterId).Count);
-        using var stop = Process.Start(new ProcessStartInfo("bash", [Path.Combine(RepoPaths.Root, "deploy", "run-cluster.sh"), "--stop-replicas"])
-        {
-            Environment = { ["CLUSTER_ID"] = _clusterId },
-        })!;
-        await stop.WaitForExitAsync();
-        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.ReplicaProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(10), "--stop-replicas ends the replicas");
     }
 
     private async Task FaultAsync(string fault, HttpClient[] gateways, Dictionary<string, string> routes, Action inject, bool adminCheck = false, Func<bool>? settled = null)
