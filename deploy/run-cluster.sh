@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # A local scale-out cluster on 127.0.0.1: Redis (clustering and ring storage), 3 silos and 2 gateways
 # (http://127.0.0.1:5000 and :5001). Replicas run detached, so they outlive any one silo.
-# Runs in the foreground; Ctrl+C stops the silos and gateways (the replicas keep running, as they would in production,
-# and the next start adopts them).
+# Runs in the foreground as a supervisor: a process that dies is started again, the others keep running; Ctrl+C or
+# SIGTERM stops the silos and gateways (the replicas keep running, as they would in production, and the next start
+# adopts them); `kill -USR2 <pid of this script>` replaces both gateways, one after the other, without refusing a connection.
 #
-#   deploy/run-cluster.sh                   start the cluster (CLUSTER_ID, default orleans-lb-local; REDIS_PORT, default 6379)
+#   deploy/run-cluster.sh                   start the cluster (CLUSTER_ID, default orleans-lb-local; REDIS_PORT, default 6379;
+#                                           first ports: GATEWAY_PORT 5000, SILO_PORT 11111, SILO_GATEWAY_PORT 30000, SILO_HTTP_PORT 8080)
 #   deploy/run-cluster.sh --stop-replicas   stop the cluster's detached replicas (run it with the cluster stopped)
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 cluster_id=${CLUSTER_ID:-orleans-lb-local}
@@ -18,7 +20,7 @@ registry=${Replicas__Process__StateDirectory:-${TMPDIR:-/tmp}/orleans-lb/replica
 stop_replicas() {
   local stopped=0 file pid address
   shopt -s nullglob
-  for file in "$registry"/*.json; do
+  for file in "$registry"/*.json "$registry"/spares/*.json; do
     pid=$(basename "$file" .json)
     address=$(grep -o '"Address":"[^"]*"' "$file" | cut -d'"' -f4 || true)
     # Only the process registered there: a process id may have been reused since.
@@ -49,12 +51,14 @@ if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
 fi
 
 source deploy/processes.sh
+gateway_port=${GATEWAY_PORT:-5000} silo_port=${SILO_PORT:-11111} silo_gateway_port=${SILO_GATEWAY_PORT:-30000} silo_http_port=${SILO_HTTP_PORT:-8080}
 for i in 0 1 2; do
-  start silo "${cluster[@]}" Cluster__SiloPort=$((11111 + i)) Cluster__GatewayPort=$((30000 + i)) Urls="http://127.0.0.1:$((8080 + i))"
+  service "silo$((i + 1))" silo 0 "${cluster[@]}" Cluster__SiloPort=$((silo_port + i)) Cluster__GatewayPort=$((silo_gateway_port + i)) \
+    Urls="http://127.0.0.1:$((silo_http_port + i))"
 done
 for i in 0 1; do
-  start gateway "${cluster[@]}" Urls="http://127.0.0.1:$((5000 + i))"
+  service "gateway$((i + 1))" gateway $((gateway_port + i)) "${cluster[@]}" Urls="http://127.0.0.1:$((gateway_port + i))"
 done
-echo "Gateways: http://127.0.0.1:5000 and http://127.0.0.1:5001; dashboards: http://127.0.0.1:8080/dashboard/ (…8082)."
+echo "Gateways: http://127.0.0.1:$gateway_port and http://127.0.0.1:$((gateway_port + 1)); dashboards: http://127.0.0.1:$silo_http_port/dashboard/ (…$((silo_http_port + 2)))."
 echo "Replicas keep running after Ctrl+C; stop them with: $0 --stop-replicas"
-wait_any
+supervise

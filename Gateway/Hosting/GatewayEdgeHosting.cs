@@ -23,7 +23,11 @@ public static class GatewayEdgeHosting
     /// <summary>Health checks, the cluster connection monitor and Kestrel's body limit.</summary>
     public static WebApplicationBuilder AddGatewayEdge(this WebApplicationBuilder builder)
     {
-        builder.Host.ConfigureContainer<IServiceCollection>(ListenFirst);
+        if (builder.Configuration.GetValue($"{GatewayOptions.Section}:{nameof(GatewayOptions.ListenBeforeReady)}", true))
+        {
+            builder.Host.ConfigureContainer<IServiceCollection>(ListenFirst);
+        }
+
         builder.Services.AddSingleton<ClusterConnectionMonitor>();
         builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnectionMonitor>());
         builder.Services.AddHealthChecks().AddCheck<GatewayReadinessCheck>("ready", tags: [ReadyTag]);

@@ -77,6 +77,7 @@ public static class GatewayHostingExtensions
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         }
 
+        builder.UseHandOverListener(gateway);
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<RingSnapshotStore>();
         builder.Services.AddSingleton<RingFollower>();

@@ -71,6 +71,18 @@ public sealed class GatewayOptions : IValidatableObject
     /// <summary>Key sources per path prefix, overriding <see cref="KeySources"/>.</summary>
     public List<Keys.KeyRouteOptions> Routes { get; set; } = [];
 
+    /// <summary>
+    /// Listen from the start, answering 503 until the first ring is in, so that <c>/readyz</c> can tell a gateway waiting
+    /// for its cluster from a dead one (true, the default); or listen only once ready (false), as a gateway taking over
+    /// a port another still serves (<c>SO_REUSEPORT</c>) must, lest the kernel hand it connections it can only refuse.
+    /// The run scripts start their gateways so.
+    /// </summary>
+    public bool ListenBeforeReady { get; set; } = true;
+
+    /// <summary>On SIGTERM the gateway stops accepting and finishes its in-flight requests for at most this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var entry in TrustedProxies)

@@ -133,6 +133,14 @@ public sealed class RingFollower(
         }
 
         var current = store.Current;
+        if (current.RingId != Guid.Empty && current.RingId != snapshot.RingId && snapshot.Count == 0 && current.Count > 0)
+        {
+            // A restarted silo's new ring is empty until it has rebuilt itself from the running replicas: keep routing
+            // on the last ring meanwhile, rather than refuse every request.
+            logger.LogInformation("The cluster's ring was created anew ({NewRing}) and is still empty; routing continues on version {Version}", snapshot.RingId, current.Version);
+            return;
+        }
+
         if (store.TryUpdate(snapshot))
         {
             if (current.RingId != Guid.Empty && current.RingId != snapshot.RingId)

@@ -11,9 +11,11 @@ using Orleans.LoadBalancer.Hosting;
 namespace Orleans.LoadBalancer.Silo.Replicas;
 
 /// <summary>
-/// Runs replicas as local processes on free loopback ports. By default they are children of the silo and exit with it:
-/// killed on shutdown, and each one watches the silo's process id, so a crashed silo leaves no orphans.
-/// Detached, they run in their own session and are registered on disk, so another silo can adopt them.
+/// Runs replicas as local processes on free loopback ports. Detached (the default), they run in their own session and
+/// are registered on disk, so they outlive a silo that dies and the next silo adopts them; a normal stop stops them
+/// unless <see cref="ProcessReplicaOptions.KeepOnStop"/>. Attached, they are children that watch the silo's process id
+/// and exit with it, even when it is killed. Warm spares are never adopted: they exit with a normal stop, and the next
+/// silo stops the spares of one that died.
 /// </summary>
 public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 {
@@ -24,6 +26,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     private readonly string _clusterId;
     private readonly ILogger<LocalProcessReplicaRuntime> _logger;
     private readonly string _registry;
+    private readonly string _spareRegistry;
     private readonly ConcurrentDictionary<int, Process> _children = new();
     private readonly ConcurrentDictionary<int, ConcurrentQueue<string>> _output = new();
     private readonly ConcurrentQueue<ReplicaInstance> _spares = new();
@@ -40,7 +43,9 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         _logger = logger;
         _clusterId = cluster.Value.ClusterId;
         _registry = Path.Combine(_options.StateDirectory, _clusterId);
+        _spareRegistry = Path.Combine(_registry, "spares");
         Directory.CreateDirectory(_registry);
+        StopOrphanSpares();
     }
 
     public string Kind => "process";
@@ -118,6 +123,12 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 
         try
         {
+            if (spare && _options.Detached)
+            {
+                Directory.CreateDirectory(_spareRegistry);
+                File.WriteAllText(SpareFile(process.Id), JsonSerializer.Serialize(new SpareRegistration(Environment.ProcessId, address)));
+            }
+
             if (!_options.Detached)
             {
                 var output = _output[process.Id] = new ConcurrentQueue<string>();
@@ -158,6 +169,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
                 using var response = await SpareClient.PostAsync(spare.Address + "/admin/identity", new StringContent(name), cts.Token);
                 if (response.IsSuccessStatusCode)
                 {
+                    DeleteQuietly(SpareFile(int.Parse(spare.RuntimeId, CultureInfo.InvariantCulture)));
                     _logger.LogInformation("Replica {Replica} is the warm spare process {ProcessId} on {Address}", name, spare.RuntimeId, spare.Address);
                     return spare with { Name = name };
                 }
@@ -176,11 +188,6 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     /// <summary>Starts spares in the background until <see cref="ProcessReplicaOptions.WarmSpares"/> are waiting.</summary>
     private void ReplenishSpares()
     {
-        if (_options.Detached)
-        {
-            return;
-        }
-
         while (_spares.Count + Volatile.Read(ref _sparesStarting) < _options.WarmSpares)
         {
             Interlocked.Increment(ref _sparesStarting);
@@ -241,6 +248,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         }
 
         Unregister(pid);
+        DeleteQuietly(SpareFile(pid));
         _output.TryRemove(pid, out _);
         using var process = _children.TryRemove(pid, out var child) ? child
             : IsReplica(pid, instance.Address) ? TryGetProcess(pid) : null;
@@ -291,6 +299,7 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     /// <summary>Every registered replica of this cluster; one whose process is gone (or going) has an empty address.</summary>
     public Task<IReadOnlyList<ReplicaInstance>> ListAsync(CancellationToken cancellationToken)
     {
+        StopOrphanSpares();
         var list = new List<ReplicaInstance>();
         foreach (var file in Directory.EnumerateFiles(_registry, "*.json"))
         {
@@ -319,21 +328,112 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         return Task.FromResult<IReadOnlyList<ReplicaInstance>>(list);
     }
 
+    /// <summary>The silo stops normally: its spares stop, and so do the replicas unless others keep using them.</summary>
     public void Dispose()
     {
+        var stopReplicas = !_options.Detached || !_options.KeepOnStop;
+        var spares = new HashSet<string>(_spares.Select(s => s.RuntimeId), StringComparer.Ordinal);
         foreach (var (pid, process) in _children)
         {
-            if (!_options.Detached)
+            var spare = spares.Contains(pid.ToString(CultureInfo.InvariantCulture)) || File.Exists(SpareFile(pid));
+            if (stopReplicas || spare)
             {
                 Unregister(pid);
+                DeleteQuietly(SpareFile(pid));
                 Kill(process);
             }
 
             process.Dispose();
         }
 
+        if (stopReplicas && _options.Detached && Directory.Exists(_registry))
+        {
+            // Adopted replicas (started by a silo that died) are this silo's too.
+            foreach (var instance in ListAsync(CancellationToken.None).Result)
+            {
+                if (!int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid))
+                {
+                    continue;
+                }
+
+                // An empty address: the registered process is gone already (or its id now belongs to another program).
+                using var process = instance.Address.Length > 0 ? TryGetProcess(pid) : null;
+                if (process is not null)
+                {
+                    Kill(process);
+                    _logger.LogInformation("Stopped replica {Replica} (process {ProcessId})", instance.Name, pid);
+                }
+
+                Unregister(pid);
+            }
+        }
+
         _children.Clear();
         _output.Clear();
+    }
+
+    /// <summary>Stops the detached spares whose silo is gone (killed): nothing else would ever stop them.</summary>
+    private void StopOrphanSpares()
+    {
+        if (!Directory.Exists(_spareRegistry))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(_spareRegistry, "*.json"))
+        {
+            SpareRegistration? registration;
+            try
+            {
+                registration = JsonSerializer.Deserialize<SpareRegistration>(File.ReadAllText(file));
+            }
+            catch (Exception ex) when (ex is IOException or JsonException)
+            {
+                continue;
+            }
+
+            if (registration is null || !int.TryParse(Path.GetFileNameWithoutExtension(file), CultureInfo.InvariantCulture, out var pid)
+                || registration.Owner == Environment.ProcessId || IsSilo(registration.Owner))
+            {
+                continue;
+            }
+
+            if (IsReplica(pid, registration.Address) && TryGetProcess(pid) is { } process)
+            {
+                using (process)
+                {
+                    Kill(process);
+                }
+
+                _logger.LogInformation("Stopped the warm spare process {ProcessId} of silo process {Owner}, which is gone", pid, registration.Owner);
+            }
+
+            DeleteQuietly(file);
+        }
+    }
+
+    private static bool IsSilo(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains("Orleans.LoadBalancer.Silo", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private void DeleteQuietly(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning(ex, "Could not delete {File}", file);
+        }
     }
 
     /// <summary>
@@ -396,6 +496,8 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
     }
 
     private string RegistryFile(int pid) => Path.Combine(_registry, $"{pid}.json");
+
+    private string SpareFile(int pid) => Path.Combine(_spareRegistry, $"{pid}.json");
 
     private void Log(string name, string? line, ConcurrentQueue<string> output)
     {

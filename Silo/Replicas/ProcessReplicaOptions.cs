@@ -15,18 +15,25 @@ public sealed class ProcessReplicaOptions
     public string Host { get; set; } = "127.0.0.1";
 
     /// <summary>
-    /// Replicas outlive the silo that started them (for a multi-silo cluster): they run in their own session, and a
-    /// registry of running replicas in <see cref="StateDirectory"/> lets a silo elsewhere on the machine adopt them.
-    /// Off (the embedded default): replicas are children that exit with the silo.
+    /// Replicas outlive a silo that dies (the default): they run in their own session, and a registry of running
+    /// replicas in <see cref="StateDirectory"/> lets the restarted silo, or another silo on the machine, adopt them.
+    /// Off: replicas are children that exit with the silo, even when it is killed.
     /// </summary>
-    public bool Detached { get; set; }
+    public bool Detached { get; set; } = true;
+
+    /// <summary>
+    /// Detached replicas keep running when the silo stops normally too (SIGTERM, Ctrl+C), for the other silos of a
+    /// multi-silo cluster. Off (the embedded default): a normal stop stops every replica of the cluster, adopted ones too.
+    /// </summary>
+    public bool KeepOnStop { get; set; }
 
     /// <summary>Where detached replicas are registered (one file per replica, per cluster id).</summary>
     public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas");
 
     /// <summary>
     /// Replica processes kept started and idle, so that a new or replacement replica is serving in milliseconds instead
-    /// of a process start (seconds on a busy machine). 0 turns it off; not used with <see cref="Detached"/>.
+    /// of a process start (seconds on a busy machine). 0 turns it off. Spares are never adopted: the next silo on the
+    /// machine stops those of a silo that died.
     /// </summary>
     public int WarmSpares { get; set; } = 1;
 

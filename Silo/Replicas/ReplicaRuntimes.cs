@@ -23,10 +23,10 @@ public static class ReplicaRuntimes
 
     private static void AddProcess(WebApplicationBuilder builder)
     {
-        // Several silos share the replicas: they must outlive the silo that started them. Set before the section is
-        // bound, so that it can still say otherwise.
         builder.Services.AddOptions<ProcessReplicaOptions>()
-            .Configure<IOptions<ClusterSettings>>((o, cluster) => o.Detached = cluster.Value.IsRedis);
+            // Replicas outlive a crashed silo (the next one adopts them); several silos share them, so a normal stop
+            // leaves them too. Set before the section is bound, so that it can still say otherwise.
+            .Configure<IOptions<ClusterSettings>>((o, cluster) => o.KeepOnStop = cluster.Value.IsRedis);
         builder.Services.AddSettings<ProcessReplicaOptions>(ProcessReplicaOptions.Section);
         builder.Services.AddSingleton<IReplicaRuntime, LocalProcessReplicaRuntime>();
     }

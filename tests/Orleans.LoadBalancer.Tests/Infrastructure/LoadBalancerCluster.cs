@@ -204,11 +204,11 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
             await _processes[i].DisposeAsync();
         }
 
-        // Detached replicas (Redis clusters) outlive silos by design: end them from their registry.
+        // Detached replicas outlive a killed silo by design: end them (and spares) from their registry.
         var registry = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas", ClusterId);
         if (Directory.Exists(registry))
         {
-            foreach (var file in Directory.EnumerateFiles(registry, "*.json"))
+            foreach (var file in Directory.EnumerateFiles(registry, "*.json", SearchOption.AllDirectories))
             {
                 if (int.TryParse(Path.GetFileNameWithoutExtension(file), out var pid))
                 {

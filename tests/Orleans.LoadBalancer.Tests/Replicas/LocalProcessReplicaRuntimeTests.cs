@@ -30,4 +30,26 @@ public sealed class LocalProcessReplicaRuntimeTests : IDisposable
         Assert.Contains("Could not start replica 'unregistered': could not register it", error.Message);
         Assert.Empty(ClusterInspection.ReplicaProcesses(_clusterId));
     }
+
+    [Fact]
+    public async Task Detached_replicas_outlive_a_runtime_that_keeps_them_and_a_runtime_that_adopted_them_stops_them()
+    {
+        var shared = Runtime(keepOnStop: true);
+        var started = await shared.StartAsync("kept", 1, CancellationToken.None);
+        shared.Dispose();
+        Assert.Equal("kept", Assert.Single(ClusterInspection.ReplicaProcesses(_clusterId)).Value);
+
+        // The next silo adopts it (it is listed with its address), and a normal stop of that silo stops it.
+        var embedded = Runtime(keepOnStop: false);
+        var listed = Assert.Single(await embedded.ListAsync(CancellationToken.None));
+        Assert.Equal(started.Address, listed.Address);
+        embedded.Dispose();
+        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.ReplicaProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(10), "the adopted replica is stopped");
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_state.FullName, _clusterId), "*.json"));
+    }
+
+    private LocalProcessReplicaRuntime Runtime(bool keepOnStop) => new(
+        Options.Create(new ProcessReplicaOptions { Command = RepoPaths.BackendServer, StateDirectory = _state.FullName, WarmSpares = 0, KeepOnStop = keepOnStop }),
+        Options.Create(new ClusterSettings { ClusterId = _clusterId }),
+        NullLogger<LocalProcessReplicaRuntime>.Instance);
 }

@@ -7,7 +7,10 @@ using Orleans.LoadBalancer.Silo.Replicas;
 
 namespace Orleans.LoadBalancer.Tests.Replicas;
 
-/// <summary>How the silo reads <c>Replicas:Process</c>: replicas outlive the silo in a Redis cluster unless the section says otherwise.</summary>
+/// <summary>
+/// How the silo reads <c>Replicas:Process</c>: replicas outlive a silo that dies on every provider; a normal stop leaves
+/// them only in a Redis cluster (the other silos adopt them), unless the section says otherwise.
+/// </summary>
 [Trait("Category", "Unit")]
 public sealed class ProcessReplicaOptionsTests
 {
@@ -16,15 +19,17 @@ public sealed class ProcessReplicaOptionsTests
     [InlineData("Redis", null, true)]
     [InlineData("Redis", "false", false)]
     [InlineData("Localhost", "true", true)]
-    public void Replicas_are_detached_in_a_Redis_cluster_unless_configured(string provider, string? detached, bool expected)
+    public void A_normal_stop_leaves_the_replicas_in_a_Redis_cluster_unless_configured(string provider, string? keepOnStop, bool expected)
     {
         var settings = new Dictionary<string, string?> { ["Cluster:Provider"] = provider };
-        if (detached is not null)
+        if (keepOnStop is not null)
         {
-            settings["Replicas:Process:Detached"] = detached;
+            settings["Replicas:Process:KeepOnStop"] = keepOnStop;
         }
 
-        Assert.Equal(expected, Configured(settings).Detached);
+        var options = Configured(settings);
+        Assert.Equal(expected, options.KeepOnStop);
+        Assert.True(options.Detached);
     }
 
     [Fact]
