@@ -42,7 +42,7 @@ public sealed class BalanceSections(BalanceResults results, AnalysisOptions opti
         foreach (var point in points)
         {
             var file = $"a1-{point.Algorithm}.png";
-            Charts.Bars(Path.Combine(output, file), $"A-1 ({point.Algorithm}): {options.Requests:N0} requests on {A1Replicas} replicas",
+            Charts.Bars(Path.Combine(output, file), $"A-1 ({point.Algorithm}): {options.Requests:N0} requests on {A1Replicas} replicas", point.Algorithm,
                 names.Select(n => (n, (double)point.PerReplica[n], point.ShareOf(n) * results.Keys.Count)).ToList());
             md.Image($"A-1 {point.Algorithm}", file);
         }
@@ -70,7 +70,7 @@ public sealed class BalanceSections(BalanceResults results, AnalysisOptions opti
                     Invariant(r.Load.Failures) + (r.RingChanged ? " (ring changed during the load)" : "")]),
                 _ => true);
             var file = $"a2-{algorithm}.png";
-            Charts.LoadByN(Path.Combine(output, file), $"A-2 ({algorithm}): requests per replica, {options.Requests:N0} per N", rows.Select(r => (r.N, r.Stats)).ToList());
+            Charts.LoadByN(Path.Combine(output, file), $"A-2 ({algorithm}): requests per replica, {options.Requests:N0} per N", algorithm, rows.Select(r => (r.N, r.Stats)).ToList());
             md.Image($"A-2 {algorithm}", file);
         }
     }

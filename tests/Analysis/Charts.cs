@@ -11,12 +11,19 @@ public static class Charts
 
     private static readonly IPalette Palette = new ScottPlot.Palettes.Category10();
 
+    // One colour per algorithm on every chart, whatever else a chart shows.
+    private static readonly string[] AlgorithmOrder = ["slots", "ring", "maglev", "classic"];
+
+    public static Color ColorOf(string algorithm) =>
+        Array.IndexOf(AlgorithmOrder, algorithm) is var i and >= 0 ? Palette.GetColor(i) : Palette.GetColor(AlgorithmOrder.Length);
+
     /// <summary>Requests per replica as bars, with what the exact key-space share predicts as markers.</summary>
-    public static void Bars(string path, string title, IReadOnlyList<(string Label, double Value, double Expected)> bars)
+    public static void Bars(string path, string title, string algorithm, IReadOnlyList<(string Label, double Value, double Expected)> bars)
     {
         var plot = new Plot();
         var added = plot.Add.Bars(bars.Select(b => b.Value).ToArray());
         added.LegendText = "requests served";
+        added.Color = ColorOf(algorithm);
         for (var i = 0; i < added.Bars.Count; i++)
         {
             added.Bars[i].Label = bars[i].Value.ToString("0", CultureInfo.InvariantCulture);
@@ -32,36 +39,41 @@ public static class Charts
         Save(plot, path, title, null, "requests");
     }
 
-    /// <summary>Mean load per replica against N, with the min–max range and ± one standard deviation.</summary>
-    public static void LoadByN(string path, string title, IReadOnlyList<(int N, LoadStats Stats)> rows)
+    /// <summary>
+    /// Mean load per replica against N, with the min–max range and ± one standard deviation; a load cannot be negative, so
+    /// the bar below the mean stops at zero.
+    /// </summary>
+    public static void LoadByN(string path, string title, string algorithm, IReadOnlyList<(int N, LoadStats Stats)> rows)
     {
         var plot = new Plot();
+        var color = ColorOf(algorithm);
         var xs = rows.Select(r => (double)r.N).ToArray();
-        var mean = plot.Add.Scatter(xs, rows.Select(r => r.Stats.Mean).ToArray());
+        var mean = plot.Add.Scatter(xs, rows.Select(r => r.Stats.Mean).ToArray(), color);
         mean.LegendText = "mean";
-        var max = plot.Add.Scatter(xs, rows.Select(r => r.Stats.Max).ToArray());
+        var max = plot.Add.Scatter(xs, rows.Select(r => r.Stats.Max).ToArray(), color);
         max.LegendText = "max";
         max.LinePattern = LinePattern.Dashed;
-        var min = plot.Add.Scatter(xs, rows.Select(r => r.Stats.Min).ToArray());
+        var min = plot.Add.Scatter(xs, rows.Select(r => r.Stats.Min).ToArray(), color);
         min.LegendText = "min";
-        min.LinePattern = LinePattern.Dashed;
+        min.LinePattern = LinePattern.Dotted;
         var errors = plot.Add.ErrorBar(xs, rows.Select(r => r.Stats.Mean).ToArray(), rows.Select(r => r.Stats.StdDev).ToArray());
+        errors.YErrorNegative = rows.Select(r => Math.Min(r.Stats.StdDev, r.Stats.Mean)).ToArray();
+        errors.Color = color;
         errors.LegendText = "± std dev";
         IntegerTicks(plot, xs);
         plot.ShowLegend(Edge.Right);
         Save(plot, path, title, "replicas (N)", "requests per replica");
     }
 
-    /// <summary>A line per series against N; series sharing a group share a colour, and a dashed series is drawn dashed.</summary>
+    /// <summary>A line per series against N; a group is an algorithm and has its colour, and a dashed series is drawn dashed.</summary>
     public static void Lines(string path, string title, string yLabel, IReadOnlyList<LineSeries> series)
     {
         var plot = new Plot();
-        var groups = series.Select(s => s.Group).Where(g => g != LineSeries.Reference).Distinct().ToList();
         foreach (var s in series)
         {
             var line = plot.Add.Scatter(s.Points.Select(p => (double)p.N).ToArray(), s.Points.Select(p => p.Value).ToArray());
             line.LegendText = s.Name;
-            line.Color = s.Group == LineSeries.Reference ? Colors.Gray : Palette.GetColor(groups.IndexOf(s.Group));
+            line.Color = s.Group == LineSeries.Reference ? Colors.Gray : ColorOf(s.Group);
             line.LinePattern = s.Dashed ? LinePattern.Dashed : LinePattern.Solid;
             line.LineWidth = s.Dashed ? 1.5f : 2.5f;
             line.MarkerSize = s.Dashed ? 6 : 8;

@@ -90,11 +90,42 @@ internal static class ClusterInspection
             if (environment.Contains(marker, StringComparer.Ordinal)
                 && environment.FirstOrDefault(e => e.StartsWith("SERVER_ID=", StringComparison.Ordinal)) is { } id)
             {
-                found[pid] = id["SERVER_ID=".Length..];
+                // A warm spare takes its name after it started (its SERVER_ID stays the placeholder): ask it. One that
+                // has not taken a name yet is no replica.
+                var name = environment.Contains("BACKEND_ASSIGNABLE=1", StringComparer.Ordinal) ? NameOfSpare(pid) : id["SERVER_ID=".Length..];
+                if (name is not (null or SparePlaceholder))
+                {
+                    found[pid] = name;
+                }
             }
         }
 
         return found;
+    }
+
+    private const string SparePlaceholder = "spare";
+
+    private static readonly HttpClient Direct = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
+
+    /// <summary>The name a warm spare process answers as now, or null when it does not answer.</summary>
+    private static string? NameOfSpare(int pid)
+    {
+        try
+        {
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            var urls = Array.IndexOf(arguments, "--urls");
+            if (urls < 0 || urls + 1 >= arguments.Length)
+            {
+                return null;
+            }
+
+            var body = Direct.GetStringAsync(arguments[urls + 1] + "/home").GetAwaiter().GetResult();
+            return ControlPlaneProbe.AnsweredBy(body) is { Length: > 0 } name ? name : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
