@@ -78,6 +78,9 @@ public sealed class HealthEndpointTests
             {
                 await silo.DisposeAsync();
             }
+
+            // The killed silo's replicas run detached: they outlive it by design.
+            LoadBalancerCluster.EndDetachedReplicas(cluster["Cluster__ClusterId"]);
         }
     }
 

@@ -204,8 +204,13 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
             await _processes[i].DisposeAsync();
         }
 
-        // Detached replicas outlive a killed silo by design: end them (and spares) from their registry.
-        var registry = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas", ClusterId);
+        EndDetachedReplicas(ClusterId);
+    }
+
+    /// <summary>Detached replicas outlive a killed silo by design: ends them (and spares) of a cluster, from their registry.</summary>
+    public static void EndDetachedReplicas(string clusterId)
+    {
+        var registry = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas", clusterId);
         if (Directory.Exists(registry))
         {
             foreach (var file in Directory.EnumerateFiles(registry, "*.json", SearchOption.AllDirectories))
