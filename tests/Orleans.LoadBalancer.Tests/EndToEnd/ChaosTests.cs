@@ -47,7 +47,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
 
         // A normal stop of the embedded default leaves nothing: no replica, no spare, no silo, no gateway.
-        Assert.Empty(ClusterInspection.ReplicaProcesses(_clusterId));
+        Assert.Empty(ClusterInspection.RuntimeProcesses(_clusterId));
         Assert.Empty(RunScript.Programs(_clusterId, "Orleans.LoadBalancer"));
     }
 
@@ -73,7 +73,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             await stop.WaitForExitAsync();
         }
 
-        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.ReplicaProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(10), "--stop-replicas ends the replicas");
+        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.RuntimeProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(10), "--stop-replicas ends the replicas");
     }
 
     private async Task RunClusterAsync(RedisServer redis, int gatewayPort, int siloPort, HttpClient first, HttpClient second)
@@ -110,7 +110,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         // Silos and gateways stop; the shared replicas (and no spare) stay for the next start.
         Assert.Empty(RunScript.Programs(_clusterId, "Orleans.LoadBalancer.Silo.dll"));
         Assert.Empty(RunScript.Programs(_clusterId, "Orleans.LoadBalancer.Gateway.dll"));
-        Assert.Equal(3, ClusterInspection.ReplicaProcesses(_clusterId).Count);
+        Assert.Equal(3, ClusterInspection.RuntimeProcesses(_clusterId).Count);
     }
 
     private async Task FaultAsync(string fault, HttpClient[] gateways, Dictionary<string, string> routes, Action inject, bool adminCheck = false, Func<bool>? settled = null)
@@ -205,9 +205,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
     /// <summary>The live serving replicas of the cluster (registered ones, not spares), by process id.</summary>
     private List<int> RegisteredReplicas()
     {
-        var live = ClusterInspection.ReplicaProcesses(_clusterId);
+        var live = ClusterInspection.RuntimeProcesses(_clusterId);
         return Directory.EnumerateFiles(Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas", _clusterId), "*.json")
-            .Select(f => int.Parse(Path.GetFileNameWithoutExtension(f), CultureInfo.InvariantCulture)).Where(live.ContainsKey).ToList();
+            .Select(f => int.Parse(Path.GetFileNameWithoutExtension(f), CultureInfo.InvariantCulture)).Where(live.Contains).ToList();
     }
 
     private List<int> Silos(params string[] variables) => RunScript.Programs(_clusterId, "Orleans.LoadBalancer.Silo.dll", variables);

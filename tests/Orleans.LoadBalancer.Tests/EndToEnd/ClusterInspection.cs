@@ -62,7 +62,12 @@ internal static class ClusterInspection
     /// Live replica processes of a cluster, read from <c>/proc</c> (the local-process runtime marks them with
     /// <see cref="LocalProcessReplicaRuntime.ClusterVariable"/>): the replica name of each, by process id.
     /// </summary>
-    public static Dictionary<int, string> ReplicaProcesses(string clusterId)
+    public static Dictionary<int, string> ReplicaProcesses(string clusterId) => Processes(clusterId, askSpares: true);
+
+    /// <summary>Every live process of a cluster's replica runtime, warm spares included, by process id.</summary>
+    public static ICollection<int> RuntimeProcesses(string clusterId) => Processes(clusterId, askSpares: false).Keys;
+
+    private static Dictionary<int, string> Processes(string clusterId, bool askSpares)
     {
         var marker = $"{LocalProcessReplicaRuntime.ClusterVariable}={clusterId}";
         var found = new Dictionary<int, string>();
@@ -92,8 +97,8 @@ internal static class ClusterInspection
             {
                 // A warm spare takes its name after it started (its SERVER_ID stays the placeholder): ask it. One that
                 // has not taken a name yet is no replica.
-                var name = environment.Contains("BACKEND_ASSIGNABLE=1", StringComparer.Ordinal) ? NameOfSpare(pid) : id["SERVER_ID=".Length..];
-                if (name is not (null or SparePlaceholder))
+                var name = askSpares && environment.Contains("BACKEND_ASSIGNABLE=1", StringComparer.Ordinal) ? NameOfSpare(pid) : id["SERVER_ID=".Length..];
+                if (name is not null && (!askSpares || name != SparePlaceholder))
                 {
                     found[pid] = name;
                 }

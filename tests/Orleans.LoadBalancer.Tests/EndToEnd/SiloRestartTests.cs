@@ -85,11 +85,11 @@ public sealed class SiloRestartTests(ITestOutputHelper output) : IAsyncLifetime
 
     private List<int> Registered(string folder)
     {
-        var live = ClusterInspection.ReplicaProcesses(_cluster.ClusterId);
+        var live = ClusterInspection.RuntimeProcesses(_cluster.ClusterId);
         var registry = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas", _cluster.ClusterId, folder);
         return !Directory.Exists(registry) ? [] : Directory.EnumerateFiles(registry, "*.json")
             .Select(f => int.Parse(Path.GetFileNameWithoutExtension(f), System.Globalization.CultureInfo.InvariantCulture))
-            .Where(live.ContainsKey).Order().ToList();
+            .Where(live.Contains).Order().ToList();
     }
 
     private async Task<bool> AdminAnswersAsync()

@@ -28,7 +28,7 @@ public sealed class LocalProcessReplicaRuntimeTests : IDisposable
         var error = await Assert.ThrowsAsync<ReplicaStartException>(() => runtime.StartAsync("unregistered", 1, CancellationToken.None));
 
         Assert.Contains("Could not start replica 'unregistered': could not register it", error.Message);
-        Assert.Empty(ClusterInspection.ReplicaProcesses(_clusterId));
+        Assert.Empty(ClusterInspection.RuntimeProcesses(_clusterId));
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class LocalProcessReplicaRuntimeTests : IDisposable
         var listed = Assert.Single(await embedded.ListAsync(CancellationToken.None));
         Assert.Equal(started.Address, listed.Address);
         embedded.Dispose();
-        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.ReplicaProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(10), "the adopted replica is stopped");
+        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.RuntimeProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(10), "the adopted replica is stopped");
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_state.FullName, _clusterId), "*.json"));
     }
 
