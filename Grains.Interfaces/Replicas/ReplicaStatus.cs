@@ -9,4 +9,7 @@ public sealed record ReplicaStatus(
     [property: Id(3)] string RuntimeId,
     [property: Id(4)] ReplicaHealth Health,
     [property: Id(5)] int Restarts,
-    [property: Id(6)] double Share);
+    [property: Id(6)] double Share,
+    [property: Id(7)] int Weight = 1,
+    [property: Id(8)] bool Draining = false,
+    [property: Id(9)] string Host = "");

@@ -17,8 +17,14 @@ public sealed record RingReplicaState(
     [property: Id(1)] string Address,
     [property: Id(2)] string RuntimeId,
     [property: Id(3)] bool IsUp,
-    [property: Id(4)] double Share)
+    [property: Id(4)] double Share,
+    [property: Id(5)] int Weight = 1,
+    [property: Id(6)] bool Draining = false,
+    [property: Id(7)] string Host = "")
 {
     /// <summary>The member as the RingGrain stores it (without its share).</summary>
-    public ReplicaRecord Record => new(Name, Address, RuntimeId, IsUp);
+    public ReplicaRecord Record => new(Name, Address, RuntimeId, IsUp, Weight, Draining, Host);
+
+    public static RingReplicaState Of(ReplicaRecord record, double share) =>
+        new(record.Name, record.Address, record.RuntimeId, record.IsUp, share, record.Weight, record.Draining, record.Host);
 }

@@ -109,7 +109,7 @@ public sealed class RingGrain : Grain, IRingGrain
     {
         var (ring, snapshot) = (_ring, _snapshot);
         var replicas = ring.Replicas
-            .Select((r, i) => new RingReplicaState(r.Name, r.Address, r.RuntimeId, r.IsUp, snapshot.Share(i)))
+            .Select((r, i) => RingReplicaState.Of(r, snapshot.Share(i)))
             .ToList();
         return Task.FromResult(new RingState(snapshot.Version, snapshot.Settings.Algorithm, replicas, RuntimeIdentity));
     }
@@ -289,6 +289,6 @@ public sealed class RingGrain : Grain, IRingGrain
     private RoutingSnapshot? IfNewer(Guid ringId, long epoch, long version) => _snapshot.Supersedes(ringId, epoch, version) ? _snapshot : null;
 
     private static RoutingSnapshot Build(RingGrainState ring) =>
-        RoutingSnapshot.Create(ring.Version, ring.CurrentTable, ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp)).ToList())
+        RoutingSnapshot.Create(ring.Version, ring.CurrentTable, ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp, r.Weight, r.Draining)).ToList())
             with { RingId = ring.RingId, Epoch = ring.Epoch };
 }
