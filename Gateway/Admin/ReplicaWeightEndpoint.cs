@@ -8,9 +8,9 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// <c>PUT /replicas/{name}/weight {"weight": 3}</c>: 200 with the replica as <c>/replicas</c> shows it, 400 for a bad
 /// body or weight (or any weight but 1 under <c>classic</c>), 404 for an unknown replica; a refused request changes nothing.
 /// </summary>
-internal static class ReplicaWeightEndpoint
+public static class ReplicaWeightEndpoint
 {
-    public static async Task<IResult> SetWeightAsync(
+    internal static async Task<IResult> SetWeightAsync(
         string name, HttpContext context, IClusterClient client, RingFollower follower, RingSnapshotStore store, ILoggerFactory loggers)
     {
         var (body, unread) = await LimitedBody.ReadAsync(context, AdminRequestValidator.MaxBodyBytes);

@@ -225,6 +225,10 @@ internal sealed class SlotTable
             }
         }
 
+        // Where rounding makes a remaining member hold more than its new ceiling (a weight so small that its share barely
+        // changed), the surplus goes to those still below their target.
+        Rebalance(index, remaining.ToArray(), counts, targets);
+
         var unmarked = -1;
         CompactHistory(index, members, ref unmarked);
     }
