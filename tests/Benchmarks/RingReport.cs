@@ -51,12 +51,26 @@ public static class RingReport
             }
         }
 
+        var weighted = new List<WeightedRow>();
+        foreach (var algorithm in new[] { RoutingSettings.Slots, RoutingSettings.Maglev, RoutingSettings.Ring })
+        {
+            foreach (var weights in WeightMixes)
+            {
+                var row = MeasureWeighted(algorithm, weights, keys);
+                weighted.Add(row);
+                if (!markdown)
+                {
+                    output.WriteLine(JsonSerializer.Serialize(row, Json));
+                }
+            }
+        }
+
         if (!markdown)
         {
             return 0;
         }
 
-        var section = Markdown(rows);
+        var section = Markdown(rows) + WeightedMarkdown(weighted);
         output.Write(section);
         if (args.Count == 2)
         {
@@ -108,6 +122,83 @@ public static class RingReport
             RebuildOnRemoveMs = Math.Round(RebuildMs(() => grownTable.Remove([Newcomer])), 3),
             SnapshotBytes = snapshot.TableBytes,
         };
+    }
+
+    /// <summary>Mixed weights the weighted rows use: small mixes, a heavy one among light ones, and 16 random weights 1–100.</summary>
+    private static readonly int[][] WeightMixes =
+    [
+        [1, 2, 3],
+        [1, 1, 1, 5],
+        [1, 2, 3, 4, 5, 6, 7, 8],
+        [.. Enumerable.Range(0, 16).Select(i => 1 + (int)(KeyHash.Mix((ulong)i, 0x5EED) % 100))],
+    ];
+
+    /// <summary>
+    /// Shares against the ideal weighted share w/W (exact), and a weight change: the first replica's weight tripled
+    /// (capped at 100), what moved, what moved between two unchanged replicas, and whether setting it back restores every key.
+    /// </summary>
+    private static WeightedRow MeasureWeighted(string algorithm, int[] weights, string[] keys)
+    {
+        var settings = new RoutingSettings { Algorithm = algorithm };
+        var names = Enumerable.Range(1, weights.Length).Select(i => $"replica-{i}").ToList();
+        var table = RoutingTable.Create(settings).Add(names, [.. weights.Select(w => RoutingTable.TableWeight(w))]);
+        var snapshot = Build(table);
+        var total = (double)weights.Sum();
+        var ratios = Enumerable.Range(0, weights.Length).Select(i => snapshot.Share(i) / (weights[i] / total)).ToList();
+
+        var changed = names[0];
+        var heavier = Math.Min(RoutingTable.MaxWeight, weights[0] * 3);
+        var changedTable = table.ChangeWeights([KeyValuePair.Create(changed, RoutingTable.TableWeight(heavier))]);
+        var after = Build(changedTable);
+        var back = Build(changedTable.ChangeWeights([KeyValuePair.Create(changed, RoutingTable.TableWeight(weights[0]))]));
+        var hashes = ExactPositions(settings) ?? keys.Select(k => snapshot.Hash(k)).ToArray();
+        int moved = 0, between = 0;
+        var restores = true;
+        foreach (var hash in hashes)
+        {
+            var (owner, now) = (snapshot.Replicas[snapshot.Route(hash)].Name, after.Replicas[after.Route(hash)].Name);
+            if (owner != now)
+            {
+                moved++;
+                between += owner != changed && now != changed ? 1 : 0;
+            }
+
+            restores &= back.Replicas[back.Route(hash)].Name == owner;
+        }
+
+        return new WeightedRow(algorithm, string.Join(",", weights))
+        {
+            MaxShareOverIdeal = Math.Round(ratios.Max(), 4),
+            MinShareOverIdeal = Math.Round(ratios.Min(), 4),
+            Exact = ExactPositions(settings) is not null,
+            Change = $"{changed}: {weights[0]} → {heavier}",
+            MovedOnChange = Math.Round(moved / (double)hashes.Length, 5),
+            IdealMovedOnChange = Math.Round(Math.Abs((heavier / (total - weights[0] + heavier)) - (weights[0] / total)), 5),
+            MovedBetweenUnchanged = Math.Round(between / (double)hashes.Length, 5),
+            SetBackRestores = restores,
+        };
+    }
+
+    private static string WeightedMarkdown(IReadOnlyList<WeightedRow> rows)
+    {
+        var text = new StringBuilder();
+        text.AppendLine();
+        text.AppendLine("Weighted rows: shares against the ideal weighted share w/W (exact), and one weight change (the first replica's weight tripled, at most 100): the fraction of keys that moved against the ideal change of its share, the fraction that moved between two unchanged replicas, and whether setting the weight back restores every key (exact over every slot or entry for `slots` and `maglev`, 100k keys for `ring`).");
+        text.AppendLine();
+        text.AppendLine("| algorithm | weights | max share / ideal | min share / ideal | weight change | moved | ideal | moved between unchanged | set back restores |");
+        text.AppendLine("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | :---: |");
+        foreach (var row in rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Algorithm} | {row.Weights} | {row.MaxShareOverIdeal:F4} | {row.MinShareOverIdeal:F4} | {row.Change} | {Fraction(row.MovedOnChange)} | {Fraction(row.IdealMovedOnChange)} | {Fraction(row.MovedBetweenUnchanged)} | {(row.SetBackRestores == true ? "yes" : "no")} |");
+        }
+
+        var slots = rows.Where(r => r.Algorithm == RoutingSettings.Slots).ToList();
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"- weighted `slots`: largest share / ideal weighted share {slots.Max(r => r.MaxShareOverIdeal):F4} (target ≤ 1.01); moved between unchanged replicas on a weight change at most {Fraction(slots.Max(r => r.MovedBetweenUnchanged))} exact (target 0); setting the weight back {(slots.All(r => r.SetBackRestores == true) ? "restores every key" : "does NOT restore every key")}.");
+        text.AppendLine("- weighted `classic`: refused (the assignment has no weights).");
+        return text.ToString();
     }
 
     /// <summary>Fractions of <paramref name="hashes"/> that moved on the add and that moved between old replicas, and whether the remove restored every one.</summary>
@@ -282,6 +373,28 @@ public static class RingReport
     }
 
     private static string Fraction(double? value) => value is { } v ? v.ToString("F5", CultureInfo.InvariantCulture) : "—";
+
+    /// <summary>One weighted line of the report.</summary>
+    private sealed record WeightedRow(
+        [property: JsonPropertyName("algorithm")] string Algorithm,
+        [property: JsonPropertyName("weights")] string Weights)
+    {
+        [JsonPropertyName("maxShareOverIdealWeighted")] public double? MaxShareOverIdeal { get; init; }
+
+        [JsonPropertyName("minShareOverIdealWeighted")] public double? MinShareOverIdeal { get; init; }
+
+        [JsonPropertyName("exact")] public bool Exact { get; init; }
+
+        [JsonPropertyName("weightChange")] public string? Change { get; init; }
+
+        [JsonPropertyName("movedOnWeightChange")] public double? MovedOnChange { get; init; }
+
+        [JsonPropertyName("idealMovedOnWeightChange")] public double? IdealMovedOnChange { get; init; }
+
+        [JsonPropertyName("movedBetweenUnchanged")] public double? MovedBetweenUnchanged { get; init; }
+
+        [JsonPropertyName("setBackRestores")] public bool? SetBackRestores { get; init; }
+    }
 
     /// <summary>One line of the report; JSON names as the issue asks for them.</summary>
     private sealed record Row(
