@@ -39,6 +39,7 @@ public sealed class SlowStartTests(ITestOutputHelper output)
         }
 
         output.WriteLine(string.Join(Environment.NewLine, seen));
+        output.WriteLine(string.Join(Environment.NewLine, cluster.Output.Split('\n').Where(l => l.Contains("low start", StringComparison.Ordinal))));
         Assert.InRange(seen[0].Weight, 0.05, 0.25);
         // Nine steps of 0.67 s; a busy machine may wake the loop late, and then one version takes several steps at once.
         Assert.True(seen.Count >= 3, "several versions: " + string.Join("; ", seen));
