@@ -200,11 +200,13 @@ public sealed class RingGrain : Grain, IRingGrain
             }
 
             var table = ring.CurrentTable.ChangeWeights([.. weights.Select(w => KeyValuePair.Create(w.Key, RoutingTable.TableWeight(w.Value, w.Key)))]);
+
+            // An operator's weight ends a ramp: the replica has its whole new weight now. Ended here, under the table
+            // changes' lock, so that no step of the ramp can come after this change.
+            _slowStart.End(weights.Keys);
             return (table, ring.Replicas.Select(r => weights.TryGetValue(r.Name, out var weight) ? r with { Weight = weight } : r).ToList());
         });
 
-        // An operator's weight ends a ramp: the replica has its whole new weight now.
-        _slowStart.End(weights.Keys);
         return snapshot;
     }
 

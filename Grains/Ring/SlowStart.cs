@@ -106,6 +106,12 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
                     await grain.StepRampsAsync(Due);
                     EndFinished(grain.Current);
                 }
+                catch (ArgumentException ex)
+                {
+                    // The table refuses the weights (a ring that would hold too many points): no retry can succeed.
+                    logger.LogError(ex, "Slow start cannot step replicas {Replicas}; their ramps end where they are", _started.Keys);
+                    _started.Clear();
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     logger.LogWarning(ex, "A slow-start step failed; retrying in {Retry}", Retry);
@@ -147,6 +153,12 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
                 continue;
             }
 
+            // Off now (a restart with other settings): straight to the whole weight. Classic has no weights to ramp.
+            if (table.Settings.Algorithm == RoutingSettings.Classic)
+            {
+                continue;
+            }
+
             var weight = Applies(ring) ? ramp.TableWeight(record.Weight, time.GetElapsedTime(start, now)) : record.Weight * RoutingTable.WeightScale;
             if (weight != table.WeightOf(name))
             {
@@ -157,13 +169,14 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
         return changes;
     }
 
-    /// <summary>Ramps whose replica has gone or holds its whole weight are over.</summary>
+    /// <summary>Ramps whose replica has gone or holds its whole weight (or whose table has no weights) are over.</summary>
     private void EndFinished(RingGrainState ring)
     {
         foreach (var name in _started.Keys.ToList())
         {
             var record = ring.Replicas.Find(r => r.Name == name);
-            if (record is null || ring.CurrentTable.WeightOf(name) >= record.Weight * RoutingTable.WeightScale)
+            if (record is null || ring.CurrentTable.WeightOf(name) >= record.Weight * RoutingTable.WeightScale
+                || ring.CurrentTable.Settings.Algorithm == RoutingSettings.Classic)
             {
                 _started.Remove(name);
                 if (record is not null)

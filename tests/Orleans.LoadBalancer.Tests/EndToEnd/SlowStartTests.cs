@@ -4,7 +4,10 @@ using Xunit.Abstractions;
 
 namespace Orleans.LoadBalancer.Tests.EndToEnd;
 
-/// <summary><c>Replicas:SlowStart</c> on a cluster of its own: a new replica ramps up over several versions, taking keys only from the others.</summary>
+/// <summary>
+/// <c>Replicas:SlowStart</c> on a cluster of its own: a new replica ramps up over several versions, taking keys only
+/// from the others; a weight set or a remove during a ramp ends it.
+/// </summary>
 public sealed class SlowStartTests(ITestOutputHelper output)
 {
     [Fact]
@@ -70,6 +73,18 @@ public sealed class SlowStartTests(ITestOutputHelper output)
 
         var s5 = await ReplicaWeightTests.RingReplicaAsync(gateway, "S5");
         Assert.Equal(2.0, s5.GetProperty("effectiveWeight").GetDouble());
+
+        // A replica removed during its ramp ends it: no step comes after the remove.
+        using (var added = await gateway.AddAsync("""{"n": 1, "hostnames": ["S6"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        }
+
+        using (var removed = await gateway.RemoveAsync("""{"n": 1, "hostnames": ["S6"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        }
+
         var version = (await gateway.GetJsonAsync("/ring")).RootElement.GetProperty("message").GetProperty("version").GetInt64();
         await Task.Delay(TimeSpan.FromSeconds(7));
         Assert.Equal(version, (await gateway.GetJsonAsync("/ring")).RootElement.GetProperty("message").GetProperty("version").GetInt64());
