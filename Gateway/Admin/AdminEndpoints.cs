@@ -26,6 +26,7 @@ public static class AdminEndpoints
         changes.MapPost("/add", ReplicaSetEndpoints.AddAsync);
         changes.MapDelete("/rm", ReplicaSetEndpoints.RemoveAsync);
         changes.MapPut("/ring/algorithm", RingEndpoints.ChangeAlgorithmAsync);
+        changes.MapPut("/replicas/{name}/weight", ReplicaWeightEndpoint.SetWeightAsync);
         return app;
     }
 }

@@ -25,6 +25,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
     private readonly ReconcileExecutor _reconciler;
     private readonly HealthRound _round;
     private readonly ReplicaSetChanges _changes;
+    private readonly ReplicaWeights _weights;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private Task? _activation;
     private bool _roundRunning;
@@ -43,6 +44,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         _policy = new HealthPolicy(_options);
         _book = new ReplicaBook(time);
         _changes = new ReplicaSetChanges(_launcher, _book, logger);
+        _weights = new ReplicaWeights(logger);
         var replacer = new ReplicaReplacer(_launcher, _policy, _book, metrics, _options, logger);
         _reconciler = new ReconcileExecutor(_launcher, _book, replacer, _options, logger);
         _round = new HealthRound(_launcher, _policy, _book, replacer, metrics, _options, logger);
@@ -94,8 +96,10 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
             return await _changes.RemoveAsync(Ring, names, ring);
         });
 
+    public Task<AdminResult> SetWeight(string name, int weight) => InTurnAsync(_ => null, ring => _weights.SetAsync(Ring, name, weight, ring));
+
     public async Task<IReadOnlyList<ReplicaStatus>> GetReplicas() => (await Ring.GetState()).Replicas
-        .Select(r => new ReplicaStatus(r.Name, r.Address, _runtime.Kind, r.RuntimeId, _book.StateOf(r), _book.RestartsOf(r.Name), r.Share))
+        .Select(r => new ReplicaStatus(r.Name, r.Address, _runtime.Kind, r.RuntimeId, _book.StateOf(r), _book.RestartsOf(r.Name), r.Share, r.Weight, r.Draining, r.Host))
         .ToList();
 
     public async Task EnsureStarted()
