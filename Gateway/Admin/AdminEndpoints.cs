@@ -12,6 +12,17 @@ public static class AdminEndpoints
         "/healthz", "/readyz",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The actions of <c>/replicas/{name}/{action}</c>, the gateway's own paths too.</summary>
+    public static FrozenSet<string> ReplicaActions { get; } = new[] { "state", "weight" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="path"/> is <c>/replicas/{name}/{action}</c> for one of <see cref="ReplicaActions"/>.</summary>
+    public static bool IsReplicaAction(string path)
+    {
+        const string Prefix = "/replicas/";
+        var slash = path.LastIndexOf('/');
+        return path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && slash > Prefix.Length && ReplicaActions.Contains(path[(slash + 1)..]);
+    }
+
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/rep", ReplicaSetEndpoints.Rep);
@@ -26,6 +37,7 @@ public static class AdminEndpoints
         changes.MapPost("/add", ReplicaSetEndpoints.AddAsync);
         changes.MapDelete("/rm", ReplicaSetEndpoints.RemoveAsync);
         changes.MapPut("/ring/algorithm", RingEndpoints.ChangeAlgorithmAsync);
+        changes.MapPut("/replicas/{name}/state", ReplicaStateEndpoint.SetAsync);
         return app;
     }
 }

@@ -40,6 +40,8 @@ public sealed class GatewayMetrics : IDisposable
         _meter.CreateObservableGauge("lb.ring.replicas", () => store.Current.Count, "{replica}", "Replicas in the ring");
         _meter.CreateObservableGauge("lb.ring.share", () => Shares(store), "1", "Each replica's share of the key space");
         _meter.CreateObservableGauge("lb.replica.up", () => Health(store), "1", "1 while a replica is up in the ring, 0 while it is down");
+        _meter.CreateObservableGauge("lb.replica.draining", () => Draining(store), "1",
+            "1 while a replica is draining (routing skips it; the table keeps its place), 0 otherwise");
         _meter.CreateObservableGauge("lb.gateway.imbalance", () => _rates.Imbalance(store.Current), "1",
             "Max over mean of the per-replica request rate in the last 10 seconds");
     }
@@ -78,6 +80,15 @@ public sealed class GatewayMetrics : IDisposable
         foreach (var replica in snapshot.Replicas)
         {
             yield return new Measurement<int>(replica.IsUp ? 1 : 0, new KeyValuePair<string, object?>("replica", replica.Name));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> Draining(RingSnapshotStore store)
+    {
+        var snapshot = store.Current;
+        foreach (var replica in snapshot.Replicas)
+        {
+            yield return new Measurement<int>(replica.Draining ? 1 : 0, new KeyValuePair<string, object?>("replica", replica.Name));
         }
     }
 

@@ -10,4 +10,8 @@ public sealed record RoutedReplica(
     [property: Id(1)] string Address,
     [property: Id(2)] bool IsUp,
     [property: Id(3)] int Weight = 1,
-    [property: Id(4)] bool Draining = false);
+    [property: Id(4)] bool Draining = false)
+{
+    /// <summary>Whether new requests may go to it: up and not draining. The one place for that rule.</summary>
+    public bool IsRoutable => IsUp && !Draining;
+}

@@ -137,6 +137,15 @@ public sealed class RingGrain : Grain, IRingGrain
             (ring.CurrentTable.Remove([name]).Add([replacement.Name]), ring.Replicas.Where(r => r.Name != name).Append(replacement).ToList()));
     }
 
+    public Task<RoutingSnapshot> SetDraining(string name, bool draining)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return ChangeTableAsync(draining ? "Draining" : "Undrained", [name], ring =>
+            ring.Replicas.Exists(r => r.Name == name)
+                ? (ring.CurrentTable, ring.Replicas.Select(r => r.Name == name ? r with { Draining = draining } : r).ToList())
+                : throw new ArgumentException($"Replica '{name}' does not exist.", nameof(name)));
+    }
+
     public Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -163,7 +172,10 @@ public sealed class RingGrain : Grain, IRingGrain
             }
         }
 
-        var records = _ring.Replicas.Select(r => updates.GetValueOrDefault(r.Name, r)).ToList();
+        // The operator's fields (weight, draining) are not the runtime's to change: a health mark never undoes them.
+        var records = _ring.Replicas
+            .Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r)
+            .ToList();
         if (!records.SequenceEqual(_ring.Replicas))
         {
             await PublishAsync(_ring.Next(_ring.Version + 1, _ring.CurrentTable, records));
