@@ -94,7 +94,7 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(results, r => Assert.Equal((HttpStatusCode.OK, victim), (r.Status, r.Replica)));
 
         // Seen from outside, and left alone by the health loop: not replaced, not stopped, not undrained.
-        Assert.Contains($"lb_replica_draining{{replica=\"{victim}\"}} 1", await gateway.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        Assert.Equal("1", await DrainingMetricAsync(gateway, victim));
         await Task.Delay(1500);
         var status = await StatusAsync(victim);
         Assert.True(status.GetProperty("draining").GetBoolean());
@@ -109,7 +109,7 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal(before, await gateway.RouteAllAsync(sample));
         Assert.False((await StatusAsync(victim)).GetProperty("draining").GetBoolean());
-        Assert.Contains($"lb_replica_draining{{replica=\"{victim}\"}} 0", await gateway.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        Assert.Equal("0", await DrainingMetricAsync(gateway, victim));
     }
 
     [Fact]
@@ -207,6 +207,14 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
         using var ring = await gateway.GetJsonAsync("/ring");
         return ring.RootElement.GetProperty("message").GetProperty("replicas").EnumerateArray()
             .Where(r => r.GetProperty("name").GetString() == replica).Select(r => r.GetProperty("inflight").GetInt32()).SingleOrDefault();
+    }
+
+    /// <summary>The value of <c>lb_replica_draining</c> for <paramref name="replica"/> in the gateway's Prometheus text.</summary>
+    private static async Task<string?> DrainingMetricAsync(GatewayEndpoint gateway, string replica)
+    {
+        var line = (await gateway.Http.GetStringAsync("/metrics")).Split('\n')
+            .SingleOrDefault(l => l.StartsWith("lb_replica_draining{", StringComparison.Ordinal) && l.Contains($"replica=\"{replica}\"", StringComparison.Ordinal));
+        return line?[(line.LastIndexOf('}') + 2)..].Split(' ')[0];
     }
 
     private static Task<HttpResponseMessage> PutStateAsync(GatewayEndpoint gateway, string name, string body) =>
