@@ -48,6 +48,7 @@ public sealed class ReplicaProxy : IDisposable
         _trustedProxies = new TrustedProxies(options.Value.TrustedProxies);
         _maxRequestBodySize = options.Value.MaxRequestBodySize;
         _invoker = UpstreamInvoker.Create(options.Value.UpstreamClient, options.Value.ConnectTimeout);
+        logger.LogInformation("Proxying to replicas with the {UpstreamClient} upstream client", options.Value.UpstreamClient);
         _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies);
     }
 

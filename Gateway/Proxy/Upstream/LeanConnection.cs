@@ -19,6 +19,9 @@ internal sealed class LeanConnection(Socket socket, LeanConnectionPool pool) : I
 
     public LeanConnectionPool Pool => pool;
 
+    /// <summary>The last value of each known response header on this connection (<see cref="ResponseMessageBuilder"/>).</summary>
+    public string?[] LastHeaderValues { get; } = new string?[ResponseMessageBuilder.KnownCount];
+
     /// <summary>Whether it served a request before this one (a stale pooled connection may fail without the replica's fault).</summary>
     public bool Reused { get; set; }
 

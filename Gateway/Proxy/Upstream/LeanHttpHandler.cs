@@ -109,7 +109,7 @@ public sealed class LeanHttpHandler : HttpMessageHandler
         // The parser calls the builder only for a complete final head, so these serve every round of the loop.
         var content = new LeanResponseContent();
         var response = new HttpResponseMessage { RequestMessage = request, Version = HttpVersion.Version11, Content = content };
-        var builder = new ResponseMessageBuilder(response, content.Headers);
+        var builder = new ResponseMessageBuilder(response, content.Headers, connection.LastHeaderValues);
         while (true)
         {
             var status = ResponseHeadParser.TryParse(connection.Buffered, isHead, _settings.MaxResponseHeadLength, ref builder, out var head);

@@ -36,31 +36,31 @@ internal static class RequestHeadWriter
         connection.Write(" "u8);
         WriteAscii(connection, target);
         connection.Write(" HTTP/1.1\r\n"u8);
-        if (request.Headers.NonValidated.TryGetValues("Host", out var host))
-        {
-            if (!TryWriteField(connection, "Host", host.ToString()))
-            {
-                return false;
-            }
-        }
-        else
-        {
-            connection.Write(connection.Pool.HostHeader);
-        }
-
+        var hostWritten = false;
         foreach (var header in request.Headers.NonValidated)
         {
             var name = header.Key;
-            if (IsNamed(name, "Host") || IsNamed(name, "Connection") || IsNamed(name, "Keep-Alive") || IsNamed(name, "Transfer-Encoding")
-                || IsNamed(name, "Proxy-Connection") || IsNamed(name, "Content-Length"))
+            switch (Classify(name))
             {
-                continue;
+                case Field.Skipped:
+                    continue;
+                case Field.Declined:
+                    return false;
+                case Field.Host:
+                    hostWritten = true;
+                    break;
             }
 
-            if (IsNamed(name, "Upgrade") || IsNamed(name, "Expect") || !TryWriteField(connection, name, Joined(header.Value)))
+            if (!TryWriteField(connection, name, Joined(header.Value)))
             {
                 return false;
             }
+        }
+
+        if (!hostWritten)
+        {
+            // The forwarder leaves Host to the client, which takes it from the replica's address.
+            connection.Write(connection.Pool.HostHeader);
         }
 
         var content = request.Content;
@@ -101,7 +101,28 @@ internal static class RequestHeadWriter
     private static bool MustHaveBody(HttpMethod method) =>
         method != HttpMethod.Get && method != HttpMethod.Head && method != HttpMethod.Connect && method != HttpMethod.Options && method != HttpMethod.Delete;
 
+    private enum Field
+    {
+        Written,
+        Host,
+        Skipped,
+        Declined,
+    }
+
     private static bool IsNamed(string name, string known) => string.Equals(name, known, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Connection-level fields are the client's own to write; an upgrade or <c>Expect</c> is not this client's to send.</summary>
+    private static Field Classify(string name) => name.Length switch
+    {
+        4 when IsNamed(name, "Host") => Field.Host,
+        6 when IsNamed(name, "Expect") => Field.Declined,
+        7 when IsNamed(name, "Upgrade") => Field.Declined,
+        10 when IsNamed(name, "Connection") || IsNamed(name, "Keep-Alive") => Field.Skipped,
+        14 when IsNamed(name, "Content-Length") => Field.Skipped,
+        16 when IsNamed(name, "Proxy-Connection") => Field.Skipped,
+        17 when IsNamed(name, "Transfer-Encoding") => Field.Skipped,
+        _ => Field.Written,
+    };
 
     /// <summary>One value as is; several joined as SocketsHttpHandler joins them (", ", or " " for User-Agent).</summary>
     private static string Joined(HeaderStringValues values)

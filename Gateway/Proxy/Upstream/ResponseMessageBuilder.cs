@@ -7,7 +7,8 @@ namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 /// Puts a response head's fields on an <see cref="HttpResponseMessage"/> without validation, as SocketsHttpHandler
 /// does: values decoded as Latin-1, content headers on the content, common names without a new string each time.
 /// </summary>
-internal struct ResponseMessageBuilder(HttpResponseMessage response, HttpContentHeaders contentHeaders) : IResponseHeaderSink
+/// <param name="lastValues">The connection's last value of each known header: a replica sends the same ones again and again.</param>
+internal struct ResponseMessageBuilder(HttpResponseMessage response, HttpContentHeaders contentHeaders, string?[] lastValues) : IResponseHeaderSink
 {
     private static readonly string[] KnownNames =
     [
@@ -19,26 +20,47 @@ internal struct ResponseMessageBuilder(HttpResponseMessage response, HttpContent
 
     private static readonly byte[][] KnownNameBytes = [.. KnownNames.Select(Encoding.ASCII.GetBytes)];
 
+    /// <summary>How many known names there are, for the size of a connection's value cache.</summary>
+    public static int KnownCount => KnownNames.Length;
+
     public readonly void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        var nameText = NameOf(name);
-        var valueText = value.Length == 0 ? string.Empty : Encoding.Latin1.GetString(value);
+        var known = IndexOf(name);
+        var nameText = known >= 0 ? KnownNames[known] : Encoding.ASCII.GetString(name);
+        string valueText;
+        if (value.Length == 0)
+        {
+            valueText = string.Empty;
+        }
+        else if (known >= 0 && lastValues[known] is { } last && last.Length == value.Length && Ascii.Equals(value, last))
+        {
+            valueText = last;
+        }
+        else
+        {
+            valueText = Encoding.Latin1.GetString(value);
+            if (known >= 0)
+            {
+                lastValues[known] = valueText;
+            }
+        }
+
         if (!response.Headers.TryAddWithoutValidation(nameText, valueText))
         {
             contentHeaders.TryAddWithoutValidation(nameText, valueText);
         }
     }
 
-    private static string NameOf(ReadOnlySpan<byte> name)
+    private static int IndexOf(ReadOnlySpan<byte> name)
     {
         for (var i = 0; i < KnownNameBytes.Length; i++)
         {
             if (KnownNameBytes[i].Length == name.Length && Ascii.EqualsIgnoreCase(name, KnownNameBytes[i]))
             {
-                return KnownNames[i];
+                return i;
             }
         }
 
-        return Encoding.ASCII.GetString(name);
+        return -1;
     }
 }
