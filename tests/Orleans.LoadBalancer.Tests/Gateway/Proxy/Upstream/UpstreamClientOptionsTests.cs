@@ -43,6 +43,8 @@ public sealed class UpstreamClientOptionsTests
     private static GatewayOptions Read(string? value)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Only this test's setting: the environment may choose a client for the test run's gateways.
+        builder.Configuration.Sources.Clear();
         if (value is not null)
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:UpstreamClient"] = value });
