@@ -1,10 +1,9 @@
 using System.Text.Json;
 using Orleans.LoadBalancer.Replicas;
-using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
-/// <summary>The body of <c>PUT /replicas/{name}/weight</c>: <c>{"weight": 3}</c>, an integer from 1 to 100, nothing else.</summary>
+/// <summary>The body of <c>PUT /replicas/{name}/weight</c>: <c>{"weight": 3}</c>, an integer in <see cref="ReplicaWeights"/>'s range, nothing else.</summary>
 public static class ReplicaWeightBody
 {
     /// <summary>The weight, or why the body is not one (a message for the seed's error shape).</summary>
@@ -53,14 +52,9 @@ public static class ReplicaWeightBody
                 return (0, "'weight' is given more than once");
             }
 
-            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var value))
+            if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var value) || !ReplicaWeights.IsValid(value))
             {
-                return (0, $"'weight' must be an integer from 1 to {RoutingTable.MaxWeight}, not {Shorten(property.Value.GetRawText())}");
-            }
-
-            if (value is < 1 or > RoutingTable.MaxWeight)
-            {
-                return (0, $"'weight' must be an integer from 1 to {RoutingTable.MaxWeight}, not {value}");
+                return (0, $"{ReplicaWeights.Error("'weight'")}, not {Shorten(property.Value.GetRawText())}");
             }
 
             weight = value;

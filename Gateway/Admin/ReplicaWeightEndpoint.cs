@@ -52,27 +52,4 @@ public static class ReplicaWeightEndpoint
             ? SeedJson.Failure(StatusCodes.Status404NotFound, $"Replica '{name}' was removed meanwhile")
             : Results.Ok(new { message = ReplicaJson.Of(replica, store.Current), status = "successful" });
     }
-
-    /// <summary>
-    /// Whether <paramref name="path"/> is <c>/replicas/{name}/weight</c> or <c>/replicas/{name}/state</c>: answered by the
-    /// gateway, not proxied (a method those endpoints do not take still reaches the replicas through the catch-all).
-    /// </summary>
-    public static bool IsReplicaAction(string path)
-    {
-        const string Prefix = "/replicas/";
-        if (!path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var rest = path.AsSpan(Prefix.Length);
-        var slash = rest.IndexOf('/');
-        if (slash <= 0)
-        {
-            return false;
-        }
-
-        var action = rest[(slash + 1)..];
-        return action.Equals("weight", StringComparison.OrdinalIgnoreCase) || action.Equals("state", StringComparison.OrdinalIgnoreCase);
-    }
 }

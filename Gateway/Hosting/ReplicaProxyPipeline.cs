@@ -57,6 +57,6 @@ public static class ReplicaProxyPipeline
         }
 
         var trimmed = value.Length > 1 && value[^1] == '/' ? value[..^1] : value;
-        return AdminEndpoints.Paths.Contains(trimmed) || ReplicaWeightEndpoint.IsReplicaAction(trimmed);
+        return AdminEndpoints.Paths.Contains(trimmed) || AdminEndpoints.IsReplicaAction(trimmed);
     }
 }

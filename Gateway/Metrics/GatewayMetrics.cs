@@ -43,6 +43,8 @@ public sealed class GatewayMetrics : IDisposable
         _meter.CreateObservableGauge("lb.replica.weight", () => Weights(store, effective: false), "1", "Each replica's configured weight (1–100)");
         _meter.CreateObservableGauge("lb.replica.effective_weight", () => Weights(store, effective: true), "1",
             "Each replica's weight in the table now: below its weight while it ramps up in slow start");
+        _meter.CreateObservableGauge("lb.replica.draining", () => Draining(store), "1",
+            "1 while a replica is draining (routing skips it; the table keeps its place), 0 otherwise");
         _meter.CreateObservableGauge("lb.gateway.imbalance", () => _rates.Imbalance(store.Current), "1",
             "Max over mean of the per-replica request rate in the last 10 seconds");
     }
@@ -89,6 +91,15 @@ public sealed class GatewayMetrics : IDisposable
         foreach (var replica in snapshot.Replicas)
         {
             yield return new Measurement<int>(replica.IsUp ? 1 : 0, new KeyValuePair<string, object?>("replica", replica.Name));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> Draining(RingSnapshotStore store)
+    {
+        var snapshot = store.Current;
+        foreach (var replica in snapshot.Replicas)
+        {
+            yield return new Measurement<int>(replica.Draining ? 1 : 0, new KeyValuePair<string, object?>("replica", replica.Name));
         }
     }
 

@@ -11,6 +11,6 @@ public enum AdminError
     /// <summary>A replica could not be started or stopped; nothing changed in the ring.</summary>
     RuntimeFailure,
 
-    /// <summary>The request named a replica that does not exist; nothing changed.</summary>
+    /// <summary>The request names a replica the ring does not have; nothing changed.</summary>
     NotFound,
 }

@@ -17,4 +17,7 @@ public sealed record RoutedReplica(
 {
     /// <summary>The effective weight (the configured weight while no slow start holds it lower).</summary>
     public double EffectiveWeight => TableWeight / (double)RoutingTable.WeightScale;
+
+    /// <summary>Whether new requests may go to it: up and not draining. The one place for that rule.</summary>
+    public bool IsRoutable => IsUp && !Draining;
 }

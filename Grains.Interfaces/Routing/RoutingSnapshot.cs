@@ -43,7 +43,7 @@ public sealed record RoutingSnapshot
     /// </summary>
     [Id(8)] public Guid RingId { get; init; }
 
-    /// <summary>How many of <see cref="Replicas"/> are up; counted once, when the snapshot is made.</summary>
+    /// <summary>How many of <see cref="Replicas"/> are routable (up, not draining); counted once, when the snapshot is made.</summary>
     [Id(9)] private int _upCount;
 
     /// <summary>
@@ -119,7 +119,7 @@ public sealed record RoutingSnapshot
             Settings = table.Settings,
             Replicas = ordered,
             _seeds = names.Select(n => KeyHash.Hash(n)).ToArray(),
-            _upCount = ordered.Count(r => r.IsUp),
+            _upCount = ordered.Count(r => r.IsRoutable),
         };
 
         switch (table.Settings.Algorithm)
@@ -244,11 +244,11 @@ public sealed record RoutingSnapshot
         }
     }
 
-    /// <summary>The first replica that is up in the key's preference order, or -1.</summary>
+    /// <summary>The first routable replica (<see cref="RoutedReplica.IsRoutable"/>) in the key's preference order, or -1.</summary>
     public int Route(ulong hash)
     {
         var owner = Owner(hash);
-        if (owner < 0 || Replicas[owner].IsUp)
+        if (owner < 0 || Replicas[owner].IsRoutable)
         {
             return owner;
         }
@@ -281,7 +281,7 @@ public sealed record RoutingSnapshot
     }
 
     /// <summary>
-    /// The first replica after <paramref name="owner"/> in the key's preference order that is up; -1 when none. One
+    /// The first replica after <paramref name="owner"/> in the key's preference order that is routable; -1 when none. One
     /// pass, no buffer: after the owner, the rendezvous order's first up replica is simply the up one with the highest
     /// score.
     /// </summary>
@@ -291,7 +291,7 @@ public sealed record RoutingSnapshot
         {
             for (int i = KetamaRing.Find(_points, hash), steps = 0; steps < _table.Length; i = i + 1 == _table.Length ? 0 : i + 1, steps++)
             {
-                if (Replicas[_table[i]].IsUp)
+                if (Replicas[_table[i]].IsRoutable)
                 {
                     return _table[i];
                 }
@@ -304,7 +304,7 @@ public sealed record RoutingSnapshot
         var bestScore = 0UL;
         for (var i = 0; i < Replicas.Length; i++)
         {
-            if (i != owner && Replicas[i].IsUp)
+            if (i != owner && Replicas[i].IsRoutable)
             {
                 var score = KeyHash.Mix(hash, _seeds[i]);
                 if (best < 0 || score > bestScore)

@@ -174,6 +174,15 @@ public sealed class RingGrain : Grain, IRingGrain
         return snapshot;
     }
 
+    public Task<RoutingSnapshot> SetDraining(string name, bool draining)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return ChangeTableAsync(draining ? "Draining" : "Undrained", [name], ring =>
+            ring.Replicas.Exists(r => r.Name == name)
+                ? (ring.CurrentTable, ring.Replicas.Select(r => r.Name == name ? r with { Draining = draining } : r).ToList())
+                : throw new ArgumentException($"Replica '{name}' does not exist.", nameof(name)));
+    }
+
     public Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -227,8 +236,8 @@ public sealed class RingGrain : Grain, IRingGrain
             }
         }
 
-        // A weight belongs to the table: only ChangeWeights changes it.
-        var records = _ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight } : r).ToList();
+        // The operator's fields (weight, draining) are not the runtime's to change: a health mark never undoes them.
+        var records = _ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
         if (_slowStart.Applies(_ring) && _slowStart.Recovered(_ring.Replicas, records) is { Count: > 0 } recovered)
         {
             try
@@ -238,7 +247,7 @@ public sealed class RingGrain : Grain, IRingGrain
             catch (Exception ex) when (ex is not ArgumentException)
             {
                 _logger.LogWarning(ex, "Could not start slow start for recovered replicas {Replicas}; they take their whole weight at once", recovered);
-                records = _ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight } : r).ToList();
+                records = _ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
             }
         }
 

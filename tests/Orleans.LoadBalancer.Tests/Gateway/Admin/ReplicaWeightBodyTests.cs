@@ -55,5 +55,5 @@ public sealed class ReplicaWeightBodyTests
     [InlineData("/replicas", false)]
     [InlineData("/home/replicas/s4/weight", false)]
     public void Only_replica_weight_and_state_paths_are_the_gateways_own(string path, bool own) =>
-        Assert.Equal(own, ReplicaWeightEndpoint.IsReplicaAction(path));
+        Assert.Equal(own, AdminEndpoints.IsReplicaAction(path));
 }

@@ -9,7 +9,7 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// <c>PUT /replicas/{name}/weight</c> inside the manager's admin turn, so that it never races an add or a remove: a
 /// table change in the RingGrain, nothing started or stopped. Unknown names are <see cref="AdminError.NotFound"/>.
 /// </summary>
-internal sealed class ReplicaWeights(ILogger logger)
+internal sealed class ReplicaWeightChanges(ILogger logger)
 {
     public async Task<AdminResult> SetAsync(IRingGrain grain, string name, int weight, RingState ring)
     {
@@ -19,9 +19,9 @@ internal sealed class ReplicaWeights(ILogger logger)
             return new AdminResult(AdminError.NotFound, $"Replica '{name}' does not exist", names, ring.Version);
         }
 
-        if (weight is < 1 or > RoutingTable.MaxWeight)
+        if (!ReplicaWeights.IsValid(weight))
         {
-            return AdminResult.Invalid($"The weight must be an integer from 1 to {RoutingTable.MaxWeight}, not {weight}", names, ring.Version);
+            return AdminResult.Invalid($"{ReplicaWeights.Error("'weight'")}, not {weight}", names, ring.Version);
         }
 
         try
