@@ -280,10 +280,19 @@ public sealed class RingGrain : Grain, IRingGrain
 
     private async Task PublishAsync(RingGrainState ring)
     {
-        var snapshot = Build(ring);
+        var (previous, snapshot) = (_snapshot, Build(ring));
         (_ring, _snapshot) = (ring, snapshot);
         _observers.ClearExpired();
-        await _observers.Notify(o => o.OnSnapshot(snapshot));
+
+        // Gateways that hold the previous version get what changed; the others fetch the whole snapshot by version.
+        if (snapshot.DeltaFrom(previous) is { } delta)
+        {
+            await _observers.Notify(o => o.OnDelta(delta));
+        }
+        else
+        {
+            await _observers.Notify(o => o.OnSnapshot(snapshot));
+        }
     }
 
     private RoutingSnapshot? IfNewer(Guid ringId, long epoch, long version) => _snapshot.Supersedes(ringId, epoch, version) ? _snapshot : null;
