@@ -101,7 +101,7 @@ public sealed class RoutingDeltaTests
             var received = Serializer.Deserialize<RoutingDelta>(Serializer.SerializeToArray(delta))!;
             gateway = gateway.Apply(received) ?? throw new Xunit.Sdk.XunitException($"Step {step}: the delta {previous.Version} → {built.Version} did not apply");
             applied++;
-            AssertSameRouting(built, gateway);
+            SameRouting.Assert(built, gateway);
         }
 
         // Every change but the few whose delta would not be smaller than the table went as a delta.
@@ -174,36 +174,9 @@ public sealed class RoutingDeltaTests
         Assert.Null(delta.Shares);
         var applied = v1.Apply(delta)!;
         Assert.Equal(63, applied.UpCount);
-        AssertSameRouting(v2, applied);
+        SameRouting.Assert(v2, applied);
     }
 
     private static RoutingSnapshot Build(RoutingTable table, Dictionary<string, RoutedReplica> records, long version) =>
         RoutingSnapshot.Create(version, table, table.Members.Select(n => records[n]).ToList()) with { RingId = RingId, Epoch = 3 };
-
-    private static void AssertSameRouting(RoutingSnapshot expected, RoutingSnapshot actual)
-    {
-        Assert.Equal(expected.Version, actual.Version);
-        Assert.Equal(expected.RingId, actual.RingId);
-        Assert.Equal(expected.Epoch, actual.Epoch);
-        Assert.Equal(expected.Settings, actual.Settings);
-        Assert.Equal(expected.Replicas, actual.Replicas);
-        Assert.Equal(expected.UpCount, actual.UpCount);
-        Assert.Equal(expected.TableBytes, actual.TableBytes);
-        Assert.Equal(Enumerable.Range(0, expected.Count).Select(expected.Share), Enumerable.Range(0, actual.Count).Select(actual.Share));
-        var (order, actualOrder) = (new int[expected.Count], new int[actual.Count]);
-        var random = new Random(7);
-        for (var i = 0; i < 3000; i++)
-        {
-            var hash = (ulong)random.NextInt64() ^ ((ulong)random.Next() << 63);
-            Assert.Equal(expected.Owner(hash), actual.Owner(hash));
-            Assert.Equal(expected.Route(hash), actual.Route(hash));
-            Assert.Equal(expected.PreferenceOrder(hash, order), actual.PreferenceOrder(hash, actualOrder));
-            Assert.Equal(order, actualOrder);
-        }
-
-        foreach (var key in TestTables.Keys(500))
-        {
-            Assert.Equal(expected.Route(expected.Hash(key)), actual.Route(actual.Hash(key)));
-        }
-    }
 }
