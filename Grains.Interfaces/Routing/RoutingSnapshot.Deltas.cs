@@ -130,6 +130,21 @@ public sealed partial record RoutingSnapshot
         return next.TableHash() == delta.TableHash ? next : null;
     }
 
+    /// <summary>
+    /// This snapshot at <paramref name="version"/> with other records (health, address) for the same replicas in the
+    /// same order: the table is shared, so this costs O(N) rather than the O(M) of building it.
+    /// </summary>
+    public RoutingSnapshot WithRecords(long version, IReadOnlyList<RoutedReplica> replicas)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        if (replicas.Count != Count || replicas.Where((r, i) => r.Name != Replicas[i].Name).Any())
+        {
+            throw new ArgumentException("The records must name this snapshot's replicas in its order", nameof(replicas));
+        }
+
+        return this with { Version = version, Replicas = [.. replicas], _upCount = replicas.Count(r => r.IsUp) };
+    }
+
     /// <summary>A hash of the owner table and (<c>ring</c>) its points.</summary>
     private ulong TableHash() =>
         XxHash3.HashToUInt64(MemoryMarshal.AsBytes(_table.AsSpan()), (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes(_points.AsSpan())));
@@ -170,6 +185,11 @@ public sealed partial record RoutingSnapshot
 
     private static ushort[] Remapped(ushort[] table, ushort[] map)
     {
+        if (IsIdentity(map))
+        {
+            return table.AsSpan().ToArray();
+        }
+
         var remapped = GC.AllocateUninitializedArray<ushort>(table.Length);
         for (var i = 0; i < table.Length; i++)
         {

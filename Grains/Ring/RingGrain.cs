@@ -280,7 +280,11 @@ public sealed class RingGrain : Grain, IRingGrain
 
     private async Task PublishAsync(RingGrainState ring)
     {
-        var (previous, snapshot) = (_snapshot, Build(ring));
+        // A health or address change keeps the table: the snapshot keeps it too, which costs O(N) instead of O(M).
+        var previous = _snapshot;
+        var snapshot = ReferenceEquals(ring.Table, _ring.Table) && ring.RingId == previous.RingId && ring.Epoch == previous.Epoch
+            ? previous.WithRecords(ring.Version, Routed(ring))
+            : Build(ring);
         (_ring, _snapshot) = (ring, snapshot);
         _observers.ClearExpired();
 
@@ -298,6 +302,8 @@ public sealed class RingGrain : Grain, IRingGrain
     private RoutingSnapshot? IfNewer(Guid ringId, long epoch, long version) => _snapshot.Supersedes(ringId, epoch, version) ? _snapshot : null;
 
     private static RoutingSnapshot Build(RingGrainState ring) =>
-        RoutingSnapshot.Create(ring.Version, ring.CurrentTable, ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp, r.Weight, r.Draining)).ToList())
-            with { RingId = ring.RingId, Epoch = ring.Epoch };
+        RoutingSnapshot.Create(ring.Version, ring.CurrentTable, Routed(ring)) with { RingId = ring.RingId, Epoch = ring.Epoch };
+
+    private static List<RoutedReplica> Routed(RingGrainState ring) =>
+        ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp, r.Weight, r.Draining)).ToList();
 }

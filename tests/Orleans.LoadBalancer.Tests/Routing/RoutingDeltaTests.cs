@@ -177,6 +177,18 @@ public sealed class RoutingDeltaTests
         SameRouting.Assert(v2, applied);
     }
 
+    [Fact]
+    public void A_snapshot_with_new_records_routes_as_one_built_afresh()
+    {
+        var table = TestTables.Table(RoutingSettings.Slots, 5);
+        var v1 = TestTables.Snapshot(table, version: 1) with { RingId = RingId };
+        var fresh = TestTables.Snapshot(table, version: 2, down: new HashSet<string> { "replica-2", "replica-4" }) with { RingId = RingId };
+
+        SameRouting.Assert(fresh, v1.WithRecords(2, fresh.Replicas));
+        Assert.Throws<ArgumentException>(() => v1.WithRecords(2, fresh.Replicas.Reverse().ToList()));
+        Assert.Throws<ArgumentException>(() => v1.WithRecords(2, fresh.Replicas.Skip(1).ToList()));
+    }
+
     private static RoutingSnapshot Build(RoutingTable table, Dictionary<string, RoutedReplica> records, long version) =>
         RoutingSnapshot.Create(version, table, table.Members.Select(n => records[n]).ToList()) with { RingId = RingId, Epoch = 3 };
 }
