@@ -145,6 +145,11 @@ public sealed class RingFollower(
                 var renewal = Ring.Subscribe(_reference!, store.Current.RingId, store.Current.Epoch, store.Current.Version);
                 Install(await renewal.WaitAsync(RenewTimeout, cancellationToken), "renew");
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping while a renewal was under way.
+                return;
+            }
             catch (TimeoutException) when (!cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning("The ring did not answer within {Timeout}; routing continues on version {Version}", RenewTimeout, store.Current.Version);

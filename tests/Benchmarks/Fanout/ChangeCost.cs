@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Orleans.LoadBalancer.Grains.Ring;
+using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Routing;
 using Orleans.Serialization;
 
@@ -12,7 +14,7 @@ internal static class ChangeCost
 {
     private const int Repeats = 15;
 
-    public static (double TurnMicros, double SerializeMicros) Measure(int replicas, int gateways, Serializer serializer)
+    public static (double TurnMicros, double SerializeMicros, int StateBytes, double StateMicros) Measure(int replicas, int gateways, Serializer serializer)
     {
         var ring = Guid.NewGuid();
         var names = Enumerable.Range(1, replicas).Select(i => $"replica-{i}").ToList();
@@ -49,7 +51,18 @@ internal static class ChangeCost
             }
         }
 
-        return (Median(turns), Median(serializing));
+        // What the RingGrain stores per table change (its whole state, the slot history included), as storage serializes it.
+        var state = new RingGrainState { Version = current.Version, Table = table, Replicas = [.. records.Select(r => new ReplicaRecord(r.Name, r.Address, "0", r.IsUp))], RingId = ring, Epoch = 1 };
+        var stateBytes = 0;
+        var storing = new List<double>();
+        for (var r = 0; r < Repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            stateBytes = serializer.SerializeToArray(state).Length;
+            storing.Add(clock.Elapsed.TotalMicroseconds);
+        }
+
+        return (Median(turns), Median(serializing), stateBytes, Median(storing));
 
         RoutingSnapshot Snapshot(RoutingTable t, List<RoutedReplica> r, long v) => RoutingSnapshot.Create(v, t, r) with { RingId = ring, Epoch = 1 };
     }

@@ -99,6 +99,7 @@ internal static class FanoutBenchmark
             var wholeBefore = followers.Sum(f => f.Follower.Installed.Whole);
             var samples = new List<(string Kind, double Millis, int Bytes, int WholeBytes)>();
             var timeouts = 0;
+            var afterReturn = new List<double>();
             var first = Record("replica-1");
             // What the process spends meanwhile without changes (clients, renewals, timers), taken off the CPU per change.
             var process = Process.GetCurrentProcess();
@@ -121,6 +122,7 @@ internal static class FanoutBenchmark
                         "down" => await ring.UpdateReplicas([first with { IsUp = false }]),
                         _ => await ring.UpdateReplicas([first]),
                     };
+                    var called = Stopwatch.GetTimestamp();
                     if (next.Version != current.Version + 1)
                     {
                         throw new InvalidOperationException($"Expected version {current.Version + 1}, got {next.Version}: something else changes the ring");
@@ -136,6 +138,7 @@ internal static class FanoutBenchmark
                     }
 
                     var millis = Stopwatch.GetElapsedTime(start, Math.Max(arrival.Last, start)).TotalMilliseconds;
+                    afterReturn.Add(Stopwatch.GetElapsedTime(called, Math.Max(arrival.Last, called)).TotalMilliseconds);
                     var bytes = next.DeltaFrom(current) is { } delta ? serializer.SerializeToArray(delta).Length : serializer.SerializeToArray(next).Length;
                     samples.Add((kind, millis, bytes, kind == "add" ? serializer.SerializeToArray(next).Length : 0));
                     current = next;
@@ -146,8 +149,8 @@ internal static class FanoutBenchmark
             var busy = (process.TotalProcessorTime - cpu).TotalMilliseconds - (idlePerSecond * Stopwatch.GetElapsedTime(loopStart).TotalSeconds);
             var cpuPerChange = Math.Max(0, busy) / samples.Count;
             var pulls = followers.Sum(f => f.Follower.Installed.Whole) - wholeBefore;
-            var (turn, serializing) = ChangeCost.Measure(replicas, gateways, serializer);
-            return new Row(gateways, replicas, samples.Select(s => s.Millis).ToList(),
+            var (turn, serializing, stateBytes, stateMicros) = ChangeCost.Measure(replicas, gateways, serializer);
+            return new Row(gateways, replicas, samples.Select(s => s.Millis).ToList(), afterReturn, stateBytes, stateMicros,
                 Bytes(samples, "add"), Bytes(samples, "remove"), Bytes(samples, "down"), samples.Max(s => s.WholeBytes),
                 samples.Sum(s => (long)s.Bytes) * gateways / samples.Count, pulls, turn, serializing, cpuPerChange, timeouts);
         }
@@ -218,20 +221,20 @@ internal static class FanoutBenchmark
     private static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
     private sealed record Row(
-        int Gateways, int Replicas, List<double> Millis, int AddBytes, int RemoveBytes, int MarkBytes, int WholeBytes,
+        int Gateways, int Replicas, List<double> Millis, List<double> AfterReturn, int StateBytes, double StateMicros, int AddBytes, int RemoveBytes, int MarkBytes, int WholeBytes,
         long TotalBytes, long Pulls, double TurnMicros, double SerializeMicros, double ProcessCpuMillis, int Timeouts)
     {
         public const string Header =
-            "| K gateways | N replicas | p50 ms | p99 ms | max ms | bytes/gateway: add | remove | mark down/up | whole snapshot | bytes/change, all K | whole fetches | RingGrain turn µs | serialize ×K µs | process CPU above idle, ms/change |";
+            "| K gateways | N replicas | from call: p50 ms | p99 ms | max ms | after return: p50 ms | p99 ms | bytes/gateway: add | remove | mark down/up | whole snapshot | bytes/change, all K | whole fetches | RingGrain turn µs | serialize ×K µs | stored state KB | serialize state µs | process CPU above idle, ms/change |";
 
-        public const string Rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+        public const string Rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
         public string Line => string.Create(CultureInfo.InvariantCulture,
-            $"| {Gateways} | {Replicas} | {Percentile(0.50):F1} | {Percentile(0.99):F1} | {Millis.Max():F1} | {AddBytes:N0} | {RemoveBytes:N0} | {MarkBytes:N0} | {WholeBytes:N0} | {TotalBytes:N0} | {Pulls} | {TurnMicros:F0} | {SerializeMicros:F0} | {ProcessCpuMillis:F1} |{(Timeouts > 0 ? $" {Timeouts} timed out" : "")}");
+            $"| {Gateways} | {Replicas} | {Percentile(Millis, 0.50):F1} | {Percentile(Millis, 0.99):F1} | {Millis.Max():F1} | {Percentile(AfterReturn, 0.50):F1} | {Percentile(AfterReturn, 0.99):F1} | {AddBytes:N0} | {RemoveBytes:N0} | {MarkBytes:N0} | {WholeBytes:N0} | {TotalBytes:N0} | {Pulls} | {TurnMicros:F0} | {SerializeMicros:F0} | {StateBytes / 1024:N0} | {StateMicros:F0} | {ProcessCpuMillis:F1} |{(Timeouts > 0 ? $" {Timeouts} timed out" : "")}");
 
-        private double Percentile(double p)
+        private static double Percentile(List<double> values, double p)
         {
-            var sorted = Millis.Order().ToList();
+            var sorted = values.Order().ToList();
             return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
         }
     }
