@@ -283,6 +283,7 @@ public sealed class RingGrain : Grain, IRingGrain
         // A health or address change keeps the table: the snapshot keeps it too, which costs O(N) instead of O(M).
         var previous = _snapshot;
         var snapshot = ReferenceEquals(ring.Table, _ring.Table) && ring.RingId == previous.RingId && ring.Epoch == previous.Epoch
+            && ring.Replicas.Select(r => r.Name).SequenceEqual(previous.Replicas.Select(r => r.Name), StringComparer.Ordinal)
             ? previous.WithRecords(ring.Version, Routed(ring))
             : Build(ring);
         (_ring, _snapshot) = (ring, snapshot);
