@@ -19,6 +19,11 @@ public sealed class RingFollower(
     private readonly CancellationTokenSource _stopping = new();
     private IRingObserver? _reference;
     private Task? _loop;
+    private long _deltasInstalled;
+    private long _wholeInstalled;
+
+    /// <summary>How many snapshots this follower installed from deltas, and how many whole (pushed, pulled or renewed).</summary>
+    public (long Deltas, long Whole) Installed => (Interlocked.Read(ref _deltasInstalled), Interlocked.Read(ref _wholeInstalled));
 
     private IRingGrain Ring => client.GetGrain<IRingGrain>(RingKeys.Default);
 
@@ -74,6 +79,32 @@ public sealed class RingFollower(
         return Task.CompletedTask;
     }
 
+    public async Task OnDelta(RoutingDelta delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        var current = store.Current;
+        if (current.Apply(delta) is { } snapshot)
+        {
+            Install(snapshot, "delta");
+        }
+        else if (delta.Supersedes(current))
+        {
+            // This gateway missed a version (or the delta did not rebuild the table): fetch the whole snapshot.
+            logger.LogInformation("Ring delta {BaseVersion} → {Version} does not apply to version {Current}; fetching the whole snapshot", delta.BaseVersion, delta.Version, current.Version);
+            try
+            {
+                if (await Ring.GetSnapshotIfNewer(store.Current.RingId, store.Current.Epoch, store.Current.Version) is { } whole)
+                {
+                    Install(whole, "pull");
+                }
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not fetch ring version {Version}; the next renewal will", delta.Version);
+            }
+        }
+    }
+
     /// <summary>Installs a snapshot the RingGrain returned to a call of this gateway's (a settings change).</summary>
     public void Adopt(RoutingSnapshot snapshot) => Install(snapshot, "change");
 
@@ -114,6 +145,11 @@ public sealed class RingFollower(
                 var renewal = Ring.Subscribe(_reference!, store.Current.RingId, store.Current.Epoch, store.Current.Version);
                 Install(await renewal.WaitAsync(RenewTimeout, cancellationToken), "renew");
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping while a renewal was under way.
+                return;
+            }
             catch (TimeoutException) when (!cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning("The ring did not answer within {Timeout}; routing continues on version {Version}", RenewTimeout, store.Current.Version);
@@ -143,6 +179,7 @@ public sealed class RingFollower(
 
         if (store.TryUpdate(snapshot))
         {
+            Interlocked.Increment(ref source == "delta" ? ref _deltasInstalled : ref _wholeInstalled);
             if (current.RingId != Guid.Empty && current.RingId != snapshot.RingId)
             {
                 logger.LogWarning("The cluster's ring was created anew ({OldRing} → {NewRing}); routing on the new one", current.RingId, snapshot.RingId);

@@ -9,4 +9,8 @@ public interface IRingObserver : IGrainObserver
 {
     [OneWay, Alias("OnSnapshot")]
     Task OnSnapshot(RoutingSnapshot snapshot);
+
+    /// <summary>What changed since the previous version; a holder of another version fetches the whole snapshot instead.</summary>
+    [OneWay, Alias("OnDelta")]
+    Task OnDelta(RoutingDelta delta);
 }

@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Routing;
 /// Replica indices returned by lookups index <see cref="Replicas"/>; -1 means "no replica".
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.RoutingSnapshot")]
-public sealed record RoutingSnapshot
+public sealed partial record RoutingSnapshot
 {
     private const int KindSlots = 0;
     private const int KindMaglev = 1;

@@ -415,10 +415,24 @@ public sealed class RingGrain : Grain, IRingGrain
 
     private async Task PublishAsync(RingGrainState ring)
     {
-        var snapshot = Build(ring);
+        // A health or address change keeps the table: the snapshot keeps it too, which costs O(N) instead of O(M).
+        var previous = _snapshot;
+        var snapshot = ReferenceEquals(ring.Table, _ring.Table) && ring.RingId == previous.RingId && ring.Epoch == previous.Epoch
+            && ring.Replicas.Select(r => r.Name).SequenceEqual(previous.Replicas.Select(r => r.Name), StringComparer.Ordinal)
+            ? previous.WithRecords(ring.Version, Routed(ring))
+            : Build(ring);
         (_ring, _snapshot) = (ring, snapshot);
         _observers.ClearExpired();
-        await _observers.Notify(o => o.OnSnapshot(snapshot));
+
+        // Gateways that hold the previous version get what changed; the others fetch the whole snapshot by version.
+        if (snapshot.DeltaFrom(previous) is { } delta)
+        {
+            await _observers.Notify(o => o.OnDelta(delta));
+        }
+        else
+        {
+            await _observers.Notify(o => o.OnSnapshot(snapshot));
+        }
     }
 
     private RoutingSnapshot? IfNewer(Guid ringId, long epoch, long version) => _snapshot.Supersedes(ringId, epoch, version) ? _snapshot : null;
@@ -427,6 +441,8 @@ public sealed class RingGrain : Grain, IRingGrain
     internal RingGrainState Current => _ring;
 
     private static RoutingSnapshot Build(RingGrainState ring) =>
-        RoutingSnapshot.Create(ring.Version, ring.CurrentTable, ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp, r.Weight, r.Draining)).ToList())
-            with { RingId = ring.RingId, Epoch = ring.Epoch };
+        RoutingSnapshot.Create(ring.Version, ring.CurrentTable, Routed(ring)) with { RingId = ring.RingId, Epoch = ring.Epoch };
+
+    private static List<RoutedReplica> Routed(RingGrainState ring) =>
+        ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp, r.Weight, r.Draining)).ToList();
 }

@@ -187,5 +187,11 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
             Versions.Add(snapshot.Version);
             return Task.CompletedTask;
         }
+
+        public Task OnDelta(RoutingDelta delta)
+        {
+            Versions.Add(delta.Version);
+            return Task.CompletedTask;
+        }
     }
 }
