@@ -33,7 +33,7 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         var requests = keys.Select((key, i) => SendAsync(gateways[i % 2], key, post: i % 3 != 0)).ToList();
         await Eventually.TrueAsync(async () => await InFlightAsync(gateways[0], victim) == 6 && await InFlightAsync(gateways[1], victim) == 6,
-            TimeSpan.FromSeconds(3), "every long request is in flight on the victim");
+            TimeSpan.FromSeconds(4), "every long request is in flight on the victim");
 
         var inFlightAt = clock.Elapsed;
         using (var removed = await gateways[0].RemoveAsync($$"""{"n": 1, "hostnames": ["{{victim}}"]}"""))
@@ -74,7 +74,7 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
         var pid = await ProcessIdAsync(victim);
 
         var requests = keys.Select(k => SendAsync(gateway, k, post: true)).ToList();
-        await Eventually.TrueAsync(async () => await InFlightAsync(gateway, victim) == keys.Count, TimeSpan.FromSeconds(3), "the long requests are in flight");
+        await Eventually.TrueAsync(async () => await InFlightAsync(gateway, victim) == keys.Count, TimeSpan.FromSeconds(4), "the long requests are in flight");
 
         using (var drained = await PutStateAsync(gateway, victim, """{"state": "drain"}"""))
         {
