@@ -17,27 +17,16 @@ internal static class ReplicaSetEndpoints
     public static Task<IResult> RemoveAsync(HttpContext context, IClusterClient client, RingFollower follower, ILoggerFactory loggers) =>
         ChangeAsync(context, client, follower, loggers, AdminOperation.Remove, (grain, request) => grain.Remove(request.Count, request.Hostnames));
 
-    public static async Task<IResult> ReplicasAsync(IClusterClient client)
+    public static async Task<IResult> ReplicasAsync(IClusterClient client, RingSnapshotStore store)
     {
         var replicas = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).GetReplicas();
+        var snapshot = store.Current;
         return Results.Ok(new
         {
             message = new
             {
                 N = replicas.Count,
-                replicas = replicas.Select(r => new
-                {
-                    name = r.Name,
-                    dnsName = ReplicaNames.Slug(r.Name),
-                    address = r.Address,
-                    state = r.Health.ToString().ToLowerInvariant(),
-                    runtime = r.Runtime,
-                    runtimeId = r.RuntimeId,
-                    restarts = r.Restarts,
-                    share = r.Share,
-                    weight = r.Weight,
-                    draining = r.Draining,
-                }),
+                replicas = replicas.Select(r => ReplicaJson.Of(r, snapshot)),
             },
             status = "successful",
         });

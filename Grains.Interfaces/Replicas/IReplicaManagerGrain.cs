@@ -41,6 +41,10 @@ public interface IReplicaManagerGrain : IGrainWithStringKey
     [Alias("Remove"), ResponseTimeout("00:02:00")]
     Task<AdminResult> Remove(int count, IReadOnlyList<string> hostnames);
 
+    /// <summary><c>PUT /replicas/{name}/weight</c>: sets a replica's weight (1–100), in the admin turn like <see cref="Add"/>.</summary>
+    [Alias("SetWeight"), ResponseTimeout("00:02:00")]
+    Task<AdminResult> SetWeight(string name, int weight);
+
     /// <summary>Every replica with its lifecycle state.</summary>
     [Alias("GetReplicas")]
     Task<IReadOnlyList<ReplicaStatus>> GetReplicas();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Replicas;
 
@@ -6,7 +7,7 @@ namespace Orleans.LoadBalancer.Replicas;
 public static class ReplicaWeights
 {
     public const int Min = 1;
-    public const int Max = 100;
+    public const int Max = RoutingTable.MaxWeight;
     public const int Default = 1;
 
     public static bool IsValid(int weight) => weight is >= Min and <= Max;

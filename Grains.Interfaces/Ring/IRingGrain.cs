@@ -65,7 +65,15 @@ public interface IRingGrain : IGrainWithStringKey
     [Alias("ReplaceReplica")]
     Task<RoutingSnapshot> ReplaceReplica(string name, ReplicaRecord replacement);
 
-    /// <summary>Rebuilds the table with other settings, keeping the members (an explicit, operator-driven change).</summary>
+    /// <summary>Rebuilds the table with other settings, keeping the members and their weights (an explicit, operator-driven change).</summary>
     [Alias("ChangeSettings")]
     Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings);
+
+    /// <summary>
+    /// Sets replicas' weights (1–100) as one table change, stored then published, one version step; ends their slow
+    /// start. Throws <see cref="ArgumentException"/> and changes nothing for unknown names, weights outside 1–100, and
+    /// any weight but 1 in the <c>classic</c> assignment.
+    /// </summary>
+    [Alias("ChangeWeights")]
+    Task<RoutingSnapshot> ChangeWeights(IReadOnlyDictionary<string, int> weights);
 }

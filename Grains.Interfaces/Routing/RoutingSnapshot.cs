@@ -106,7 +106,13 @@ public sealed record RoutingSnapshot
             throw new ArgumentException($"The table has {table.SlotOwners.Length} slot owners, not SlotCount = {table.Settings.SlotCount}", nameof(table));
         }
 
-        var ordered = names.Select(n => byName[n]).ToArray();
+        var weights = table.MemberWeights;
+        if (table.Weights.Length is not 0 && table.Weights.Length != names.Count)
+        {
+            throw new ArgumentException($"The table has {names.Count} members but {table.Weights.Length} weights", nameof(table));
+        }
+
+        var ordered = names.Select((n, i) => byName[n].TableWeight == weights[i] ? byName[n] : byName[n] with { TableWeight = weights[i] }).ToArray();
         var snapshot = new RoutingSnapshot
         {
             Version = version,
@@ -126,13 +132,13 @@ public sealed record RoutingSnapshot
 
             case RoutingSettings.Maglev:
             {
-                var owners = names.Count == 0 ? [] : MaglevTable.Build(names, table.Settings.MaglevTableSize);
+                var owners = names.Count == 0 ? [] : MaglevTable.Build(names, table.Settings.MaglevTableSize, table.Weights.Length == 0 ? null : weights);
                 return snapshot with { _kind = KindMaglev, _table = owners, _shares = Counted(owners, names.Count) };
             }
 
             case RoutingSettings.Ring:
             {
-                var (points, owners) = KetamaRing.Build(names, table.Settings.PointsPerReplica);
+                var (points, owners) = KetamaRing.Build(names, RoutingTable.RingPoints(table.Settings, weights));
                 return snapshot with { _kind = KindRing, _table = owners, _points = points, _shares = KetamaRing.Shares(points, owners, names.Count) };
             }
 

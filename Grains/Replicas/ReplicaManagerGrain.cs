@@ -25,6 +25,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
     private readonly ReconcileExecutor _reconciler;
     private readonly HealthRound _round;
     private readonly ReplicaSetChanges _changes;
+    private readonly ReplicaWeightChanges _weights;
     private readonly ReplicaDrainer _drainer;
     private readonly StaticReplicas _statics;
     private readonly SemaphoreSlim _turn = new(1, 1);
@@ -46,6 +47,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         _book = new ReplicaBook(time);
         _drainer = new ReplicaDrainer(_launcher, _book, _options, logger);
         _changes = new ReplicaSetChanges(_launcher, _book, _drainer, logger);
+        _weights = new ReplicaWeightChanges(logger);
         _statics = new StaticReplicas(_options, logger);
         var replacer = new ReplicaReplacer(_launcher, _policy, _book, metrics, _options, logger);
         _reconciler = new ReconcileExecutor(_launcher, _book, replacer, _options, logger);
@@ -139,6 +141,8 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
 
             return await _changes.RemoveAsync(Ring, names, ring);
         });
+
+    public Task<AdminResult> SetWeight(string name, int weight) => InTurnAsync(_ => null, ring => _weights.SetAsync(Ring, name, weight, ring));
 
     public async Task<IReadOnlyList<ReplicaStatus>> GetReplicas() => (await Ring.GetState()).Replicas
         .Select(r => new ReplicaStatus(r.Name, r.Address, ExternalReplica.Is(r) ? ExternalReplica.RuntimeId : _runtime.Kind, r.RuntimeId,

@@ -45,6 +45,13 @@ public sealed class ReplicaOptions : IValidatableObject
     /// </summary>
     public bool ReplaceWithNewName { get; set; }
 
+    /// <summary>
+    /// Slow start: a new, recovered or replacement replica's weight ramps from a tenth to its whole weight in nine steps
+    /// over this long (each step one version of the ring). Zero (the default) is off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan SlowStart { get; set; }
+
     /// <summary>The longest wait between respawns of a replica that keeps dying.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan MaxRestartBackoff { get; set; } = TimeSpan.FromSeconds(30);
