@@ -54,8 +54,14 @@ internal sealed class HealthRound(
             }
         }
 
-        // Marks first: a replacement's record (up, at its new address) must not be overwritten by the old one.
-        if (marks.Count > 0 && !options.ReplaceWithNewName)
+        // Marks first: a replacement's record (up, at its new address) must not be overwritten by the old one. Replaced
+        // under a new name, a dead replica is never marked; one that is never replaced (external, draining) still is.
+        if (options.ReplaceWithNewName)
+        {
+            marks = marks.Where(m => ExternalReplica.Is(m) || m.Draining).ToList();
+        }
+
+        if (marks.Count > 0)
         {
             await logger.TryAsync("mark down or up", () => ring.UpdateReplicas(marks));
         }

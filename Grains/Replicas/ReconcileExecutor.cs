@@ -15,7 +15,7 @@ internal sealed class ReconcileExecutor(
     public async Task RunAsync(IRingGrain ring, bool respawnMissing)
     {
         // What runs first, then the ring: a change that finishes in between is in the ring, or still busy.
-        var running = await launcher.Runtime.ListAsync(CancellationToken.None);
+        var running = (await launcher.Runtime.ListAsync(CancellationToken.None)).Where(i => !book.Draining.Contains(i.RuntimeId)).ToList();
         var state = await ring.GetState();
         LastRun = book.Now;
         book.Learn(running);

@@ -15,6 +15,12 @@ internal sealed class ReplicaBook(TimeProvider time)
 
     public HashSet<string> Busy { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Runtime ids of removed replicas still running for the requests in flight on them (<see cref="ReplicaDrainer"/>):
+    /// the reconciler does not take them for strays. By runtime id, so that the name can be added again meanwhile.
+    /// </summary>
+    public HashSet<string> Draining { get; } = new(StringComparer.Ordinal);
+
     public DateTimeOffset Now => time.GetUtcNow();
 
     public ReplicaHealthState HealthOf(string name) => _health.GetValueOrDefault(name) ?? ReplicaHealthState.Started(Now);

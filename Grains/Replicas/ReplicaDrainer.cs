@@ -7,8 +7,8 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// manager about once a second (more often while something drains) that it is alive and which draining replicas it
 /// holds nothing on any more (<see cref="Report"/>); a replica is stopped once every gateway heard from in the last
 /// <see cref="GatewayExpiry"/> has reported it idle, or after <see cref="ReplicaOptions.DrainTimeout"/>, whichever
-/// comes first. A gateway that died stops being waited for once its reports stop. Names being drained are busy: the
-/// reconciler does not stop them as strays meanwhile.
+/// comes first. A gateway that died stops being waited for once its reports stop. The reconciler leaves a draining
+/// process alone (<see cref="ReplicaBook.Draining"/>, by runtime id); its name may be added again meanwhile.
 /// </summary>
 internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book, ReplicaOptions options, ILogger logger)
 {
@@ -18,18 +18,17 @@ internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book,
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan ForgetGateway = TimeSpan.FromMinutes(5);
 
+    /// <summary>By runtime id.</summary>
     private readonly Dictionary<string, Drain> _drains = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _gateways = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _since = book.Now;
 
-    public bool IsDraining(string name) => _drains.ContainsKey(name);
-
     /// <summary>Starts draining a replica that has just left the ring; it is stopped in the background.</summary>
     public void Start(ReplicaInstance instance)
     {
-        book.Busy.Add(instance.Name);
+        book.Draining.Add(instance.RuntimeId);
         var drain = new Drain(instance, book.Now);
-        _drains[instance.Name] = drain;
+        _drains[instance.RuntimeId] = drain;
         _ = RunAsync(drain);
     }
 
@@ -38,12 +37,10 @@ internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book,
     {
         var now = book.Now;
         _gateways[gateway] = now;
-        foreach (var name in idle)
+        var idleNames = idle.ToHashSet(StringComparer.Ordinal);
+        foreach (var drain in _drains.Values.Where(d => idleNames.Contains(d.Instance.Name)))
         {
-            if (_drains.TryGetValue(name, out var drain))
-            {
-                drain.Idle.Add(gateway);
-            }
+            drain.Idle.Add(gateway);
         }
 
         foreach (var gone in _gateways.Where(g => now - g.Value > ForgetGateway).Select(g => g.Key).ToList())
@@ -51,7 +48,7 @@ internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book,
             _gateways.Remove(gone);
         }
 
-        return [.. _drains.Keys];
+        return [.. _drains.Values.Select(d => d.Instance.Name).Distinct(StringComparer.Ordinal)];
     }
 
     private async Task RunAsync(Drain drain)
@@ -83,8 +80,8 @@ internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book,
         }
         finally
         {
-            _drains.Remove(name);
-            book.Busy.Remove(name);
+            _drains.Remove(drain.Instance.RuntimeId);
+            book.Draining.Remove(drain.Instance.RuntimeId);
         }
     }
 

@@ -73,8 +73,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
 
     public Task<AdminResult> AddWeighted(int count, IReadOnlyList<string> hostnames, int weight) => InTurnAsync(
         ring => (ReplicaWeights.IsValid(weight) ? null : ReplicaWeights.Error("'weight'"))
-            ?? AdminRequestValidator.ValidateAdd(count, hostnames, Names(ring), _options.MaxCount, _runtime.NameKey)
-            ?? StillDraining(hostnames),
+            ?? AdminRequestValidator.ValidateAdd(count, hostnames, Names(ring), _options.MaxCount, _runtime.NameKey),
         ring =>
         {
             var taken = Names(ring).Concat(hostnames).SelectMany(n => new[] { n, _runtime.NameKey(n) }).ToHashSet(StringComparer.Ordinal);
@@ -94,8 +93,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         var names = replicas.Select(r => r.Name).ToList();
         return InTurnAsync(
             ring => ExternalReplicaRules.Validate(replicas)
-                ?? AdminRequestValidator.ValidateAdd(names.Count, names, Names(ring), _options.MaxCount, _runtime.NameKey)
-                ?? StillDraining(names),
+                ?? AdminRequestValidator.ValidateAdd(names.Count, names, Names(ring), _options.MaxCount, _runtime.NameKey),
             ring => _changes.AddExternalAsync(Ring, replicas.Select(ExternalReplicaRules.Canonical).ToList(), ring));
     }
 
@@ -276,10 +274,6 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
             _logger.LogError("Could not register the static replicas {Replicas}: {Message}", missing.Select(r => r.Name), result.Message);
         }
     }
-
-    /// <summary>A removed replica keeps its name until its drain has stopped it.</summary>
-    private string? StillDraining(IEnumerable<string> names) =>
-        names.Where(_drainer.IsDraining).Select(n => $"Replica '{ReplicaNames.Escape(n)}' is still draining; add it again once it has stopped").FirstOrDefault();
 
     private static List<string> Names(RingState ring) => ring.Replicas.Select(r => r.Name).ToList();
 }

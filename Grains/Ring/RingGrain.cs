@@ -277,7 +277,7 @@ public sealed class RingGrain : Grain, IRingGrain
     {
         var snapshot = await ChangeTableAsync("Recovered (slow start)", recovered, ring =>
         {
-            var records = ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight } : r).ToList();
+            var records = ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
             var start = recovered.Where(n => records.Exists(r => r.Name == n))
                 .Select(n => KeyValuePair.Create(n, _slowStart.Ramp.StartWeight(records.Find(r => r.Name == n)!.Weight))).ToList();
             return (ring.CurrentTable.ChangeWeights(start), records);

@@ -13,7 +13,7 @@ namespace Orleans.LoadBalancer.Tests.EndToEnd;
 /// </summary>
 public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int WorkMs = 3000;
+    private const int WorkMs = 5000;
 
     private LoadBalancerCluster _cluster = null!;
 
@@ -33,14 +33,16 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         var requests = keys.Select((key, i) => SendAsync(gateways[i % 2], key, post: i % 3 != 0)).ToList();
         await Eventually.TrueAsync(async () => await InFlightAsync(gateways[0], victim) == 6 && await InFlightAsync(gateways[1], victim) == 6,
-            TimeSpan.FromSeconds(WorkMs / 2000.0), "every long request is in flight on the victim");
+            TimeSpan.FromSeconds(4), "every long request is in flight on the victim");
 
+        var inFlightAt = clock.Elapsed;
         using (var removed = await gateways[0].RemoveAsync($$"""{"n": 1, "hostnames": ["{{victim}}"]}"""))
         {
             Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
         }
 
         var removedAt = clock.Elapsed;
+        Assert.True(requests.All(r => !r.IsCompleted), "/rm answered while the requests it drains were still running");
         Assert.DoesNotContain(victim, await gateways[0].GetReplicaNamesAsync());
 
         // Its keys move at once: new requests for them go elsewhere while the old ones still run on it.
@@ -49,12 +51,11 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
         var runningWhileInFlight = IsRunning(pid);
 
         var results = await Task.WhenAll(requests);
-        output.WriteLine($"removed at {removedAt.TotalMilliseconds:0} ms; requests done at {clock.Elapsed.TotalMilliseconds:0} ms: "
+        output.WriteLine($"in flight at {inFlightAt.TotalMilliseconds:0} ms, removed at {removedAt.TotalMilliseconds:0} ms; requests done at {clock.Elapsed.TotalMilliseconds:0} ms: "
             + string.Join(", ", results.Select(r => $"{(int)r.Status} {r.Replica}")));
         Assert.All(results, r => Assert.Equal((HttpStatusCode.OK, victim), (r.Status, r.Replica)));
         Assert.True(runningWhileInFlight, "the removed replica still runs while requests are in flight on it");
         Assert.All(results, r => Assert.Contains($"Server: {victim}", r.Body, StringComparison.Ordinal));
-        Assert.True(removedAt < TimeSpan.FromMilliseconds(WorkMs), $"/rm answered at {removedAt}, before the requests it drains were done");
 
         // Then it stops (every gateway reported it idle), well before the drain timeout.
         await Eventually.TrueAsync(() => Task.FromResult(!IsRunning(pid)), TimeSpan.FromSeconds(20), "the drained replica stops");
@@ -73,7 +74,7 @@ public sealed class DrainTests(ITestOutputHelper output) : IAsyncLifetime
         var pid = await ProcessIdAsync(victim);
 
         var requests = keys.Select(k => SendAsync(gateway, k, post: true)).ToList();
-        await Eventually.TrueAsync(async () => await InFlightAsync(gateway, victim) == keys.Count, TimeSpan.FromSeconds(1.5), "the long requests are in flight");
+        await Eventually.TrueAsync(async () => await InFlightAsync(gateway, victim) == keys.Count, TimeSpan.FromSeconds(4), "the long requests are in flight");
 
         using (var drained = await PutStateAsync(gateway, victim, """{"state": "drain"}"""))
         {

@@ -39,6 +39,32 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Draining_is_one_stored_step_that_health_marks_never_undo_and_undraining_restores_every_key()
+    {
+        var ring = NewRing();
+        var before = await ring.AddReplicas([Record("a"), Record("b"), Record("c")]);
+        var keys = Enumerable.Range(0, 2000).Select(i => $"k{i}").ToList();
+        var owners = keys.Select(k => before.Replicas[before.Route(before.Hash(k))].Name).ToList();
+
+        var drained = await ring.SetDraining("b", true);
+        Assert.Equal(before.Version + 1, drained.Version);
+        Assert.True(drained.Replicas[1].Draining);
+        Assert.Equal(2, drained.UpCount);
+        Assert.All(keys, k => Assert.NotEqual("b", drained.Replicas[drained.Route(drained.Hash(k))].Name));
+
+        // The runtime's records (down, then up again at a new address) carry no draining mark: the ring keeps its own.
+        await ring.UpdateReplicas([Record("b") with { IsUp = false }]);
+        var back = await ring.UpdateReplicas([Record("b") with { Address = "http://127.0.0.1:2/b" }]);
+        Assert.True(back.Replicas[1].Draining);
+        Assert.True((await ring.GetState()).Replicas[1].Draining);
+        await Assert.ThrowsAsync<ArgumentException>(() => ring.SetDraining("zz", true));
+
+        var undrained = await ring.SetDraining("b", false);
+        Assert.False(undrained.Replicas[1].Draining);
+        Assert.Equal(owners, keys.Select(k => undrained.Replicas[undrained.Route(undrained.Hash(k))].Name));
+    }
+
+    [Fact]
     public async Task A_replacement_under_a_new_name_is_one_version_step_that_never_lacks_both()
     {
         var ring = NewRing();
