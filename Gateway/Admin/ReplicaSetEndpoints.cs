@@ -21,7 +21,7 @@ internal static class ReplicaSetEndpoints
     {
         var replicas = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).GetReplicas();
         var snapshot = store.Current;
-        return Results.Ok(new
+        return Results.Json(new
         {
             message = new
             {
@@ -29,7 +29,7 @@ internal static class ReplicaSetEndpoints
                 replicas = replicas.Select(r => ReplicaJson.Of(r, snapshot)),
             },
             status = "successful",
-        });
+        }, SeedJson.AsWritten);
     }
 
     /// <summary>The HTTP status of a failed admin change.</summary>

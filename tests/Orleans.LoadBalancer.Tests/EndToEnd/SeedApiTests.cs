@@ -159,6 +159,7 @@ public sealed class SeedApiTests(ClusterFixture fixture)
         using var replicas = await Gateway.GetJsonAsync("/replicas");
         var list = replicas.RootElement.GetProperty("message").GetProperty("replicas").EnumerateArray().ToList();
         Assert.Equal(3, list.Count);
+        Assert.Equal(3, replicas.RootElement.GetProperty("message").GetProperty("N").GetInt32());
         Assert.All(list, r =>
         {
             Assert.StartsWith("http://127.0.0.1:", r.GetProperty("address").GetString());
