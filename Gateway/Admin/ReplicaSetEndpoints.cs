@@ -33,6 +33,7 @@ internal static class ReplicaSetEndpoints
                     runtimeId = r.RuntimeId,
                     restarts = r.Restarts,
                     share = r.Share,
+                    host = r.Host,
                 }),
             },
             status = "successful",

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.LoadBalancer.Grains.Hosts;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
 
@@ -25,6 +26,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
     private readonly ReconcileExecutor _reconciler;
     private readonly HealthRound _round;
     private readonly ReplicaSetChanges _changes;
+    private readonly HostLossRound? _hostLoss;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private Task? _activation;
     private bool _roundRunning;
@@ -46,6 +48,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         var replacer = new ReplicaReplacer(_launcher, _policy, _book, metrics, _options, logger);
         _reconciler = new ReconcileExecutor(_launcher, _book, replacer, _options, logger);
         _round = new HealthRound(_launcher, _policy, _book, replacer, metrics, _options, logger);
+        _hostLoss = runtime is ClusterReplicaRuntime hosts ? new HostLossRound(hosts, replacer, _book, logger) : null;
     }
 
     private IRingGrain Ring => GrainFactory.GetGrain<IRingGrain>(RingKeys.Default);
@@ -95,7 +98,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         });
 
     public async Task<IReadOnlyList<ReplicaStatus>> GetReplicas() => (await Ring.GetState()).Replicas
-        .Select(r => new ReplicaStatus(r.Name, r.Address, _runtime.Kind, r.RuntimeId, _book.StateOf(r), _book.RestartsOf(r.Name), r.Share))
+        .Select(r => new ReplicaStatus(r.Name, r.Address, _runtime.Kind, r.RuntimeId, _book.StateOf(r), _book.RestartsOf(r.Name), r.Share, Host: r.Host))
         .ToList();
 
     public async Task EnsureStarted()
@@ -177,6 +180,11 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
             if (_book.Now - _reconciler.LastRun > _options.ReconcileInterval)
             {
                 await _logger.TryAsync("reconcile", () => _reconciler.RunAsync(Ring, respawnMissing: false));
+            }
+
+            if (_hostLoss is not null)
+            {
+                await _logger.TryAsync("lost hosts", () => _hostLoss.RunAsync(Ring));
             }
 
             await _logger.TryAsync("health check", () => _round.RunAsync(Ring, cancellationToken));

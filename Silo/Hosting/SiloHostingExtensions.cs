@@ -24,6 +24,7 @@ public static class SiloHostingExtensions
         var cluster = builder.ReadSettings<ClusterSettings>(ClusterSettings.Section);
         var replicas = builder.ReadSettings<ReplicaOptions>(ReplicaOptions.Section);
         builder.AddReplicaRuntime(replicas.Runtime);
+        builder.AddReplicaHosts(cluster);
 
         builder.Services.AddSingleton<HeartbeatProbe>();
         builder.Services.TryAddSingleton(TimeProvider.System);
