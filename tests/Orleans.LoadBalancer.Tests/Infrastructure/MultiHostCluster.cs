@@ -51,6 +51,7 @@ public sealed class MultiHostCluster : IAsyncDisposable
             ["Cluster__SiloPort"] = "11111",
             ["Cluster__GatewayPort"] = "30000",
             ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__Console__FormatterName"] = "simple",
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
             ["DOTNET_ENVIRONMENT"] = "Production",
@@ -74,6 +75,9 @@ public sealed class MultiHostCluster : IAsyncDisposable
                 {
                     ["Urls"] = $"http://{network.AddressOf("gw")}:{GatewayHttpPort + i}",
                     ["Admin__ApiKey"] = ApiKey,
+                    // A request in flight to a host that was cut off waits this long for headers, then is retried on
+                    // the key's next replica (the default, 30 s, is the load's own patience).
+                    ["Gateway__ReplicaTimeout"] = "00:00:05",
                 };
                 cluster.Others.Add(network.Start("gw", $"gateway{i + 1}", "dotnet", [RepoPaths.Gateway], gateway));
                 cluster.Gateways.Add(new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 })
