@@ -54,9 +54,10 @@ public sealed class HostNetwork : IAsyncDisposable
     public string NamespaceOf(string host) => $"{_id}-{host}";
 
     /// <summary>Runs <paramref name="program"/> inside the host's namespace (<c>ip netns exec</c>), output kept; killed on dispose.</summary>
-    public ManagedProcess Start(string host, string name, string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public ManagedProcess Start(
+        string host, string name, string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("ip") { WorkingDirectory = Path.GetDirectoryName(program) is { Length: > 0 } dir && Directory.Exists(dir) ? dir : Environment.CurrentDirectory };
+        var start = new ProcessStartInfo("ip") { WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory };
         foreach (var argument in new[] { "netns", "exec", NamespaceOf(host), program }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);

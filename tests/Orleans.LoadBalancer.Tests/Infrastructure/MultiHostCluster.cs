@@ -79,7 +79,7 @@ public sealed class MultiHostCluster : IAsyncDisposable
                     // the key's next replica (the default, 30 s, is the load's own patience).
                     ["Gateway__ReplicaTimeout"] = "00:00:05",
                 };
-                cluster.Others.Add(network.Start("gw", $"gateway{i + 1}", "dotnet", [RepoPaths.Gateway], gateway));
+                cluster.Others.Add(network.Start("gw", $"gateway{i + 1}", "dotnet", [RepoPaths.Gateway], gateway, Path.GetDirectoryName(RepoPaths.Gateway)));
                 cluster.Gateways.Add(new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 })
                 {
                     BaseAddress = new Uri($"http://{network.AddressOf("gw")}:{GatewayHttpPort + i}"),
@@ -116,7 +116,7 @@ public sealed class MultiHostCluster : IAsyncDisposable
             ["Replicas__Process__WarmSpares"] = "0",
             ["Replicas__Process__StateDirectory"] = _stateDirectory,
         };
-        Silos[host] = Network.Start(host, $"silo-{host}", "dotnet", [RepoPaths.Silo], settings);
+        Silos[host] = Network.Start(host, $"silo-{host}", "dotnet", [RepoPaths.Silo], settings, Path.GetDirectoryName(RepoPaths.Silo));
     }
 
     /// <summary>The silo answers <c>/readyz</c> (Active in the cluster, the ring answers), asked inside its namespace.</summary>
@@ -136,11 +136,19 @@ public sealed class MultiHostCluster : IAsyncDisposable
             StringComparer.Ordinal);
     }
 
-    public async Task<HttpResponseMessage> AddAsync(int count)
+    public Task<HttpResponseMessage> AddAsync(int count) => AdminAsync(HttpMethod.Post, "/add", $"{{\"n\": {count}}}");
+
+    public Task<HttpResponseMessage> RemoveAsync(params string[] names) =>
+        AdminAsync(HttpMethod.Delete, "/rm", JsonSerializer.Serialize(new { n = names.Length, hostnames = names }));
+
+    private async Task<HttpResponseMessage> AdminAsync(HttpMethod method, string path, string json)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/add") { Content = new StringContent($"{{\"n\": {count}}}", Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
-        return await Gateways[0].SendAsync(request);
+        // An add waits for every new replica's heartbeat (Replicas:StartTimeout): longer than the load's patience.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var admin = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = Gateways[0].BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        return await admin.SendAsync(request, cancel.Token);
     }
 
     /// <summary>
