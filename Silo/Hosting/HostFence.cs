@@ -5,7 +5,9 @@ namespace Orleans.LoadBalancer.Silo.Hosting;
 /// <summary>
 /// When this silo learns that the cluster declared it dead (a partition that healed, a pause longer than the probes),
 /// its replicas have been replaced elsewhere under the same names: it stops them at once, before Orleans ends the silo
-/// (whose end would stop them too: they are attached to it).
+/// (whose end would stop them too: they are attached to it). A silo that was cut off does not hear of its death by
+/// itself for a long while (it read the table last before the cut), so the fence reads the membership table every
+/// <see cref="RefreshInterval"/>: once the host can reach the table again, it learns within that interval.
 /// </summary>
 public sealed class HostFence(
     IClusterMembershipService membership,
@@ -13,13 +15,28 @@ public sealed class HostFence(
     HostReplicaRuntime local,
     ILogger<HostFence> logger) : BackgroundService
 {
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var timer = new PeriodicTimer(RefreshInterval);
         try
         {
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                if (snapshot.GetSiloStatus(silo.SiloAddress) == SiloStatus.Dead)
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    timeout.CancelAfter(RefreshInterval * 2);
+                    await membership.Refresh(default, timeout.Token);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Cut off from the table: nothing to learn until it answers again.
+                    logger.LogDebug(ex, "Could not read the membership table");
+                }
+
+                if (membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress) == SiloStatus.Dead)
                 {
                     await StopAllAsync();
                     return;
