@@ -44,6 +44,7 @@ app.MapGet("/work/{ms:int?}", async (int? ms, HttpRequest request, IConfiguratio
     await Task.Delay(wait, cancellationToken);
     return Results.Text(Replies.Json($"Worked {wait} ms on Server: {identity.Name}"), "application/json");
 });
+app.MapWorkPost(identity);
 if (switches.Enabled)
 {
     app.MapPost("/admin/hang", () =>

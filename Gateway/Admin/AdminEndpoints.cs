@@ -12,6 +12,27 @@ public static class AdminEndpoints
         "/healthz", "/readyz",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The actions of <c>/replicas/{name}/{action}</c>, the gateway's own paths too.</summary>
+    public static FrozenSet<string> ReplicaActions { get; } = new[] { "state", "weight" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is <c>/replicas/{name}/{action}</c> (one path segment for the name) for one of
+    /// <see cref="ReplicaActions"/>: answered by the gateway, not proxied (a method those endpoints do not take still
+    /// reaches the replicas through the catch-all).
+    /// </summary>
+    public static bool IsReplicaAction(string path)
+    {
+        const string Prefix = "/replicas/";
+        if (!path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var rest = path[Prefix.Length..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && ReplicaActions.Contains(rest[(slash + 1)..]);
+    }
+
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/rep", ReplicaSetEndpoints.Rep);
@@ -26,6 +47,8 @@ public static class AdminEndpoints
         changes.MapPost("/add", ReplicaSetEndpoints.AddAsync);
         changes.MapDelete("/rm", ReplicaSetEndpoints.RemoveAsync);
         changes.MapPut("/ring/algorithm", RingEndpoints.ChangeAlgorithmAsync);
+        changes.MapPut("/replicas/{name}/weight", ReplicaWeightEndpoint.SetWeightAsync);
+        changes.MapPut("/replicas/{name}/state", ReplicaStateEndpoint.SetAsync);
         return app;
     }
 }

@@ -10,35 +10,35 @@ internal static class ReplicaSetEndpoints
     public static IResult Rep(RingSnapshotStore store) => SeedJson.Ok(store.Current.Replicas.Select(r => r.Name).ToList());
 
     public static Task<IResult> AddAsync(HttpContext context, IClusterClient client, RingFollower follower, ILoggerFactory loggers) =>
-        ChangeAsync(context, client, follower, loggers, AdminOperation.Add, (grain, request) => grain.Add(request.Count, request.Hostnames));
+        ChangeAsync(context, client, follower, loggers, AdminOperation.Add, (grain, request) => request.Replicas is { } external
+            ? grain.AddExternal(external)
+            : grain.AddWeighted(request.Count, request.Hostnames, request.Weight));
 
     public static Task<IResult> RemoveAsync(HttpContext context, IClusterClient client, RingFollower follower, ILoggerFactory loggers) =>
         ChangeAsync(context, client, follower, loggers, AdminOperation.Remove, (grain, request) => grain.Remove(request.Count, request.Hostnames));
 
-    public static async Task<IResult> ReplicasAsync(IClusterClient client)
+    public static async Task<IResult> ReplicasAsync(IClusterClient client, RingSnapshotStore store)
     {
         var replicas = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).GetReplicas();
+        var snapshot = store.Current;
         return Results.Ok(new
         {
             message = new
             {
                 N = replicas.Count,
-                replicas = replicas.Select(r => new
-                {
-                    name = r.Name,
-                    dnsName = ReplicaNames.Slug(r.Name),
-                    address = r.Address,
-                    state = r.Health.ToString().ToLowerInvariant(),
-                    runtime = r.Runtime,
-                    runtimeId = r.RuntimeId,
-                    restarts = r.Restarts,
-                    share = r.Share,
-                    host = r.Host,
-                }),
+                replicas = replicas.Select(r => ReplicaJson.Of(r, snapshot)),
             },
             status = "successful",
         });
     }
+
+    /// <summary>The HTTP status of a failed admin change.</summary>
+    public static int StatusOf(AdminError error) => error switch
+    {
+        AdminError.InvalidRequest => StatusCodes.Status400BadRequest,
+        AdminError.NotFound => StatusCodes.Status404NotFound,
+        _ => StatusCodes.Status503ServiceUnavailable,
+    };
 
     private static async Task<IResult> ChangeAsync(
         HttpContext context,
@@ -64,8 +64,7 @@ internal static class ReplicaSetEndpoints
         var result = await change(client.GetGrain<IReplicaManagerGrain>(RingKeys.Default), request);
         if (!result.Succeeded)
         {
-            var status = result.Error == AdminError.InvalidRequest ? StatusCodes.Status400BadRequest : StatusCodes.Status503ServiceUnavailable;
-            return SeedJson.Failure(status, result.Message!);
+            return SeedJson.Failure(StatusOf(result.Error), result.Message!);
         }
 
         try

@@ -85,6 +85,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<ISuspectReporter, ManagerSuspectReporter>();
         builder.Services.AddSingleton<ReplicaSuspects>();
         builder.Services.AddSingleton<InFlightTracker>();
+        builder.Services.AddHostedService<DrainReporter>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ReplicaProxy>();

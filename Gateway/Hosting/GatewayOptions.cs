@@ -31,6 +31,13 @@ public sealed class GatewayOptions : IValidatableObject
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// The HTTP client proxied requests go to the replicas with: <c>Sockets</c> (.NET's SocketsHttpHandler) or <c>Lean</c>
+    /// (the gateway's own HTTP/1.1 client for plain-http replicas, SocketsHttpHandler for anything else).
+    /// </summary>
+    [EnumDataType(typeof(Proxy.Upstream.UpstreamClientKind))]
+    public Proxy.Upstream.UpstreamClientKind UpstreamClient { get; set; } = Proxy.Upstream.UpstreamClientKind.Sockets;
+
+    /// <summary>
     /// The largest request body the gateway takes, in bytes (Kestrel's default). A request declaring a larger one is
     /// answered 413 before anything reaches a replica; a chunked one is cut off with 413 when it grows past it.
     /// </summary>

@@ -56,6 +56,7 @@ public static class ReplicaProxyPipeline
             return false;
         }
 
-        return AdminEndpoints.Paths.Contains(value.Length > 1 && value[^1] == '/' ? value[..^1] : value);
+        var trimmed = value.Length > 1 && value[^1] == '/' ? value[..^1] : value;
+        return AdminEndpoints.Paths.Contains(trimmed) || AdminEndpoints.IsReplicaAction(trimmed);
     }
 }

@@ -40,6 +40,11 @@ public sealed class GatewayMetrics : IDisposable
         _meter.CreateObservableGauge("lb.ring.replicas", () => store.Current.Count, "{replica}", "Replicas in the ring");
         _meter.CreateObservableGauge("lb.ring.share", () => Shares(store), "1", "Each replica's share of the key space");
         _meter.CreateObservableGauge("lb.replica.up", () => Health(store), "1", "1 while a replica is up in the ring, 0 while it is down");
+        _meter.CreateObservableGauge("lb.replica.weight", () => Weights(store, effective: false), "1", "Each replica's configured weight (1–100)");
+        _meter.CreateObservableGauge("lb.replica.effective_weight", () => Weights(store, effective: true), "1",
+            "Each replica's weight in the table now: below its weight while it ramps up in slow start");
+        _meter.CreateObservableGauge("lb.replica.draining", () => Draining(store), "1",
+            "1 while a replica is draining (routing skips it; the table keeps its place), 0 otherwise");
         _meter.CreateObservableGauge("lb.gateway.imbalance", () => _rates.Imbalance(store.Current), "1",
             "Max over mean of the per-replica request rate in the last 10 seconds");
     }
@@ -72,12 +77,29 @@ public sealed class GatewayMetrics : IDisposable
         }
     }
 
+    private static IEnumerable<Measurement<double>> Weights(RingSnapshotStore store, bool effective)
+    {
+        foreach (var replica in store.Current.Replicas)
+        {
+            yield return new Measurement<double>(effective ? replica.EffectiveWeight : replica.Weight, new KeyValuePair<string, object?>("replica", replica.Name));
+        }
+    }
+
     private static IEnumerable<Measurement<int>> Health(RingSnapshotStore store)
     {
         var snapshot = store.Current;
         foreach (var replica in snapshot.Replicas)
         {
             yield return new Measurement<int>(replica.IsUp ? 1 : 0, new KeyValuePair<string, object?>("replica", replica.Name));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> Draining(RingSnapshotStore store)
+    {
+        var snapshot = store.Current;
+        foreach (var replica in snapshot.Replicas)
+        {
+            yield return new Measurement<int>(replica.Draining ? 1 : 0, new KeyValuePair<string, object?>("replica", replica.Name));
         }
     }
 

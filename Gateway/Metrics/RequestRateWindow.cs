@@ -27,7 +27,7 @@ internal sealed class RequestRateWindow(TimeProvider time)
         var count = 0;
         foreach (var replica in snapshot.Replicas)
         {
-            if (!replica.IsUp)
+            if (!replica.IsRoutable)
             {
                 continue;
             }

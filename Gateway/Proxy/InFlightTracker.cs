@@ -70,13 +70,14 @@ public sealed class InFlightTracker
 
     private void Install(RoutingSnapshot snapshot)
     {
-        // Counters of replicas that left the ring go with them (a request still holding one keeps its box).
+        // Counters of replicas that left the ring go with them once idle; a busy one stays (by name) until then, so that
+        // the drain reporter can tell when the last request on a removed replica has finished.
         var members = snapshot.Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var name in _byName.Keys)
+        foreach (var (name, counter) in _byName)
         {
-            if (!members.Contains(name))
+            if (!members.Contains(name) && Volatile.Read(ref counter.Value) == 0)
             {
-                _byName.TryRemove(name, out _);
+                _byName.TryRemove(new KeyValuePair<string, StrongBox<int>>(name, counter));
             }
         }
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Hosting;
 using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Gateway.Metrics;
+using Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
 using Yarp.ReverseProxy.Forwarder;
@@ -47,17 +47,8 @@ public sealed class ReplicaProxy : IDisposable
         _settings = settings;
         _trustedProxies = new TrustedProxies(options.Value.TrustedProxies);
         _maxRequestBodySize = options.Value.MaxRequestBodySize;
-        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = options.Value.ConnectTimeout,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            ActivityHeadersPropagator = null,
-        });
+        _invoker = UpstreamInvoker.Create(options.Value.UpstreamClient, options.Value.ConnectTimeout);
+        logger.LogInformation("Proxying to replicas with the {UpstreamClient} upstream client", options.Value.UpstreamClient);
         _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies);
     }
 

@@ -42,7 +42,7 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
     /// <summary>Gives back the place the request holds on replica <paramref name="index"/>.</summary>
     public void Release(RouteChoice choice, int index) => inFlight.Release(choice.Places[index]);
 
-    /// <summary>The first replica in the key's order that is up, not suspect here, and not in <paramref name="exclude"/>.</summary>
+    /// <summary>The first replica in the key's order that is routable (up, not draining), not suspect here, and not in <paramref name="exclude"/>.</summary>
     private int ChooseAndHold(RoutingSnapshot snapshot, ulong hash, StrongBox<int>[] counters, ReadOnlySpan<int> exclude)
     {
         var index = Usable(snapshot, hash, exclude);
@@ -69,7 +69,7 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
         for (var i = 0; i < count; i++)
         {
             var candidate = order[i];
-            if (exclude.Contains(candidate) || !snapshot.Replicas[candidate].IsUp)
+            if (exclude.Contains(candidate) || !snapshot.Replicas[candidate].IsRoutable)
             {
                 continue;
             }
@@ -143,5 +143,5 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
         return least;
     }
 
-    private bool IsUsable(RoutedReplica replica) => replica.IsUp && !suspects.IsSuspect(replica);
+    private bool IsUsable(RoutedReplica replica) => replica.IsRoutable && !suspects.IsSuspect(replica);
 }

@@ -10,4 +10,7 @@ public enum AdminError
 
     /// <summary>A replica could not be started or stopped; nothing changed in the ring.</summary>
     RuntimeFailure,
+
+    /// <summary>The request names a replica the ring does not have; nothing changed.</summary>
+    NotFound,
 }

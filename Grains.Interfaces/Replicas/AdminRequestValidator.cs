@@ -16,7 +16,7 @@ public static class AdminRequestValidator
     /// <summary>The most replicas any request may name or ask for: the upper bound of <c>Replicas:MaxCount</c>.</summary>
     public const int MaxReplicas = 1024;
 
-    /// <summary>Deeper JSON is rejected as soon as the reader gets there (a valid body has depth 2).</summary>
+    /// <summary>Deeper JSON is rejected as soon as the reader gets there (a valid body has depth 2, or 3 with <c>replicas</c>).</summary>
     public const int MaxDepth = 8;
 
     private const string NotJson = "Request body is not valid JSON";
@@ -62,6 +62,8 @@ public static class AdminRequestValidator
         var seenNames = false;
         List<string>? hostnames = null;
         string? namesError = null;
+        var (weight, seenWeight, weightError) = (ReplicaWeights.Default, false, (string?)null);
+        var (seenReplicas, replicas, replicasError) = (false, (List<ExternalReplica>?)null, (string?)null);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("n"u8))
@@ -87,12 +89,45 @@ public static class AdminRequestValidator
                 seenNames = true;
                 (hostnames, namesError) = ReadNames(ref reader);
             }
+            else if (operation == AdminOperation.Add && reader.ValueTextEquals("weight"u8))
+            {
+                reader.Read();
+                if (seenWeight)
+                {
+                    return (null, "'weight' is given more than once");
+                }
+
+                seenWeight = true;
+                weightError = ReplicaWeights.Read(ref reader, "'weight'", out weight);
+            }
+            else if (operation == AdminOperation.Add && reader.ValueTextEquals("replicas"u8))
+            {
+                reader.Read();
+                if (seenReplicas)
+                {
+                    return (null, "'replicas' is given more than once");
+                }
+
+                seenReplicas = true;
+                (replicas, replicasError) = ExternalReplicaRules.ReadList(ref reader);
+            }
             else
             {
                 // Other members are ignored, as the seed does.
                 reader.Read();
                 reader.Skip();
             }
+        }
+
+        if (seenReplicas)
+        {
+            if (seenCount || seenNames || seenWeight)
+            {
+                return (null, "'replicas' cannot be combined with 'n', 'hostnames' or 'weight' (each entry has its own weight)");
+            }
+
+            var listError = replicasError ?? ExternalReplicaRules.Validate(replicas!);
+            return listError is null ? (new AdminRequest(replicas!.Count, replicas.Select(r => r.Name).ToList(), Replicas: replicas), null) : (null, listError);
         }
 
         if (!seenCount)
@@ -110,9 +145,14 @@ public static class AdminRequestValidator
             return (null, namesError);
         }
 
+        if (weightError is not null)
+        {
+            return (null, weightError);
+        }
+
         hostnames ??= [];
         var error = CountAndNames(count, hostnames, operation) ?? InvalidName(hostnames) ?? Duplicate(hostnames);
-        return error is null ? (new AdminRequest(count, hostnames), null) : (null, error);
+        return error is null ? (new AdminRequest(count, hostnames, weight), null) : (null, error);
     }
 
     /// <summary>Every rule of an add, against the ring's <paramref name="current"/> names; null when it may go ahead.</summary>
@@ -284,12 +324,16 @@ public static class AdminRequestValidator
 
             if (error is null)
             {
-                names.Add(reader.ValueIsEscaped ? Unescape(reader.ValueSpan) : Encoding.UTF8.GetString(reader.ValueSpan));
+                names.Add(DecodeString(ref reader));
             }
         }
 
         return error is null ? (names, null) : (null, error);
     }
+
+    /// <summary>The current string token decoded as written (a lone surrogate stays one, for the name rule to reject).</summary>
+    internal static string DecodeString(ref Utf8JsonReader reader) =>
+        reader.ValueIsEscaped ? Unescape(reader.ValueSpan) : Encoding.UTF8.GetString(reader.ValueSpan);
 
     /// <summary>
     /// A JSON string's content with its escapes resolved, keeping unpaired <c>\uD800</c>-style escapes as lone surrogates

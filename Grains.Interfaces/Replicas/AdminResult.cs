@@ -18,6 +18,9 @@ public sealed record AdminResult(
     public static AdminResult Invalid(string message, IReadOnlyList<string> replicas, long version) =>
         new(AdminError.InvalidRequest, message, replicas, version);
 
+    public static AdminResult NotFound(string message, IReadOnlyList<string> replicas, long version) =>
+        new(AdminError.NotFound, message, replicas, version);
+
     public static AdminResult RuntimeFailure(string message, IReadOnlyList<string> replicas, long version) =>
         new(AdminError.RuntimeFailure, message, replicas, version);
 }

@@ -48,17 +48,32 @@ public interface IRingGrain : IGrainWithStringKey
     Task<RoutingSnapshot> RemoveReplicas(IReadOnlyList<string> names);
 
     /// <summary>
-    /// Replaces the records of existing replicas (address, runtime id, up/down) in one version step; the table is
+    /// Replaces the records of existing replicas (address, runtime id, up/down; weight and draining stay) in one version step; the table is
     /// unchanged. Published at once, stored as soon as storage answers: the runtime can always tell these again.
     /// </summary>
     [Alias("UpdateReplicas")]
     Task<RoutingSnapshot> UpdateReplicas(IReadOnlyList<ReplicaRecord> replicas);
 
+    /// <summary>
+    /// Marks <paramref name="name"/> draining or not (routing skips a draining replica as it skips a down one; the table
+    /// is unchanged). An operator's change: stored, then published. Throws <see cref="ArgumentException"/> for an unknown name.
+    /// </summary>
+    [Alias("SetDraining")]
+    Task<RoutingSnapshot> SetDraining(string name, bool draining);
+
     /// <summary>Takes <paramref name="name"/> out and <paramref name="replacement"/> in, as one version step.</summary>
     [Alias("ReplaceReplica")]
     Task<RoutingSnapshot> ReplaceReplica(string name, ReplicaRecord replacement);
 
-    /// <summary>Rebuilds the table with other settings, keeping the members (an explicit, operator-driven change).</summary>
+    /// <summary>Rebuilds the table with other settings, keeping the members and their weights (an explicit, operator-driven change).</summary>
     [Alias("ChangeSettings")]
     Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings);
+
+    /// <summary>
+    /// Sets replicas' weights (1–100) as one table change, stored then published, one version step; ends their slow
+    /// start. Throws <see cref="ArgumentException"/> and changes nothing for unknown names, weights outside 1–100, and
+    /// any weight but 1 in the <c>classic</c> assignment.
+    /// </summary>
+    [Alias("ChangeWeights")]
+    Task<RoutingSnapshot> ChangeWeights(IReadOnlyDictionary<string, int> weights);
 }

@@ -10,18 +10,25 @@ namespace Orleans.LoadBalancer.Routing;
 public static class KetamaRing
 {
     /// <summary>The sorted point positions and, parallel to them, each point's owner (replica index).</summary>
-    public static (ulong[] Points, ushort[] Owners) Build(IReadOnlyList<string> names, int pointsPerReplica)
+    public static (ulong[] Points, ushort[] Owners) Build(IReadOnlyList<string> names, int pointsPerReplica) =>
+        Build(names, [.. names.Select(_ => pointsPerReplica)]);
+
+    /// <summary>
+    /// As <see cref="Build(IReadOnlyList{string}, int)"/> with each replica's own number of points (weights): a replica
+    /// with more points has the same first ones, so raising a weight moves keys only to that replica.
+    /// </summary>
+    public static (ulong[] Points, ushort[] Owners) Build(IReadOnlyList<string> names, IReadOnlyList<int> pointsPerReplica)
     {
-        var points = new ulong[names.Count * pointsPerReplica];
+        ArgumentNullException.ThrowIfNull(pointsPerReplica);
+        var points = new ulong[pointsPerReplica.Sum()];
         var owners = new ushort[points.Length];
         var nameHashes = new ulong[names.Count];
         Span<char> label = stackalloc char[64];
-        for (var i = 0; i < names.Count; i++)
+        for (int i = 0, at = 0; i < names.Count; i++)
         {
             nameHashes[i] = KeyHash.Hash(names[i]);
-            for (var p = 0; p < pointsPerReplica; p++)
+            for (var p = 0; p < pointsPerReplica[i]; p++, at++)
             {
-                var at = (i * pointsPerReplica) + p;
                 points[at] = Label(names[i], p, label);
                 owners[at] = (ushort)i;
             }

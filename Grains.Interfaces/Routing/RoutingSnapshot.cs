@@ -43,7 +43,7 @@ public sealed record RoutingSnapshot
     /// </summary>
     [Id(8)] public Guid RingId { get; init; }
 
-    /// <summary>How many of <see cref="Replicas"/> are up; counted once, when the snapshot is made.</summary>
+    /// <summary>How many of <see cref="Replicas"/> are routable (up, not draining); counted once, when the snapshot is made.</summary>
     [Id(9)] private int _upCount;
 
     /// <summary>
@@ -106,14 +106,20 @@ public sealed record RoutingSnapshot
             throw new ArgumentException($"The table has {table.SlotOwners.Length} slot owners, not SlotCount = {table.Settings.SlotCount}", nameof(table));
         }
 
-        var ordered = names.Select(n => byName[n]).ToArray();
+        var weights = table.MemberWeights;
+        if (table.Weights.Length is not 0 && table.Weights.Length != names.Count)
+        {
+            throw new ArgumentException($"The table has {names.Count} members but {table.Weights.Length} weights", nameof(table));
+        }
+
+        var ordered = names.Select((n, i) => byName[n].TableWeight == weights[i] ? byName[n] : byName[n] with { TableWeight = weights[i] }).ToArray();
         var snapshot = new RoutingSnapshot
         {
             Version = version,
             Settings = table.Settings,
             Replicas = ordered,
             _seeds = names.Select(n => KeyHash.Hash(n)).ToArray(),
-            _upCount = ordered.Count(r => r.IsUp),
+            _upCount = ordered.Count(r => r.IsRoutable),
         };
 
         switch (table.Settings.Algorithm)
@@ -126,13 +132,13 @@ public sealed record RoutingSnapshot
 
             case RoutingSettings.Maglev:
             {
-                var owners = names.Count == 0 ? [] : MaglevTable.Build(names, table.Settings.MaglevTableSize);
+                var owners = names.Count == 0 ? [] : MaglevTable.Build(names, table.Settings.MaglevTableSize, table.Weights.Length == 0 ? null : weights);
                 return snapshot with { _kind = KindMaglev, _table = owners, _shares = Counted(owners, names.Count) };
             }
 
             case RoutingSettings.Ring:
             {
-                var (points, owners) = KetamaRing.Build(names, table.Settings.PointsPerReplica);
+                var (points, owners) = KetamaRing.Build(names, RoutingTable.RingPoints(table.Settings, weights));
                 return snapshot with { _kind = KindRing, _table = owners, _points = points, _shares = KetamaRing.Shares(points, owners, names.Count) };
             }
 
@@ -238,11 +244,11 @@ public sealed record RoutingSnapshot
         }
     }
 
-    /// <summary>The first replica that is up in the key's preference order, or -1.</summary>
+    /// <summary>The first routable replica (<see cref="RoutedReplica.IsRoutable"/>) in the key's preference order, or -1.</summary>
     public int Route(ulong hash)
     {
         var owner = Owner(hash);
-        if (owner < 0 || Replicas[owner].IsUp)
+        if (owner < 0 || Replicas[owner].IsRoutable)
         {
             return owner;
         }
@@ -275,7 +281,7 @@ public sealed record RoutingSnapshot
     }
 
     /// <summary>
-    /// The first replica after <paramref name="owner"/> in the key's preference order that is up; -1 when none. One
+    /// The first replica after <paramref name="owner"/> in the key's preference order that is routable; -1 when none. One
     /// pass, no buffer: after the owner, the rendezvous order's first up replica is simply the up one with the highest
     /// score.
     /// </summary>
@@ -285,7 +291,7 @@ public sealed record RoutingSnapshot
         {
             for (int i = KetamaRing.Find(_points, hash), steps = 0; steps < _table.Length; i = i + 1 == _table.Length ? 0 : i + 1, steps++)
             {
-                if (Replicas[_table[i]].IsUp)
+                if (Replicas[_table[i]].IsRoutable)
                 {
                     return _table[i];
                 }
@@ -298,7 +304,7 @@ public sealed record RoutingSnapshot
         var bestScore = 0UL;
         for (var i = 0; i < Replicas.Length; i++)
         {
-            if (i != owner && Replicas[i].IsUp)
+            if (i != owner && Replicas[i].IsRoutable)
             {
                 var score = KeyHash.Mix(hash, _seeds[i]);
                 if (best < 0 || score > bestScore)

@@ -5,7 +5,8 @@ namespace Orleans.LoadBalancer.Routing;
 
 /// <summary>
 /// The persisted, history-carrying routing table owned by the RingGrain. Immutable: every change returns a new table.
-/// Only <see cref="Add"/> and <see cref="Remove"/> change it; health (up/down) never does.
+/// Only <see cref="Add(IReadOnlyList{string}, IReadOnlyList{int})"/>, <see cref="Remove"/> and <see cref="ChangeWeights"/>
+/// change it; health (up/down) never does.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.RoutingTable")]
 public sealed record RoutingTable
@@ -30,9 +31,39 @@ public sealed record RoutingTable
 
     [Id(7)] public int[] SlotHistoryNext { get; init; } = [];
 
+    /// <summary>
+    /// Each member's table weight in hundredths of a weight (<see cref="WeightScale"/> is a weight of 1), parallel to
+    /// <see cref="Names"/>; empty in tables stored before weights, where every member has weight 1.
+    /// </summary>
+    [Id(8)] public int[] Weights { get; init; } = [];
+
+    /// <summary>
+    /// <c>slots</c>: the last change, when it was one member's weight change and nothing has changed since: that
+    /// member's number (0 when none), its table weight before, and the history entry its moves start at. Setting the
+    /// weight back reverts those moves exactly.
+    /// </summary>
+    [Id(9)] public int LastReweighted { get; init; }
+
+    [Id(10)] public int LastReweightedFrom { get; init; }
+
+    [Id(11)] public int LastReweightedMark { get; init; }
+
+    /// <summary>Table weight units per unit of weight: weights are kept in hundredths, so that slow start can ramp in small steps.</summary>
+    public const int WeightScale = 100;
+
+    /// <summary>The largest weight a replica may have.</summary>
+    public const int MaxWeight = 100;
+
+    /// <summary>The largest table weight (<see cref="MaxWeight"/> in hundredths).</summary>
+    public const int MaxTableWeight = MaxWeight * WeightScale;
+
     /// <summary>Replica names in order of addition.</summary>
     [JsonIgnore]
     public IReadOnlyList<string> Members => Names;
+
+    /// <summary>Each member's table weight, parallel to <see cref="Members"/> (weight 1 = <see cref="WeightScale"/>).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<int> MemberWeights => Weights.Length == Names.Length ? Weights : [.. Names.Select(_ => WeightScale)];
 
     /// <summary>An empty table; validates <paramref name="settings"/>.</summary>
     public static RoutingTable Create(RoutingSettings settings)
@@ -42,10 +73,33 @@ public sealed record RoutingTable
         return new RoutingTable { Settings = settings };
     }
 
-    /// <summary>Adds replicas in the given order. Throws <see cref="ArgumentException"/> for empty, invalid, duplicate or existing names.</summary>
-    public RoutingTable Add(IReadOnlyList<string> names)
+    /// <summary>The table weight for a weight of 1–<see cref="MaxWeight"/>; throws <see cref="ArgumentException"/> otherwise.</summary>
+    public static int TableWeight(int weight, string? name = null) => weight is >= 1 and <= MaxWeight
+        ? weight * WeightScale
+        : throw new ArgumentException($"{(name is null ? "A" : $"Replica '{name}': the")} weight must be an integer from 1 to {MaxWeight}, not {weight}", nameof(weight));
+
+    /// <summary>A member's table weight; throws <see cref="ArgumentException"/> for an unknown name.</summary>
+    public int WeightOf(string name)
+    {
+        var at = Array.IndexOf(Names, name);
+        return at >= 0 ? MemberWeights[at] : throw new ArgumentException($"Replica '{name}' does not exist", nameof(name));
+    }
+
+    /// <summary>Adds replicas in the given order, each with weight 1. Throws <see cref="ArgumentException"/> for empty, invalid, duplicate or existing names.</summary>
+    public RoutingTable Add(IReadOnlyList<string> names) => Add(names, null);
+
+    /// <summary>
+    /// Adds replicas in the given order with the given table weights (1–<see cref="MaxTableWeight"/>; null: weight 1 each).
+    /// Throws <see cref="ArgumentException"/> for empty, invalid, duplicate or existing names and for bad weights.
+    /// </summary>
+    public RoutingTable Add(IReadOnlyList<string> names, IReadOnlyList<int>? tableWeights)
     {
         ArgumentNullException.ThrowIfNull(names);
+        if (tableWeights is not null && tableWeights.Count != names.Count)
+        {
+            throw new ArgumentException($"{names.Count} names but {tableWeights.Count} weights", nameof(tableWeights));
+        }
+
         var seen = new HashSet<string>(Names, StringComparer.Ordinal);
         foreach (var name in names)
         {
@@ -60,18 +114,96 @@ public sealed record RoutingTable
             }
         }
 
+        var added = tableWeights ?? [.. names.Select(_ => WeightScale)];
+        for (var i = 0; i < names.Count; i++)
+        {
+            CheckWeight(names[i], added[i]);
+        }
+
         Settings.ThrowIfOverCapacity(Names.Length + names.Count, nameof(names));
+        int[] weights = [.. MemberWeights, .. added];
+        CheckRingPoints(weights);
 
         var numbers = new List<int>(Numbers);
         var next = NextNumber;
         var slots = Settings.Algorithm == RoutingSettings.Slots ? LoadSlots() : null;
-        foreach (var _ in names)
+        for (var i = 0; i < names.Count; i++)
         {
-            slots?.Add(next, CollectionsMarshal.AsSpan(numbers));
+            slots?.Add(next, added[i], CollectionsMarshal.AsSpan(numbers), weights.AsSpan(0, numbers.Count));
             numbers.Add(next++);
         }
 
-        return WithSlots(slots) with { Names = [.. Names, .. names], Numbers = [.. numbers], NextNumber = next };
+        return WithSlots(slots) with { Names = [.. Names, .. names], Numbers = [.. numbers], NextNumber = next, Weights = Compact(weights), LastReweighted = 0 };
+    }
+
+    /// <summary>
+    /// Sets the table weights of existing members (1–<see cref="MaxTableWeight"/>), as one change. <c>slots</c>: slots move
+    /// only between the changed members and the others, and setting one member's weight straight back restores every
+    /// slot. Throws <see cref="ArgumentException"/> for unknown or repeated names, bad weights, and any weight but 1 in a
+    /// <c>classic</c> table.
+    /// </summary>
+    public RoutingTable ChangeWeights(IReadOnlyList<KeyValuePair<string, int>> tableWeights)
+    {
+        ArgumentNullException.ThrowIfNull(tableWeights);
+        var weights = MemberWeights.ToArray();
+        var changes = new List<(int At, int Weight)>();
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, weight) in tableWeights)
+        {
+            var at = Array.IndexOf(Names, name);
+            if (at < 0)
+            {
+                throw new ArgumentException($"Replica '{name}' does not exist", nameof(tableWeights));
+            }
+
+            if (!given.Add(name))
+            {
+                throw new ArgumentException($"Replica '{name}' is given more than once", nameof(tableWeights));
+            }
+
+            CheckWeight(name, weight);
+            if (weights[at] != weight)
+            {
+                changes.Add((at, weight));
+            }
+        }
+
+        var after = weights.ToArray();
+        changes.ForEach(c => after[c.At] = c.Weight);
+        CheckRingPoints(after);
+        if (changes.Count == 0)
+        {
+            return this;
+        }
+
+        if (Settings.Algorithm != RoutingSettings.Slots)
+        {
+            return this with { Weights = Compact(after), LastReweighted = 0 };
+        }
+
+        var slots = LoadSlots();
+        if (changes.Count == 1 && LastReweighted != 0 && Numbers[changes[0].At] == LastReweighted && changes[0].Weight == LastReweightedFrom)
+        {
+            // Straight back to the weight before the last change: undo its moves, so every slot is as it was.
+            slots.Revert(LastReweightedMark);
+            return WithSlots(slots) with { Weights = Compact(after), LastReweighted = 0 };
+        }
+
+        var mark = -1;
+        foreach (var (at, weight) in changes)
+        {
+            mark = slots.HistoryCount;
+            slots.Reweight(Numbers[at], weight, Numbers, weights, ref mark);
+            weights[at] = weight;
+        }
+
+        return WithSlots(slots) with
+        {
+            Weights = Compact(after),
+            LastReweighted = changes.Count == 1 ? Numbers[changes[0].At] : 0,
+            LastReweightedFrom = changes.Count == 1 ? MemberWeights[changes[0].At] : 0,
+            LastReweightedMark = changes.Count == 1 ? mark : 0,
+        };
     }
 
     /// <summary>Removes replicas. Throws <see cref="ArgumentException"/> for unknown or duplicate names.</summary>
@@ -94,6 +226,7 @@ public sealed record RoutingTable
 
         var remaining = Names.ToList();
         var numbers = Numbers.ToList();
+        var weights = MemberWeights.ToList();
         var slots = Settings.Algorithm == RoutingSettings.Slots ? LoadSlots() : null;
 
         // Newest member first: each removal then undoes the latest add still in the table, so removing a batch that
@@ -105,12 +238,53 @@ public sealed record RoutingTable
                 var number = numbers[index];
                 remaining.RemoveAt(index);
                 numbers.RemoveAt(index);
-                slots?.Remove(number, CollectionsMarshal.AsSpan(numbers));
+                weights.RemoveAt(index);
+                slots?.Remove(number, CollectionsMarshal.AsSpan(numbers), CollectionsMarshal.AsSpan(weights));
             }
         }
 
-        return WithSlots(slots) with { Names = [.. remaining], Numbers = [.. numbers] };
+        return WithSlots(slots) with { Names = [.. remaining], Numbers = [.. numbers], Weights = Compact([.. weights]), LastReweighted = 0 };
     }
+
+    /// <summary><c>ring</c>: each member's points, in proportion to its weight (<see cref="RoutingSettings.PointsPerReplica"/> at weight 1, at least one).</summary>
+    public static int[] RingPoints(RoutingSettings settings, IReadOnlyList<int> tableWeights)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(tableWeights);
+        return [.. tableWeights.Select(w => (int)Math.Max(1, (((long)settings.PointsPerReplica * w) + (WeightScale / 2)) / WeightScale))];
+    }
+
+    private void CheckWeight(string name, int weight)
+    {
+        if (weight is < 1 or > MaxTableWeight)
+        {
+            throw new ArgumentException(
+                $"Replica '{name}': table weight {weight} is outside 1–{MaxTableWeight} (hundredths of a weight from 1 to {MaxWeight})", nameof(weight));
+        }
+
+        if (weight != WeightScale && Settings.Algorithm == RoutingSettings.Classic)
+        {
+            throw new ArgumentException($"The classic assignment has no weights: replica '{name}' must have weight 1", nameof(weight));
+        }
+    }
+
+    private void CheckRingPoints(int[] weights)
+    {
+        if (Settings.Algorithm != RoutingSettings.Ring)
+        {
+            return;
+        }
+
+        var points = RingPoints(Settings, weights).Sum(p => (long)p);
+        if (points > RoutingSettings.MaxRingPoints)
+        {
+            throw new ArgumentException(
+                $"The ring would hold {points} points ({Settings.PointsPerReplica} per unit of weight), more than {RoutingSettings.MaxRingPoints}: lower the weights or PointsPerReplica", nameof(weights));
+        }
+    }
+
+    /// <summary>No array while every weight is 1, as tables stored before weights have it.</summary>
+    private static int[] Compact(int[] weights) => weights.All(w => w == WeightScale) ? [] : weights;
 
     private SlotTable LoadSlots() => SlotOwners.Length == 0
         ? SlotTable.Empty(Settings.SlotCount)

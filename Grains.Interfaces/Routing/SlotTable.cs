@@ -6,15 +6,23 @@ namespace Orleans.LoadBalancer.Routing;
 
 /// <summary>
 /// The <c>slots</c> algorithm's table, in the spirit of Redis Cluster's hash slots: M slots, each owned by one member
-/// (by member number). Adding a member moves exactly its ⌊M/N⌋ slots to it, from the members above their new share;
-/// removing one hands each of its slots back to the member it came from (a per-slot stack of previous owners), so
-/// adding and then removing a member restores every slot. Counts never differ by more than one.
+/// (by member number), each member with a table weight w: it holds ⌊M·w/W⌋ or ⌈M·w/W⌉ slots (W the sum of weights).
+/// Adding a member moves exactly its share to it, from the members above their new share; removing one hands each of
+/// its slots back to the member it came from (a per-slot stack of previous owners, entry index = time), so adding and
+/// then removing a member restores every slot. A weight change moves slots only between that member and the others,
+/// preferring to undo the most recent moves.
 /// A working copy: load it from a <see cref="RoutingTable"/>, change it, and store the arrays in a new table.
 /// History entries are never rewritten once stored (removals only move a slot's head), so a loaded history is shared
 /// with the table it came from until an add appends to it or compaction rebuilds it.
 /// </summary>
 internal sealed class SlotTable
 {
+    /// <summary>Compaction runs once the history holds more than this many entries per slot.</summary>
+    private const int CompactAbove = 4;
+
+    /// <summary>Previous owners compaction keeps per slot: the most recent distinct ones still present.</summary>
+    private const int KeptPerSlot = 3;
+
     private readonly int[] _owners;
     private readonly int[] _head;
     private int[] _historyOwner;
@@ -59,8 +67,14 @@ internal sealed class SlotTable
 
     public int[] HistoryNext => _historyNext.Length == _historyCount ? _historyNext : _historyNext[.._historyCount];
 
-    /// <summary>Adds member <paramref name="number"/> to the members in <paramref name="present"/> (which must not contain it).</summary>
-    public void Add(int number, ReadOnlySpan<int> present)
+    public int HistoryCount => _historyCount;
+
+    /// <summary>
+    /// Adds member <paramref name="number"/> with table weight <paramref name="weight"/> to the members in
+    /// <paramref name="present"/> (which must not contain it), whose table weights are <paramref name="weights"/>.
+    /// Slots move only to the newcomer.
+    /// </summary>
+    public void Add(int number, int weight, ReadOnlySpan<int> present, ReadOnlySpan<int> weights)
     {
         if (present.IsEmpty)
         {
@@ -68,47 +82,67 @@ internal sealed class SlotTable
             return;
         }
 
-        var members = present.Length;
-        var index = new MemberIndex(present);
-        var counts = new int[members];
-        var start = new int[members + 1];
-        BucketByOwner(index, counts, start, out var buckets);
+        int[] members = [.. present, number];
+        int[] all = [.. weights, weight];
+        var index = new MemberIndex(members);
+        var counts = Count(index, members.Length);
 
-        // Old members keep the larger shares (the largest first); the newcomer, ranked last, takes ⌊M/(N+1)⌋.
-        var ranked = Ranked(present, counts);
-        var quotient = _owners.Length / (members + 1);
-        var remainder = _owners.Length % (members + 1);
-        var moving = 0;
-        for (var rank = 0; rank < members; rank++)
-        {
-            moving += counts[ranked[rank]] - Target(rank, quotient, remainder);
-        }
-
-        Reserve(moving);
-        for (var rank = 0; rank < members; rank++)
-        {
-            var donor = ranked[rank];
-            var give = counts[donor] - Target(rank, quotient, remainder);
-            if (give <= 0)
-            {
-                continue;
-            }
-
-            // Spread the slots given over the donor's range of slots, from an offset particular to the pair.
-            var size = counts[donor];
-            var offset = (int)(KeyHash.Mix((ulong)(uint)number, (ulong)(uint)present[donor]) % (ulong)size);
-            for (var j = 0; j < give; j++)
-            {
-                var at = offset + (int)((long)j * size / give);
-                Move(buckets[start[donor] + (at >= size ? at - size : at)], number);
-            }
-        }
-
-        ArrayPool<int>.Shared.Return(buckets);
+        // Old members keep the larger shares (those furthest above their new share first); the newcomer comes after them.
+        Rebalance(index, members, counts, Targets(all, counts, members, changed: members.Length - 1, growing: true, tentative: null));
     }
 
-    /// <summary>Removes member <paramref name="number"/>; <paramref name="remaining"/> are the members after it.</summary>
-    public void Remove(int number, ReadOnlySpan<int> remaining)
+    /// <summary>
+    /// Changes the table weight of member <paramref name="number"/> (one of <paramref name="members"/>, whose current
+    /// table weights are <paramref name="weights"/>) to <paramref name="weight"/>. Slots move only between it and the
+    /// others, never between two others, except where no rounding allows that (one slot now and then when shares change
+    /// by less than about one slot each).
+    /// </summary>
+    public void Reweight(int number, int weight, ReadOnlySpan<int> members, ReadOnlySpan<int> weights, ref int mark)
+    {
+        var index = new MemberIndex(members);
+        var changed = index.Of(number);
+        if (changed < 0)
+        {
+            ThrowNotMember(number);
+        }
+
+        var growing = weight > weights[changed];
+        int[] all = [.. weights];
+        all[changed] = weight;
+        var counts = Count(index, members.Length);
+        Rebalance(index, members.ToArray(), counts, Targets(all, counts, members, changed, growing, tentative: null));
+        CompactHistory(index, members.Length, ref mark);
+    }
+
+    /// <summary>
+    /// Undoes every move made since history entry <paramref name="mark"/> (one change whose moves each pushed one entry
+    /// on a slot that had not moved since): each such slot goes back to its previous owner, and the entries are dropped.
+    /// </summary>
+    public void Revert(int mark)
+    {
+        for (var slot = 0; slot < _owners.Length; slot++)
+        {
+            var entry = _head[slot];
+            if (entry >= mark)
+            {
+                if (_historyNext[entry] >= mark)
+                {
+                    throw new InvalidOperationException($"Slot {slot} moved more than once since history entry {mark}; the change cannot be reverted");
+                }
+
+                _owners[slot] = _historyOwner[entry];
+                _head[slot] = _historyNext[entry];
+            }
+        }
+
+        _historyCount = Math.Min(_historyCount, mark);
+    }
+
+    /// <summary>
+    /// Removes member <paramref name="number"/>; <paramref name="remaining"/> are the members after it, with table weights
+    /// <paramref name="weights"/>.
+    /// </summary>
+    public void Remove(int number, ReadOnlySpan<int> remaining, ReadOnlySpan<int> weights)
     {
         if (remaining.IsEmpty)
         {
@@ -158,15 +192,7 @@ internal sealed class SlotTable
             }
         }
 
-        var ranked = Ranked(remaining, tentative);
-        var quotient = _owners.Length / members;
-        var remainder = _owners.Length % members;
-        var targets = new int[members];
-        for (var rank = 0; rank < members; rank++)
-        {
-            targets[ranked[rank]] = Target(rank, quotient, remainder);
-        }
-
+        var targets = Targets(weights, counts, remaining, changed: -1, growing: false, tentative);
         var leftovers = 0;
         for (var m = 0; m < mineCount; m++)
         {
@@ -199,10 +225,210 @@ internal sealed class SlotTable
             }
         }
 
-        CompactHistory(index);
+        // Where rounding makes a remaining member hold more than its new ceiling (a weight so small that its share barely
+        // changed), the surplus goes to those still below their target.
+        Rebalance(index, remaining.ToArray(), counts, targets);
+
+        var unmarked = -1;
+        CompactHistory(index, members, ref unmarked);
     }
 
-    private static int Target(int rank, int quotient, int remainder) => quotient + (rank < remainder ? 1 : 0);
+    /// <summary>
+    /// Each member's slot count for the table weights: ⌊M·w/W⌋, and one more for as many members as the division leaves
+    /// over. Who gets one more: first the members that hold more than ⌊M·w/W⌋ now (those furthest above first), so that
+    /// they need not give a slot they could keep; then the member whose weight changed (<paramref name="changed"/>);
+    /// then the rest, by <paramref name="tentative"/> counts when given (what they will hold once removed slots have gone
+    /// back), by the division's remainder, then by member number. With <paramref name="growing"/> (a member joins or
+    /// gains weight) a pick from the rest would make an unchanged member take a slot from another; that happens only
+    /// when no other choice keeps every count at ⌊M·w/W⌋ or ⌈M·w/W⌉.
+    /// </summary>
+    private int[] Targets(ReadOnlySpan<int> weights, int[] counts, ReadOnlySpan<int> numbers, int changed, bool growing, int[]? tentative)
+    {
+        var members = weights.Length;
+        long total = 0;
+        foreach (var weight in weights)
+        {
+            total += weight;
+        }
+
+        var targets = new int[members];
+        var remainders = new long[members];
+        var left = _owners.Length;
+        var candidates = new List<int>(members);
+        for (var i = 0; i < members; i++)
+        {
+            var product = (long)_owners.Length * weights[i];
+            targets[i] = (int)(product / total);
+            remainders[i] = product % total;
+            left -= targets[i];
+            if (remainders[i] > 0)
+            {
+                candidates.Add(i);
+            }
+        }
+
+        if (left == 0)
+        {
+            return targets;
+        }
+
+        int Group(int i) => i == changed ? 1 : counts[i] > targets[i] ? 0 : 2;
+        var floors = targets;
+        var numberOf = numbers.ToArray();
+        var order = candidates.ToArray();
+        Array.Sort(order, (a, b) =>
+        {
+            var group = Group(a).CompareTo(Group(b));
+            if (group != 0)
+            {
+                return group;
+            }
+
+            var held = tentative is not null && Group(a) == 2 ? tentative : counts;
+            var above = (held[b] - floors[b]).CompareTo(held[a] - floors[a]);
+            if (above != 0 && !(growing && Group(a) == 2))
+            {
+                return above;
+            }
+
+            var remainder = remainders[b].CompareTo(remainders[a]);
+            return remainder != 0 ? remainder : numberOf[a].CompareTo(numberOf[b]);
+        });
+
+        for (var i = 0; i < left; i++)
+        {
+            targets[order[i]]++;
+        }
+
+        return targets;
+    }
+
+    /// <summary>
+    /// Moves slots from the members above their target to those below it: first slots whose most recent previous owner
+    /// is a member below its target (most recent first), so that a move undoes an earlier one where it can; then slots
+    /// spread over each giving member's range from an offset particular to the pair. Every move pushes one history entry.
+    /// </summary>
+    private void Rebalance(MemberIndex index, int[] members, int[] counts, int[] targets)
+    {
+        var excess = new int[members.Length];
+        var need = new int[members.Length];
+        var moving = 0;
+        for (var i = 0; i < members.Length; i++)
+        {
+            excess[i] = Math.Max(0, counts[i] - targets[i]);
+            need[i] = Math.Max(0, targets[i] - counts[i]);
+            moving += excess[i];
+        }
+
+        if (moving == 0)
+        {
+            return;
+        }
+
+        Reserve(moving);
+        moving -= UndoFirst(index, members, excess, need);
+        if (moving == 0)
+        {
+            return;
+        }
+
+        var held = new int[members.Length];
+        var start = new int[members.Length + 1];
+        BucketByOwner(index, held, start, out var buckets);
+        var receiver = 0;
+        for (var donor = 0; donor < members.Length; donor++)
+        {
+            if (excess[donor] == 0)
+            {
+                continue;
+            }
+
+            // The donor's slots in slot order; each pair's share spread over those still left.
+            var left = buckets.AsSpan(start[donor], held[donor]).ToArray();
+            var size = left.Length;
+            while (excess[donor] > 0)
+            {
+                while (need[receiver] == 0)
+                {
+                    receiver++;
+                }
+
+                var give = Math.Min(excess[donor], need[receiver]);
+                var offset = (int)(KeyHash.Mix((ulong)(uint)members[receiver], (ulong)(uint)members[donor]) % (ulong)size);
+                for (var j = 0; j < give; j++)
+                {
+                    var at = offset + (int)((long)j * size / give);
+                    at = at >= size ? at - size : at;
+                    Move(left[at], members[receiver]);
+                    left[at] = -1;
+                }
+
+                excess[donor] -= give;
+                need[receiver] -= give;
+                if (excess[donor] > 0)
+                {
+                    left = Array.FindAll(left[..size], slot => slot >= 0);
+                    size = left.Length;
+                }
+            }
+        }
+
+        ArrayPool<int>.Shared.Return(buckets);
+    }
+
+    /// <summary>Moves the slots whose most recent previous owner wants slots back to it, most recent moves first; returns how many moved.</summary>
+    private int UndoFirst(MemberIndex index, int[] members, int[] excess, int[] need)
+    {
+        if (_historyCount == 0)
+        {
+            return 0;
+        }
+
+        var entries = new List<long>();
+        for (var slot = 0; slot < _owners.Length; slot++)
+        {
+            var entry = _head[slot];
+            if (entry < 0 || excess[Member(index, _owners[slot])] == 0)
+            {
+                continue;
+            }
+
+            var back = index.Of(_historyOwner[entry]);
+            if (back >= 0 && need[back] > 0)
+            {
+                entries.Add(((long)entry << 32) | (uint)slot);
+            }
+        }
+
+        entries.Sort();
+        var moved = 0;
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            var slot = (int)(uint)entries[i];
+            var donor = Member(index, _owners[slot]);
+            var back = index.Of(_historyOwner[_head[slot]]);
+            if (excess[donor] > 0 && need[back] > 0)
+            {
+                Move(slot, members[back]);
+                excess[donor]--;
+                need[back]--;
+                moved++;
+            }
+        }
+
+        return moved;
+    }
+
+    private int[] Count(MemberIndex index, int members)
+    {
+        var counts = new int[members];
+        foreach (var owner in _owners)
+        {
+            counts[Member(index, owner)]++;
+        }
+
+        return counts;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Member(MemberIndex index, int owner)
@@ -313,42 +539,88 @@ internal sealed class SlotTable
         return -1;
     }
 
-    /// <summary>Drops history entries of members that are gone once the history has grown large.</summary>
-    private void CompactHistory(MemberIndex present)
+    /// <summary>
+    /// Once the history has grown large: keeps, per slot, the <see cref="KeptPerSlot"/> most recent distinct previous
+    /// owners that are still members (and not the slot's owner), in the order they were made, so that "most recent"
+    /// still holds across slots. <paramref name="mark"/> (an entry index, or -1) becomes its index after compaction.
+    /// </summary>
+    private void CompactHistory(MemberIndex present, int members, ref int mark)
     {
-        if (_historyCount <= 4 * _owners.Length)
+        if (_historyCount <= CompactAbove * _owners.Length)
         {
             return;
         }
 
-        var owner = new List<int>(_owners.Length);
-        var next = new List<int>(_owners.Length);
-        var chain = new List<int>();
+        var keep = new bool[_historyCount];
+        var seen = new int[members];
+        Array.Fill(seen, -1);
         for (var slot = 0; slot < _head.Length; slot++)
         {
-            chain.Clear();
-            for (var entry = _head[slot]; entry >= 0; entry = _historyNext[entry])
+            var owner = present.Of(_owners[slot]);
+            var kept = 0;
+            for (var entry = _head[slot]; entry >= 0 && kept < KeptPerSlot; entry = _historyNext[entry])
             {
-                if (present.Of(_historyOwner[entry]) >= 0)
+                var member = present.Of(_historyOwner[entry]);
+                if (member >= 0 && member != owner && seen[member] != slot)
                 {
-                    chain.Add(_historyOwner[entry]);
+                    seen[member] = slot;
+                    keep[entry] = true;
+                    kept++;
                 }
             }
+        }
 
-            var head = -1;
-            for (var i = chain.Count - 1; i >= 0; i--)
+        var renumber = new int[_historyCount];
+        var count = 0;
+        for (var entry = 0; entry < _historyCount; entry++)
+        {
+            if (entry == mark)
             {
-                owner.Add(chain[i]);
-                next.Add(head);
-                head = owner.Count - 1;
+                mark = count;
+            }
+
+            renumber[entry] = keep[entry] ? count++ : -1;
+        }
+
+        if (mark >= _historyCount)
+        {
+            mark = count;
+        }
+
+        var historyOwner = new int[count];
+        var historyNext = new int[count];
+        for (var slot = 0; slot < _head.Length; slot++)
+        {
+            var previous = -1;
+            var head = -1;
+            for (var entry = _head[slot]; entry >= 0; entry = _historyNext[entry])
+            {
+                if (!keep[entry])
+                {
+                    continue;
+                }
+
+                var at = renumber[entry];
+                historyOwner[at] = _historyOwner[entry];
+                historyNext[at] = -1;
+                if (previous >= 0)
+                {
+                    historyNext[previous] = at;
+                }
+                else
+                {
+                    head = at;
+                }
+
+                previous = at;
             }
 
             _head[slot] = head;
         }
 
-        _historyOwner = [.. owner];
-        _historyNext = [.. next];
-        _historyCount = _historyOwner.Length;
+        _historyOwner = historyOwner;
+        _historyNext = historyNext;
+        _historyCount = count;
         _historyOwned = true;
     }
 }

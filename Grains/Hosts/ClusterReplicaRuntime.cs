@@ -66,13 +66,20 @@ public sealed class ClusterReplicaRuntime(
         }
     }
 
-    public async Task StopAsync(ReplicaInstance instance, CancellationToken cancellationToken)
+    public Task StopAsync(ReplicaInstance instance, CancellationToken cancellationToken) =>
+        StopOnHostAsync(instance, host => host.Stop(instance), TimeSpan.Zero, cancellationToken, local => local.StopAsync(instance, cancellationToken));
+
+    public Task StopAsync(ReplicaInstance instance, TimeSpan grace, CancellationToken cancellationToken) =>
+        StopOnHostAsync(instance, host => host.StopWithGrace(instance, grace), grace, cancellationToken, local => local.StopAsync(instance, grace, cancellationToken));
+
+    private async Task StopOnHostAsync(
+        ReplicaInstance instance, Func<IReplicaHostGrain, Task> stop, TimeSpan grace, CancellationToken cancellationToken, Func<IReplicaRuntime, Task> stopLocally)
     {
         ArgumentNullException.ThrowIfNull(instance);
         _placed.TryRemove(new KeyValuePair<string, string>(instance.Name, instance.Host));
         if (instance.Host.Length == 0)
         {
-            await local.Runtime.StopAsync(instance, cancellationToken);
+            await stopLocally(local.Runtime);
             return;
         }
 
@@ -84,12 +91,12 @@ public sealed class ClusterReplicaRuntime(
 
         try
         {
-            await Host(silo).Stop(instance).WaitAsync(options.Value.HostCallTimeout, cancellationToken);
+            await stop(Host(silo)).WaitAsync(options.Value.HostCallTimeout + grace, cancellationToken);
         }
         catch (TimeoutException)
         {
             // Unreachable now (cut off, or dying): membership will declare it dead, and its silo ends its replicas.
-            logger.LogWarning("Host {Host} did not confirm stopping replica {Replica} within {Timeout}", instance.Host, instance.Name, options.Value.HostCallTimeout);
+            logger.LogWarning("Host {Host} did not confirm stopping replica {Replica} within {Timeout}", instance.Host, instance.Name, options.Value.HostCallTimeout + grace);
         }
     }
 

@@ -16,6 +16,10 @@ public interface IReplicaHostGrain : IGrainWithStringKey
     [Alias("Stop")]
     Task Stop(ReplicaInstance instance);
 
+    /// <summary>Stops the replica letting it finish what it holds, killing it after <paramref name="grace"/> at the latest.</summary>
+    [Alias("StopWithGrace"), ResponseTimeout("00:05:00")]
+    Task StopWithGrace(ReplicaInstance instance, TimeSpan grace);
+
     [Alias("List")]
     Task<IReadOnlyList<ReplicaInstance>> List();
 

@@ -15,6 +15,8 @@ internal sealed class ReplicaHostGrain(HostReplicaRuntime local, ILocalSiloDetai
 
     public Task Stop(ReplicaInstance instance) => local.Runtime.StopAsync(instance, CancellationToken.None);
 
+    public Task StopWithGrace(ReplicaInstance instance, TimeSpan grace) => local.Runtime.StopAsync(instance, grace, CancellationToken.None);
+
     public async Task<IReadOnlyList<ReplicaInstance>> List() =>
         (await local.Runtime.ListAsync(CancellationToken.None)).Select(i => i with { Host = Host }).ToList();
 

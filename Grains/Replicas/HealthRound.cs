@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
@@ -15,7 +16,7 @@ internal sealed class HealthRound(
     {
         var state = await ring.GetState();
         var members = state.Replicas.Where(r => !book.Busy.Contains(r.Name)).ToList();
-        var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r.Address, cancellationToken)));
+        var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r.Record, cancellationToken)));
         var (marks, replace) = (new List<ReplicaRecord>(), new List<ReplicaRecord>());
         for (var i = 0; i < members.Count; i++)
         {
@@ -27,6 +28,12 @@ internal sealed class HealthRound(
             }
 
             var (health, action) = policy.OnProbe(book.HealthOf(replica.Name), results[i], replica.IsUp, book.Now);
+            if (ExternalReplica.Is(replica) || replica.Draining)
+            {
+                // Nobody here runs an external replica, and a draining one is the operator's: marked down and up, never replaced.
+                (health, action) = NotReplaced(health, action, results[i]);
+            }
+
             book.Set(replica.Name, health);
             if (action is HealthAction.MarkDown or HealthAction.MarkDownAndReplace)
             {
@@ -57,4 +64,13 @@ internal sealed class HealthRound(
 
         metrics.Observed(state.Replicas.Select(r => (r.Name, book.StateOf(r))).ToList());
     }
+
+    private static (ReplicaHealthState Health, HealthAction Action) NotReplaced(ReplicaHealthState health, HealthAction action, HeartbeatResult result) =>
+        (result == HeartbeatResult.Alive && health.Health is ReplicaHealth.Dead or ReplicaHealth.Failed ? health with { Health = ReplicaHealth.Healthy } : health,
+            action switch
+            {
+                HealthAction.MarkDownAndReplace => HealthAction.MarkDown,
+                HealthAction.Replace => HealthAction.None,
+                _ => action,
+            });
 }

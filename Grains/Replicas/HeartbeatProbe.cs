@@ -19,8 +19,11 @@ public sealed class HeartbeatProbe : IDisposable
     public async Task<bool> IsAliveAsync(string address, string path, TimeSpan timeout, CancellationToken cancellationToken) =>
         await ProbeAsync(address, path, timeout, cancellationToken) == HeartbeatResult.Alive;
 
-    /// <summary>Probes once: alive, refused (nothing listens: the process is gone), or failed (error or no answer in time).</summary>
-    public async Task<HeartbeatResult> ProbeAsync(string address, string path, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Probes once: alive, refused (nothing listens: the process is gone), or failed (error or no answer in time).
+    /// Alive means 2xx, or also 3xx with <paramref name="redirectIsAlive"/> (as nginx and HAProxy judge a backend).
+    /// </summary>
+    public async Task<HeartbeatResult> ProbeAsync(string address, string path, TimeSpan timeout, CancellationToken cancellationToken, bool redirectIsAlive = false)
     {
         if (string.IsNullOrEmpty(address))
         {
@@ -32,7 +35,8 @@ public sealed class HeartbeatProbe : IDisposable
         try
         {
             using var response = await _client.GetAsync(address + path, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-            return response.IsSuccessStatusCode ? HeartbeatResult.Alive : HeartbeatResult.Failed;
+            var status = (int)response.StatusCode;
+            return status is >= 200 and < 300 || (redirectIsAlive && status is >= 300 and < 400) ? HeartbeatResult.Alive : HeartbeatResult.Failed;
         }
         catch (HttpRequestException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
         {

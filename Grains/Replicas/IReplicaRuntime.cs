@@ -19,6 +19,12 @@ public interface IReplicaRuntime
     /// <summary>Stops the replica and releases what it held. Succeeds when it is already gone.</summary>
     Task StopAsync(ReplicaInstance instance, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stops the replica letting it finish what it holds: asks it to stop (SIGTERM, <c>docker stop</c>) and kills it
+    /// after <paramref name="grace"/> at the latest. A runtime whose stop is already graceful need not override this.
+    /// </summary>
+    Task StopAsync(ReplicaInstance instance, TimeSpan grace, CancellationToken cancellationToken) => StopAsync(instance, cancellationToken);
+
     /// <summary>The replicas this runtime runs for this cluster now (for reconciliation and adoption after a restart).</summary>
     Task<IReadOnlyList<ReplicaInstance>> ListAsync(CancellationToken cancellationToken);
 

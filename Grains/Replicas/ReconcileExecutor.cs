@@ -44,7 +44,7 @@ internal sealed class ReconcileExecutor(
         {
             // On a fresh activation, say what was found running and kept as it is.
             var acted = plan.Actions.Select(NameOf).ToHashSet(StringComparer.Ordinal);
-            foreach (var member in members.Where(m => !acted.Contains(m.Name) && !book.Busy.Contains(m.Name)))
+            foreach (var member in members.Where(m => !acted.Contains(m.Name) && !book.Busy.Contains(m.Name) && !Orleans.LoadBalancer.Replicas.ExternalReplica.Is(m)))
             {
                 logger.LogInformation("Adopted running replica {Replica} at {Address}", member.Name, member.Address);
             }

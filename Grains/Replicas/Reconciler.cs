@@ -1,3 +1,4 @@
+using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
@@ -89,7 +90,8 @@ internal static class Reconciler
     private static void PlanMembers(ReconcileInput input, List<ReplicaInstance> candidates, Steps steps)
     {
         var byName = candidates.ToLookup(i => i.Name, Names);
-        var members = input.Ring.DistinctBy(r => r.Name, Names).ToList();
+        // External replicas run elsewhere: nothing to adopt, respawn or stop for them (their names stay taken).
+        var members = input.Ring.Where(r => !ExternalReplica.Is(r)).DistinctBy(r => r.Name, Names).ToList();
         foreach (var record in members.Where(r => !input.Busy.Contains(r.Name)))
         {
             var instances = byName[record.Name].ToList();

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
@@ -12,6 +14,12 @@ internal sealed class ReplicaLauncher(IReplicaRuntime runtime, HeartbeatProbe pr
 
     public Task<HeartbeatResult> ProbeAsync(string address, CancellationToken cancellationToken) =>
         probe.ProbeAsync(address, options.HeartbeatPath, options.HealthCheckTimeout, cancellationToken);
+
+    /// <summary>Probes a ring member: its heartbeat, or for an external replica <see cref="ReplicaOptions.ExternalHealthPath"/>.</summary>
+    public Task<HeartbeatResult> ProbeAsync(ReplicaRecord replica, CancellationToken cancellationToken) =>
+        ExternalReplica.Is(replica)
+            ? probe.ProbeAsync(replica.Address, options.ExternalHealthPath, options.HealthCheckTimeout, cancellationToken, redirectIsAlive: true)
+            : ProbeAsync(replica.Address, cancellationToken);
 
     /// <summary>Starts a replica and waits for its heartbeat; throws <see cref="ReplicaStartException"/> saying why not, leaving nothing behind.</summary>
     public async Task<ReplicaInstance> StartHealthyAsync(string name, long ordinal)
@@ -57,6 +65,19 @@ internal sealed class ReplicaLauncher(IReplicaRuntime runtime, HeartbeatProbe pr
         try
         {
             await runtime.StopAsync(instance, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not stop replica {Replica} ({RuntimeId})", instance.Name, instance.RuntimeId);
+        }
+    }
+
+    /// <summary>Stops a replica that may still finish work: SIGTERM (or <c>docker stop</c>), <see cref="ReplicaOptions.StopGrace"/>, then a kill. Never throws.</summary>
+    public async Task StopGracefullyAsync(ReplicaInstance instance)
+    {
+        try
+        {
+            await runtime.StopAsync(instance, options.StopGrace, CancellationToken.None);
         }
         catch (Exception ex)
         {

@@ -26,6 +26,9 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
     private readonly ReconcileExecutor _reconciler;
     private readonly HealthRound _round;
     private readonly ReplicaSetChanges _changes;
+    private readonly ReplicaWeightChanges _weights;
+    private readonly ReplicaDrainer _drainer;
+    private readonly StaticReplicas _statics;
     private readonly HostLossRound? _hostLoss;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private Task? _activation;
@@ -44,7 +47,10 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         _launcher = new ReplicaLauncher(runtime, probe, _options, logger);
         _policy = new HealthPolicy(_options);
         _book = new ReplicaBook(time);
-        _changes = new ReplicaSetChanges(_launcher, _book, logger);
+        _drainer = new ReplicaDrainer(_launcher, _book, _options, logger);
+        _changes = new ReplicaSetChanges(_launcher, _book, _drainer, logger);
+        _weights = new ReplicaWeightChanges(logger);
+        _statics = new StaticReplicas(_options, logger);
         var replacer = new ReplicaReplacer(_launcher, _policy, _book, metrics, _options, logger);
         _reconciler = new ReconcileExecutor(_launcher, _book, replacer, _options, logger);
         _round = new HealthRound(_launcher, _policy, _book, replacer, metrics, _options, logger);
@@ -66,8 +72,12 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         return Task.CompletedTask;
     }
 
-    public Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames) => InTurnAsync(
-        ring => AdminRequestValidator.ValidateAdd(count, hostnames, Names(ring), _options.MaxCount, _runtime.NameKey),
+    public Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames) => AddWeighted(count, hostnames, ReplicaWeights.Default);
+
+    public Task<AdminResult> AddWeighted(int count, IReadOnlyList<string> hostnames, int weight) => InTurnAsync(
+        ring => (ReplicaWeights.IsValid(weight) ? null : ReplicaWeights.Error("'weight'"))
+            ?? AdminRequestValidator.ValidateAdd(count, hostnames, Names(ring), _options.MaxCount, _runtime.NameKey)
+            ?? StillDraining(hostnames),
         ring =>
         {
             var taken = Names(ring).Concat(hostnames).SelectMany(n => new[] { n, _runtime.NameKey(n) }).ToHashSet(StringComparer.Ordinal);
@@ -78,8 +88,48 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
                 taken.Add(_runtime.NameKey(names[^1]));
             }
 
-            return _changes.AddAsync(Ring, names, ring);
+            return _changes.AddAsync(Ring, names, ring, weight);
         });
+
+    public Task<AdminResult> AddExternal(IReadOnlyList<ExternalReplica> replicas)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        var names = replicas.Select(r => r.Name).ToList();
+        return InTurnAsync(
+            ring => ExternalReplicaRules.Validate(replicas)
+                ?? AdminRequestValidator.ValidateAdd(names.Count, names, Names(ring), _options.MaxCount, _runtime.NameKey)
+                ?? StillDraining(names),
+            ring => _changes.AddExternalAsync(Ring, replicas.Select(ExternalReplicaRules.Canonical).ToList(), ring));
+    }
+
+    public async Task<AdminResult> SetDraining(string name, bool draining)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var result = await InTurnAsync(_ => null, async ring =>
+        {
+            if (ring.Replicas.FirstOrDefault(r => r.Name == name) is not { } replica)
+            {
+                return AdminResult.NotFound($"Replica '{ReplicaNames.Escape(name)}' does not exist", Names(ring), ring.Version);
+            }
+
+            if (replica.Draining == draining)
+            {
+                return AdminResult.Success(Names(ring), ring.Version);
+            }
+
+            var snapshot = await Ring.SetDraining(name, draining);
+            _logger.LogInformation("Replica {Replica} is {State} by the operator", name, draining ? "draining" : "back in routing");
+            return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+        });
+        return result;
+    }
+
+    public Task<IReadOnlyList<string>> ReportDrains(string gateway, IReadOnlyList<string> idle)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        ArgumentNullException.ThrowIfNull(idle);
+        return Task.FromResult(_drainer.Report(gateway, idle));
+    }
 
     public Task<AdminResult> Remove(int count, IReadOnlyList<string> hostnames) => InTurnAsync(
         ring => AdminRequestValidator.ValidateRemove(count, hostnames, Names(ring)),
@@ -97,8 +147,11 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
             return await _changes.RemoveAsync(Ring, names, ring);
         });
 
+    public Task<AdminResult> SetWeight(string name, int weight) => InTurnAsync(_ => null, ring => _weights.SetAsync(Ring, name, weight, ring));
+
     public async Task<IReadOnlyList<ReplicaStatus>> GetReplicas() => (await Ring.GetState()).Replicas
-        .Select(r => new ReplicaStatus(r.Name, r.Address, _runtime.Kind, r.RuntimeId, _book.StateOf(r), _book.RestartsOf(r.Name), r.Share, Host: r.Host))
+        .Select(r => new ReplicaStatus(r.Name, r.Address, ExternalReplica.Is(r) ? ExternalReplica.RuntimeId : _runtime.Kind, r.RuntimeId,
+            _book.StateOf(r), _book.RestartsOf(r.Name), r.Share, r.Weight, r.Draining, r.Host))
         .ToList();
 
     public async Task EnsureStarted()
@@ -106,6 +159,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         await EnsureActivatedAsync();
         if (_options.InitialCount == 0 || await Ring.GetState() is not { Version: 0, Replicas.Count: 0 })
         {
+            await RegisterStaticAsync();
             return;
         }
 
@@ -116,6 +170,8 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         {
             throw new InvalidOperationException($"Could not start the initial replicas: {result.Message}");
         }
+
+        await RegisterStaticAsync();
     }
 
     public Task<string> GetSilo() => Task.FromResult(RuntimeIdentity);
@@ -205,6 +261,33 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
 
         return _activation;
     }
+
+    /// <summary>Once per activation: <c>Replicas:Static</c> entries the ring lacks are registered (see <see cref="StaticReplicas"/>).</summary>
+    private async Task RegisterStaticAsync()
+    {
+        if (_statics.Done || _statics.Missing(await Ring.GetState()) is not { Count: > 0 } missing)
+        {
+            _statics.Registered(succeeded: true);
+            return;
+        }
+
+        var result = await InTurnAsync(
+            ring => _statics.Missing(ring) is { Count: > 0 } now
+                ? AdminRequestValidator.ValidateAdd(now.Count, now.Select(r => r.Name).ToList(), Names(ring), _options.MaxCount, _runtime.NameKey)
+                : null,
+            ring => _statics.Missing(ring) is { Count: > 0 } now
+            ? _changes.AddExternalAsync(Ring, now, ring)
+            : Task.FromResult(AdminResult.Success(Names(ring), ring.Version)));
+        _statics.Registered(result.Succeeded);
+        if (!result.Succeeded)
+        {
+            _logger.LogError("Could not register the static replicas {Replicas}: {Message}", missing.Select(r => r.Name), result.Message);
+        }
+    }
+
+    /// <summary>A removed replica keeps its name until its drain has stopped it.</summary>
+    private string? StillDraining(IEnumerable<string> names) =>
+        names.Where(_drainer.IsDraining).Select(n => $"Replica '{ReplicaNames.Escape(n)}' is still draining; add it again once it has stopped").FirstOrDefault();
 
     private static List<string> Names(RingState ring) => ring.Replicas.Select(r => r.Name).ToList();
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Orleans.LoadBalancer.Replicas;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
@@ -44,6 +45,13 @@ public sealed class ReplicaOptions : IValidatableObject
     /// </summary>
     public bool ReplaceWithNewName { get; set; }
 
+    /// <summary>
+    /// Slow start: a new, recovered or replacement replica's weight ramps from a tenth to its whole weight in nine steps
+    /// over this long (each step one version of the ring). Zero (the default) is off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan SlowStart { get; set; }
+
     /// <summary>The longest wait between respawns of a replica that keeps dying.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan MaxRestartBackoff { get; set; } = TimeSpan.FromSeconds(30);
@@ -70,6 +78,24 @@ public sealed class ReplicaOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a removed replica keeps running for the requests in flight on it: it is stopped once every gateway
+    /// reports none left, or after this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a stopping replica has between SIGTERM and a kill (Docker keeps its own <c>Replicas:Docker:StopTimeoutSeconds</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What the health loop asks an external replica: <c>GET</c> of this path, healthy on 2xx and 3xx.</summary>
+    [Required]
+    public string ExternalHealthPath { get; set; } = "/";
+
+    /// <summary>Existing backends, registered by address when the replica manager activates (see <see cref="StaticReplica"/>).</summary>
+    public List<StaticReplica> Static { get; set; } = [];
+
     /// <summary>Rules across settings; runs only once every property passes its own attributes.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -77,6 +103,16 @@ public sealed class ReplicaOptions : IValidatableObject
         {
             yield return new ValidationResult(
                 $"InitialCount ({InitialCount}) must not exceed MaxCount ({MaxCount}).", [nameof(InitialCount)]);
+        }
+
+        if (!ExternalHealthPath.StartsWith('/') || ExternalHealthPath.Any(char.IsControl))
+        {
+            yield return new ValidationResult($"'{ExternalHealthPath}' must be a path starting with '/'.", [nameof(ExternalHealthPath)]);
+        }
+
+        foreach (var error in StaticReplicaRules.Validate(Static, MaxCount))
+        {
+            yield return error;
         }
     }
 }

@@ -33,7 +33,7 @@ internal sealed class ReplicaReplacer(
             var instance = await launcher.StartHealthyAsync(name, name == replica.Name ? book.OrdinalOf(name) : book.NextOrdinal());
             _ = name == replica.Name
                 ? await ring.UpdateReplicas([instance.ToRecord()])
-                : await ring.ReplaceReplica(replica.Name, instance.ToRecord());
+                : await ring.ReplaceReplica(replica.Name, instance.ToRecord() with { Weight = replica.Weight });
 
             var health = policy.OnReplaced(book.HealthOf(replica.Name), book.Now);
             if (name != replica.Name)

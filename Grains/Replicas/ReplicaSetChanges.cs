@@ -9,10 +9,10 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// The replica set's admin changes, all or none: an add starts every replica and registers them in one version step;
 /// a remove takes them out in one step, then stops them. A change that fails leaves the ring and the runtime as they were.
 /// </summary>
-internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook book, ILogger logger)
+internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook book, ReplicaDrainer drainer, ILogger logger)
 {
     /// <summary>Starts every replica and waits for its heartbeat; registers all of them in one version step, or none.</summary>
-    public async Task<AdminResult> AddAsync(IRingGrain grain, IReadOnlyList<string> names, RingState ring)
+    public async Task<AdminResult> AddAsync(IRingGrain grain, IReadOnlyList<string> names, RingState ring, int weight = ReplicaWeights.Default)
     {
         IReadOnlyList<ReplicaInstance> instances;
         book.Busy.UnionWith(names);
@@ -28,7 +28,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
         }
 
         var (snapshot, failure) = await ChangeRingAsync(grain, names, ring, "add the replicas to the ring",
-            () => grain.AddReplicas(instances.Select(i => i.ToRecord()).ToList()),
+            () => grain.AddReplicas(instances.Select(i => i.ToRecord() with { Weight = weight }).ToList()),
             held => instances.All(i => held.Replicas.Any(r => r.Name == i.Name && r.Address == i.Address)));
         if (snapshot is null)
         {
@@ -45,7 +45,48 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
         return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
     }
 
-    /// <summary>Takes the replicas out of the ring first, so that no gateway routes to one that is stopping, then stops them.</summary>
+    /// <summary>
+    /// Registers replicas that run elsewhere, in one version step: each up when it answers its health check now, else
+    /// down (the health loop marks it up once it answers). Nothing is started.
+    /// </summary>
+    public async Task<AdminResult> AddExternalAsync(IRingGrain grain, IReadOnlyList<ExternalReplica> replicas, RingState ring)
+    {
+        var names = replicas.Select(r => r.Name).ToList();
+        book.Busy.UnionWith(names);
+        var records = new List<ReplicaRecord>();
+        try
+        {
+            foreach (var replica in replicas)
+            {
+                var record = replica.ToRecord(isUp: true);
+                records.Add(record with { IsUp = await launcher.ProbeAsync(record, CancellationToken.None) == HeartbeatResult.Alive });
+            }
+        }
+        finally
+        {
+            book.Busy.ExceptWith(names);
+        }
+
+        var (snapshot, failure) = await ChangeRingAsync(grain, names, ring, "add the replicas to the ring", () => grain.AddReplicas(records),
+            held => records.All(r => held.Replicas.Any(h => h.Name == r.Name && h.Address == r.Address)));
+        if (snapshot is null)
+        {
+            return failure!;
+        }
+
+        foreach (var record in records)
+        {
+            book.Started(record.Name, ReplicaHealthState.Started(book.Now) with { Health = record.IsUp ? ReplicaHealth.Healthy : ReplicaHealth.Dead }, 0);
+        }
+
+        logger.LogInformation("Registered external replicas {Replicas} at {Addresses}; {Count} in the ring", names, records.Select(r => r.Address), snapshot.Count);
+        return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
+    }
+
+    /// <summary>
+    /// Takes the replicas out of the ring first, so that no gateway routes to one that is stopping; then drains the
+    /// started ones (<see cref="ReplicaDrainer"/>) and stops them. External replicas only leave the ring.
+    /// </summary>
     public async Task<AdminResult> RemoveAsync(IRingGrain grain, IReadOnlyList<string> names, RingState ring)
     {
         var (snapshot, failure) = await ChangeRingAsync(grain, names, ring, "take the replicas out of the ring", () => grain.RemoveReplicas(names),
@@ -57,7 +98,11 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
 
         var removed = ring.Replicas.Where(r => names.Contains(r.Name)).ToList();
         removed.ForEach(r => book.Forget(r.Name));
-        await launcher.StopAllAsync(removed.Select(r => ReplicaInstance.Of(r.Record)));
+        foreach (var replica in removed.Where(r => !ExternalReplica.Is(r)))
+        {
+            drainer.Start(ReplicaInstance.Of(replica.Record));
+        }
+
         logger.LogInformation("Removed replicas {Replicas}; {Count} remain", names, snapshot.Count);
         return AdminResult.Success(snapshot.Replicas.Select(r => r.Name).ToList(), snapshot.Version);
     }

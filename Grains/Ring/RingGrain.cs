@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.LoadBalancer.Grains.Replicas;
 using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Routing;
 using Orleans.Runtime;
@@ -27,6 +28,7 @@ public sealed class RingGrain : Grain, IRingGrain
     private readonly ILogger<RingGrain> _logger;
     private readonly ObserverManager<IRingObserver> _observers;
     private readonly SemaphoreSlim _tableChanges = new(1, 1);
+    private readonly SlowStart _slowStart;
     private RingGrainState _ring = new();
     private RoutingSnapshot _snapshot = RoutingSnapshot.Empty;
     private bool _unstored;
@@ -35,9 +37,12 @@ public sealed class RingGrain : Grain, IRingGrain
     public RingGrain(
         [PersistentState("ring", StorageName)] IPersistentState<RingGrainState> state,
         IOptions<RoutingSettings> settings,
+        IOptions<ReplicaOptions> replicas,
+        TimeProvider time,
         ILogger<RingGrain> logger)
     {
         _store = new RingStore(state, logger);
+        _slowStart = new SlowStart(new SlowStartRamp(replicas.Value.SlowStart), time, this, logger);
         _configured = settings.Value;
         _logger = logger;
         _observers = new ObserverManager<IRingObserver>(ObserverExpiry, logger);
@@ -58,7 +63,7 @@ public sealed class RingGrain : Grain, IRingGrain
             _logger.LogWarning(
                 "Configured routing settings changed from {OldSettings} to {NewSettings}; rebuilding the table for {Count} replicas",
                 ring.Configured, _configured, ring.CurrentTable.Members.Count);
-            ring = ring.Next(ring.Version + 1, RoutingTable.Create(_configured).Add(ring.CurrentTable.Members), ring.Replicas);
+            ring = ring.Next(ring.Version + 1, Rebuilt(_configured, ring.CurrentTable), ring.Replicas);
             ring.Configured = _configured;
         }
 
@@ -70,10 +75,14 @@ public sealed class RingGrain : Grain, IRingGrain
         _ring = ring;
         _snapshot = Build(ring);
         _logger.LogInformation("Ring activated at version {Version} (epoch {Epoch}) with {Count} replicas", ring.Version, ring.Epoch, ring.Replicas.Count);
+
+        // Ramps an earlier activation left unfinished resume where their weight is.
+        _slowStart.Resume(ring);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _slowStart.Stop();
         if (_unstored)
         {
             await TryStoreAsync();
@@ -114,27 +123,64 @@ public sealed class RingGrain : Grain, IRingGrain
         return Task.FromResult(new RingState(snapshot.Version, snapshot.Settings.Algorithm, replicas, RuntimeIdentity));
     }
 
-    public Task<RoutingSnapshot> AddReplicas(IReadOnlyList<ReplicaRecord> replicas)
+    public async Task<RoutingSnapshot> AddReplicas(IReadOnlyList<ReplicaRecord> replicas)
     {
         ArgumentNullException.ThrowIfNull(replicas);
-        return ChangeTableAsync("Added", replicas.Select(r => r.Name), ring =>
-            (ring.CurrentTable.Add(replicas.Select(r => r.Name).ToList()), ring.Replicas.Concat(replicas).ToList()));
+        var ramping = false;
+        var snapshot = await ChangeTableAsync("Added", replicas.Select(r => r.Name), ring =>
+        {
+            // Slow start protects newcomers only where others already take the traffic.
+            ramping = _slowStart.Applies(ring) && ring.Replicas.Exists(r => r.IsUp);
+            var weights = replicas.Select(r => ramping ? _slowStart.Ramp.StartWeight(Weight(r)) : RoutingTable.TableWeight(Weight(r), r.Name)).ToList();
+            return (ring.CurrentTable.Add(replicas.Select(r => r.Name).ToList(), weights), ring.Replicas.Concat(replicas).ToList());
+        });
+
+        if (ramping)
+        {
+            _slowStart.Start(replicas.Select(r => r.Name));
+        }
+
+        return snapshot;
     }
 
-    public Task<RoutingSnapshot> RemoveReplicas(IReadOnlyList<string> names)
+    public async Task<RoutingSnapshot> RemoveReplicas(IReadOnlyList<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
         var removed = names.ToHashSet(StringComparer.Ordinal);
-        return ChangeTableAsync("Removed", names, ring =>
+        var snapshot = await ChangeTableAsync("Removed", names, ring =>
             (ring.CurrentTable.Remove(names), ring.Replicas.Where(r => !removed.Contains(r.Name)).ToList()));
+        _slowStart.End(names);
+        return snapshot;
     }
 
-    public Task<RoutingSnapshot> ReplaceReplica(string name, ReplicaRecord replacement)
+    public async Task<RoutingSnapshot> ReplaceReplica(string name, ReplicaRecord replacement)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(replacement);
-        return ChangeTableAsync("Replaced", [name, replacement.Name], ring =>
-            (ring.CurrentTable.Remove([name]).Add([replacement.Name]), ring.Replicas.Where(r => r.Name != name).Append(replacement).ToList()));
+        var ramping = false;
+        var snapshot = await ChangeTableAsync("Replaced", [name, replacement.Name], ring =>
+        {
+            ramping = _slowStart.Applies(ring);
+            var weight = ramping ? _slowStart.Ramp.StartWeight(Weight(replacement)) : RoutingTable.TableWeight(Weight(replacement), replacement.Name);
+            return (ring.CurrentTable.Remove([name]).Add([replacement.Name], [weight]), ring.Replicas.Where(r => r.Name != name).Append(replacement).ToList());
+        });
+
+        _slowStart.End([name]);
+        if (ramping)
+        {
+            _slowStart.Start([replacement.Name]);
+        }
+
+        return snapshot;
+    }
+
+    public Task<RoutingSnapshot> SetDraining(string name, bool draining)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return ChangeTableAsync(draining ? "Draining" : "Undrained", [name], ring =>
+            ring.Replicas.Exists(r => r.Name == name)
+                ? (ring.CurrentTable, ring.Replicas.Select(r => r.Name == name ? r with { Draining = draining } : r).ToList())
+                : throw new ArgumentException($"Replica '{name}' does not exist.", nameof(name)));
     }
 
     public Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings)
@@ -143,7 +189,32 @@ public sealed class RingGrain : Grain, IRingGrain
         return settings == _ring.CurrentTable.Settings
             ? Task.FromResult(_snapshot)
             : ChangeTableAsync("Changed settings for", [settings.ToString()], ring =>
-                (RoutingTable.Create(settings).Add(ring.CurrentTable.Members), ring.Replicas));
+                (RoutingTable.Create(settings).Add(ring.CurrentTable.Members, ring.CurrentTable.MemberWeights), ring.Replicas));
+    }
+
+    public async Task<RoutingSnapshot> ChangeWeights(IReadOnlyDictionary<string, int> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        foreach (var (name, weight) in weights)
+        {
+            RoutingTable.TableWeight(weight, name);
+        }
+
+        var snapshot = await ChangeTableAsync("Changed the weights of", weights.Keys, ring =>
+        {
+            var missing = weights.Keys.FirstOrDefault(n => !ring.Replicas.Exists(r => r.Name == n));
+            if (missing is not null)
+            {
+                throw new ArgumentException($"Replica '{missing}' does not exist", nameof(weights));
+            }
+
+            var table = ring.CurrentTable.ChangeWeights([.. weights.Select(w => KeyValuePair.Create(w.Key, RoutingTable.TableWeight(w.Value, w.Key)))]);
+            return (table, ring.Replicas.Select(r => weights.TryGetValue(r.Name, out var weight) ? r with { Weight = weight } : r).ToList());
+        });
+
+        // An operator's weight ends a ramp: the replica has its whole new weight now.
+        _slowStart.End(weights.Keys);
+        return snapshot;
     }
 
     public async Task<RoutingSnapshot> UpdateReplicas(IReadOnlyList<ReplicaRecord> replicas)
@@ -163,7 +234,21 @@ public sealed class RingGrain : Grain, IRingGrain
             }
         }
 
-        var records = _ring.Replicas.Select(r => updates.GetValueOrDefault(r.Name, r)).ToList();
+        // The operator's fields (weight, draining) are not the runtime's to change: a health mark never undoes them.
+        var records = _ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
+        if (_slowStart.Applies(_ring) && _slowStart.Recovered(_ring.Replicas, records) is { Count: > 0 } recovered)
+        {
+            try
+            {
+                return await RecoverSlowlyAsync(updates, recovered);
+            }
+            catch (Exception ex) when (ex is not ArgumentException)
+            {
+                _logger.LogWarning(ex, "Could not start slow start for recovered replicas {Replicas}; they take their whole weight at once", recovered);
+                records = _ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
+            }
+        }
+
         if (!records.SequenceEqual(_ring.Replicas))
         {
             await PublishAsync(_ring.Next(_ring.Version + 1, _ring.CurrentTable, records));
@@ -171,6 +256,49 @@ public sealed class RingGrain : Grain, IRingGrain
         }
 
         return _snapshot;
+    }
+
+    /// <summary>Advances the ramps that are due: one table change, one version step.</summary>
+    internal Task<RoutingSnapshot> StepRampsAsync(Func<RingGrainState, List<KeyValuePair<string, int>>> weights)
+    {
+        var stepped = new List<string>();
+        return ChangeTableAsync("Slow start stepped", stepped, ring =>
+        {
+            var changes = weights(ring);
+            stepped.AddRange(changes.Select(c => $"{c.Key} to table weight {c.Value}"));
+            return (ring.CurrentTable.ChangeWeights(changes), ring.Replicas);
+        });
+    }
+
+    /// <summary>Marks recovered replicas up with a tenth of their weight, as one table change; they ramp from there.</summary>
+    private async Task<RoutingSnapshot> RecoverSlowlyAsync(Dictionary<string, ReplicaRecord> updates, IReadOnlyList<string> recovered)
+    {
+        var snapshot = await ChangeTableAsync("Recovered (slow start)", recovered, ring =>
+        {
+            var records = ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight } : r).ToList();
+            var start = recovered.Where(n => records.Exists(r => r.Name == n))
+                .Select(n => KeyValuePair.Create(n, _slowStart.Ramp.StartWeight(records.Find(r => r.Name == n)!.Weight))).ToList();
+            return (ring.CurrentTable.ChangeWeights(start), records);
+        });
+
+        _slowStart.Start(recovered);
+        return snapshot;
+    }
+
+    private static int Weight(ReplicaRecord record) => RoutingTable.TableWeight(record.Weight, record.Name) / RoutingTable.WeightScale;
+
+    /// <summary>The table with other settings and the same members and weights; weights of 1 where the new algorithm has none (<c>classic</c>).</summary>
+    private RoutingTable Rebuilt(RoutingSettings settings, RoutingTable table)
+    {
+        try
+        {
+            return RoutingTable.Create(settings).Add(table.Members, table.MemberWeights);
+        }
+        catch (ArgumentException ex)
+        {
+            _logger.LogWarning(ex, "The configured routing settings {Settings} cannot keep the replicas' weights; every replica has weight 1 in the table", settings);
+            return RoutingTable.Create(settings).Add(table.Members);
+        }
     }
 
     /// <summary>
@@ -185,6 +313,11 @@ public sealed class RingGrain : Grain, IRingGrain
         {
             var basis = _ring;
             var (table, records) = change(basis);
+            if (ReferenceEquals(table, basis.CurrentTable) && records.SequenceEqual(basis.Replicas))
+            {
+                return _snapshot;
+            }
+
             var next = basis.Next(basis.Version + 1, table, records);
             var stored = await _store.WriteAsync(next);
             if (!ReferenceEquals(stored, next))
@@ -287,6 +420,9 @@ public sealed class RingGrain : Grain, IRingGrain
     }
 
     private RoutingSnapshot? IfNewer(Guid ringId, long epoch, long version) => _snapshot.Supersedes(ringId, epoch, version) ? _snapshot : null;
+
+    /// <summary>The ring as it is now (for the slow-start loop, which runs between calls).</summary>
+    internal RingGrainState Current => _ring;
 
     private static RoutingSnapshot Build(RingGrainState ring) =>
         RoutingSnapshot.Create(ring.Version, ring.CurrentTable, ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp, r.Weight, r.Draining)).ToList())

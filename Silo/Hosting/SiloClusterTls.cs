@@ -1,4 +1,3 @@
-using Orleans.Connections.Security;
 using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Silo.Hosting;
@@ -6,24 +5,11 @@ namespace Orleans.LoadBalancer.Silo.Hosting;
 public static class SiloClusterTls
 {
     /// <summary>
-    /// With <c>Cluster:Tls:Enabled</c>: TLS on the silo port, the gateway port and connections to other silos. Every
-    /// connection is mutually authenticated: a silo or gateway without an accepted certificate is dropped in the handshake.
+    /// With <c>Cluster:Tls:Enabled</c>: TLS on the silo port, the gateway port and connections to other silos (see
+    /// <see cref="ClusterTls"/>).
     /// </summary>
-    public static ISiloBuilder UseClusterTls(this ISiloBuilder silo, ClusterTlsSettings settings)
-    {
-        if (!settings.Enabled)
-        {
-            return silo;
-        }
-
-        var certificates = ClusterCertificates.Load(settings);
-        ClusterTlsAnnouncement.Register(silo.Services, certificates);
-        return silo.UseTls(certificates.Local, options =>
-        {
-            options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-            options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-            options.RemoteCertificateValidation = certificates.IsAcceptedPeer;
-            options.HandshakeTimeout = settings.HandshakeTimeout;
-        });
-    }
+    public static ISiloBuilder UseClusterTls(this ISiloBuilder silo, ClusterTlsSettings settings) =>
+        ClusterTls.Prepare(silo.Services, settings) is { } certificates
+            ? silo.UseTls(certificates.Local, options => ClusterTls.Configure(options, certificates, settings))
+            : silo;
 }

@@ -22,6 +22,7 @@ public static class SiloHostingExtensions
 
         // Read once, now: the silo's clustering and the replica runtime are chosen before the host is built.
         var cluster = builder.ReadSettings<ClusterSettings>(ClusterSettings.Section);
+        StaticReplicaConfiguration.ThrowIfAnyEntryIsUnreadable(builder.Configuration);
         var replicas = builder.ReadSettings<ReplicaOptions>(ReplicaOptions.Section);
         builder.AddReplicaRuntime(replicas.Runtime);
         builder.AddReplicaHosts(cluster);

@@ -273,6 +273,19 @@ public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
         _logger.LogInformation("Stopped replica {Replica} (process {ProcessId})", instance.Name, pid);
     }
 
+    /// <summary>SIGTERM, up to <paramref name="grace"/> for the replica to finish and exit, then <see cref="StopAsync(ReplicaInstance, CancellationToken)"/>.</summary>
+    public async Task StopAsync(ReplicaInstance instance, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        if (grace > TimeSpan.Zero && int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid)
+            && (_children.ContainsKey(pid) || IsReplica(pid, instance.Address))
+            && !await ProcessTermination.TerminateAsync(pid, grace, cancellationToken))
+        {
+            _logger.LogWarning("Replica {Replica} (process {ProcessId}) did not exit within {Grace} of SIGTERM; killing it", instance.Name, pid, grace);
+        }
+
+        await StopAsync(instance, cancellationToken);
+    }
+
     public Task<string?> DescribeExitAsync(ReplicaInstance instance, CancellationToken cancellationToken)
     {
         if (!int.TryParse(instance.RuntimeId, CultureInfo.InvariantCulture, out var pid) || !_children.TryGetValue(pid, out var process))

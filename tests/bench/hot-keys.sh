@@ -3,10 +3,14 @@
 # replicas behind our gateway without bounded loads, our gateway with Routing:BalanceFactor=1.25, HAProxy with
 # hash-balance-factor 125, and HAProxy leastconn (no affinity: the floor any balancer meets). Samples in-flight load
 # per replica every 50 ms and counts requests per replica.
-# Usage: tests/bench/hot-keys.sh   (env: DURATION=10)
+# Usage: tests/bench/hot-keys.sh   (env: DURATION=10
+#        GATEWAY_ENV="VAR=value …"   more settings for both gateways, say Gateway__UpstreamClient=Lean
+#        SECTION="…"                 the docs/benchmarks.md section to write)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
+read -ra gateway_env <<<"${GATEWAY_ENV:-}"
+section=${SECTION:-Hot keys and bounded loads}
 work=$(mktemp -d); pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
@@ -16,9 +20,9 @@ dotnet build Gateway/Gateway.csproj -c Release --nologo -v q -clp:ErrorsOnly
 env=(Cluster__ClusterId=hot Cluster__SiloPort=18511 Cluster__PrimarySiloPort=18511 Cluster__GatewayPort=18530 Logging__LogLevel__Default=Warning)
 (cd Silo/bin/Release/net10.0 && exec env "${env[@]}" Urls=http://127.0.0.1:18580 dotnet Orleans.LoadBalancer.Silo.dll) >"$work/silo.log" 2>&1 &
 pids+=($!)
-(cd Gateway/bin/Release/net10.0 && exec env "${env[@]}" Urls=http://127.0.0.1:18501 dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/plain.log" 2>&1 &
+(cd Gateway/bin/Release/net10.0 && exec env "${env[@]}" "${gateway_env[@]}" Urls=http://127.0.0.1:18501 dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/plain.log" 2>&1 &
 pids+=($!)
-(cd Gateway/bin/Release/net10.0 && exec env "${env[@]}" Routing__BalanceFactor=1.25 Urls=http://127.0.0.1:18502 dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/bounded.log" 2>&1 &
+(cd Gateway/bin/Release/net10.0 && exec env "${env[@]}" "${gateway_env[@]}" Routing__BalanceFactor=1.25 Urls=http://127.0.0.1:18502 dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/bounded.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do curl -s http://127.0.0.1:18502/rep 2>/dev/null | grep -q '"N": 3' && break; sleep 0.5; done
 mapfile -t replicas < <(curl -s http://127.0.0.1:18501/replicas | python3 -c 'import json,sys; [print(r["name"]+"="+r["address"].replace("http://","")) for r in json.load(sys.stdin)["message"]["replicas"]]')
@@ -77,9 +81,12 @@ for target in plain bounded haproxy leastconn; do
   counts "$target" > "$work/$target-after.json"
 done
 
-python3 - "$work" "DURATION=$duration tests/bench/hot-keys.sh" <<'PY'
+command="DURATION=$duration"
+[ -n "${GATEWAY_ENV:-}" ] && command+=" GATEWAY_ENV='$GATEWAY_ENV'"
+[ "$section" = "Hot keys and bounded loads" ] || command+=" SECTION='$section'"
+python3 - "$work" "$command tests/bench/hot-keys.sh" "$section" <<'PY'
 import json, pathlib, re, sys
-work, command = pathlib.Path(sys.argv[1]), sys.argv[2]
+work, command, section = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 rows = ["| target | in-flight max/mean: worst sample (its loads) | p99 | median | worst where 1.25 is reachable (samples) | request rate max/mean | requests/s | diverted | hot keys away from their replica | cold keys away |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
 for target, label in (("plain", "gateway, no bounded loads"), ("bounded", "gateway, BalanceFactor 1.25"), ("haproxy", "HAProxy, hash-balance-factor 125"),
@@ -102,7 +109,7 @@ table = "\n".join(rows) + "\n"
 print(table)
 sys.path.insert(0, "tests/bench")
 from docsection import write_section
-write_section("Hot keys and bounded loads", "Command: `" + command + "`\n\nZipf (s = 1.1) keys over 10,000 keys, 64 connections, "
+write_section(section, "Command: `" + command + "`\n\nZipf (s = 1.1) keys over 10,000 keys, 64 connections, "
               "requests that take 5 ms (`/work?ms=5`), the same three replicas behind each target; in-flight load per replica "
               "sampled every 50 ms (the gateway's own counts, HAProxy's `scur`), requests per replica counted over the run. "
               "A max/mean of 1.25 is reachable only in samples where ⌈T/n⌉ ≤ 1.25·T/n (T requests in flight on n replicas); "

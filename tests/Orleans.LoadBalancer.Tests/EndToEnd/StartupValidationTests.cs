@@ -40,6 +40,18 @@ public sealed class StartupValidationTests
             "Invalid configuration: Replicas:Docker:Network: Replicas:Docker:Network must be a Docker network name.");
     }
 
+    [Theory]
+    [InlineData("ftp://127.0.0.1:1", "1", "Invalid configuration: Replicas:Static:0: 'address' 'ftp://127.0.0.1:1' must be an absolute http or https URI")]
+    [InlineData("http://127.0.0.1:1", "0", "Invalid configuration: Replicas:Static:0: 'weight' must be an integer from 1 to 100.")]
+    [InlineData("http://127.0.0.1:1", "heavy", "Invalid configuration: Failed to convert configuration value 'heavy' at 'Replicas:Static:0:Weight'")]
+    public async Task A_bad_static_replica_stops_start_up_naming_the_entry(string address, string weight, string message)
+    {
+        await AssertStartUpFailsAsync(
+            "silo",
+            new() { ["Replicas__Static__0__Name"] = "api-7", ["Replicas__Static__0__Address"] = address, ["Replicas__Static__0__Weight"] = weight },
+            message);
+    }
+
     private static async Task AssertStartUpFailsAsync(string program, Dictionary<string, string> settings, string message)
     {
         var environment = new Dictionary<string, string>(settings)

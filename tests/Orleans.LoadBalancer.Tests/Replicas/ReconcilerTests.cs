@@ -358,6 +358,19 @@ public sealed class ReconcilerTests
 
     private static long Rank(ReplicaInstance instance) => instance.Ordinal == 0 ? long.MaxValue : instance.Ordinal;
 
+    [Fact]
+    public void External_replicas_are_never_respawned_adopted_or_stopped_and_a_draining_busy_replica_is_left_running()
+    {
+        var external = new ReplicaRecord("api-7", "http://10.0.0.7:8080", Orleans.LoadBalancer.Replicas.ExternalReplica.RuntimeId, IsUp: false);
+        var draining = Run("old", 1);
+
+        // Respawn mode (a fresh activation) would start a ring member with nothing running: not an external one.
+        var plan = Plan([external, Record("a", "http://a:1", "9")], [Run("a", 2, "http://a:1") with { RuntimeId = "9" }, draining], respawnMissing: true, busy: ["old"]);
+
+        Assert.DoesNotContain(plan.Actions, a => NamesOf(a).Contains("api-7"));
+        Assert.DoesNotContain(plan.Actions, a => NamesOf(a).Contains("old"));
+    }
+
     private static ReconcilePlan Plan(
         IReadOnlyList<ReplicaRecord> ring, IReadOnlyList<ReplicaInstance> running, bool respawnMissing, string[]? busy = null, int maxCount = 10) =>
         Reconciler.Plan(new ReconcileInput(ring, running, busy?.ToHashSet(StringComparer.Ordinal) ?? NoneBusy, respawnMissing, maxCount));
