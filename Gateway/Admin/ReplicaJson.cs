@@ -26,6 +26,7 @@ internal static class ReplicaJson
             weight = replica.Weight,
             effectiveWeight = routed?.EffectiveWeight ?? replica.Weight,
             draining = replica.Draining,
+            host = replica.Host,
         };
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.LoadBalancer.Grains.Hosts;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
 
@@ -28,6 +29,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
     private readonly ReplicaWeightChanges _weights;
     private readonly ReplicaDrainer _drainer;
     private readonly StaticReplicas _statics;
+    private readonly HostLossRound? _hostLoss;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private Task? _activation;
     private bool _roundRunning;
@@ -52,6 +54,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         var replacer = new ReplicaReplacer(_launcher, _policy, _book, metrics, _options, logger);
         _reconciler = new ReconcileExecutor(_launcher, _book, replacer, _options, logger);
         _round = new HealthRound(_launcher, _policy, _book, replacer, metrics, _options, logger);
+        _hostLoss = runtime is ClusterReplicaRuntime hosts ? new HostLossRound(hosts, replacer, _book, logger) : null;
     }
 
     private IRingGrain Ring => GrainFactory.GetGrain<IRingGrain>(RingKeys.Default);
@@ -231,6 +234,11 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
             if (_book.Now - _reconciler.LastRun > _options.ReconcileInterval)
             {
                 await _logger.TryAsync("reconcile", () => _reconciler.RunAsync(Ring, respawnMissing: false));
+            }
+
+            if (_hostLoss is not null)
+            {
+                await _logger.TryAsync("lost hosts", () => _hostLoss.RunAsync(Ring));
             }
 
             await _logger.TryAsync("health check", () => _round.RunAsync(Ring, cancellationToken));

@@ -25,6 +25,7 @@ public static class SiloHostingExtensions
         StaticReplicaConfiguration.ThrowIfAnyEntryIsUnreadable(builder.Configuration);
         var replicas = builder.ReadSettings<ReplicaOptions>(ReplicaOptions.Section);
         builder.AddReplicaRuntime(replicas.Runtime);
+        builder.AddReplicaHosts(cluster);
 
         builder.Services.AddSingleton<HeartbeatProbe>();
         builder.Services.TryAddSingleton(TimeProvider.System);

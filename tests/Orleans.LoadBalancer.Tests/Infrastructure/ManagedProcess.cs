@@ -55,6 +55,16 @@ public sealed class ManagedProcess : IAsyncDisposable
         return new ManagedProcess(name, Process.Start(start) ?? throw new InvalidOperationException($"Could not start {name}"));
     }
 
+    /// <summary>Runs any program as described by <paramref name="start"/> (its output is redirected and kept).</summary>
+    public static ManagedProcess Start(string name, ProcessStartInfo start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        return new ManagedProcess(name, Process.Start(start) ?? throw new InvalidOperationException($"Could not start {name}"));
+    }
+
     /// <summary>Waits for the program to end by itself; its exit code, or null when it still runs after <paramref name="timeout"/>.</summary>
     public async Task<int?> WaitForExitAsync(TimeSpan timeout)
     {
