@@ -40,6 +40,45 @@ public static class Charts
     }
 
     /// <summary>
+    /// Requests per replica as bars side by side, one colour per algorithm, each with its ideal as a marker;
+    /// <paramref name="groups"/> label the replicas, and each series has one value and one ideal per group.
+    /// </summary>
+    public static void GroupedBars(
+        string path, string title, IReadOnlyList<string> groups, IReadOnlyList<(string Algorithm, double[] Values, double[] Ideal)> series, string idealLabel)
+    {
+        var plot = new Plot();
+        var width = 0.8 / Math.Max(1, series.Count);
+        var idealXs = new List<double>();
+        var idealYs = new List<double>();
+        for (var j = 0; j < series.Count; j++)
+        {
+            var (algorithm, values, ideal) = series[j];
+            var offset = (j - (series.Count - 1) / 2.0) * width;
+            var bars = values.Select((v, i) => new Bar
+            {
+                Position = i + offset,
+                Value = v,
+                Size = width * 0.92,
+                Label = v.ToString("0", CultureInfo.InvariantCulture),
+            }).ToList();
+            var added = plot.Add.Bars(bars);
+            added.LegendText = algorithm;
+            added.Color = ColorOf(algorithm);
+            added.ValueLabelStyle.FontSize = 11;
+            idealXs.AddRange(bars.Select(b => b.Position));
+            idealYs.AddRange(ideal);
+        }
+
+        var expected = plot.Add.Markers(idealXs.ToArray(), idealYs.ToArray(), MarkerShape.FilledDiamond, 10, Colors.Black);
+        expected.LegendText = idealLabel;
+        var xs = Enumerable.Range(0, groups.Count).Select(i => (double)i).ToArray();
+        plot.Axes.Bottom.SetTicks(xs, groups.ToArray());
+        plot.Axes.Margins(bottom: 0, top: 0.15);
+        plot.ShowLegend(Edge.Right);
+        Save(plot, path, title, null, "requests");
+    }
+
+    /// <summary>
     /// Mean load per replica against N, with the min–max range and ± one standard deviation; a load cannot be negative, so
     /// the bar below the mean stops at zero.
     /// </summary>

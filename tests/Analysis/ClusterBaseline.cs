@@ -1,8 +1,8 @@
 namespace Orleans.LoadBalancer.Analysis;
 
 /// <summary>
-/// The routing algorithm and replica set the run found, and putting them back: what the run added is removed by
-/// name, what it removed is added back by name.
+/// The routing algorithm, replica set and weights the run found, and putting them back: what the run added is removed
+/// by name, what it removed is added back by name, and every weight the run changed is set back.
 /// </summary>
 public sealed class ClusterBaseline
 {
@@ -32,7 +32,7 @@ public sealed class ClusterBaseline
         return new ClusterBaseline(gateway, ring.Algorithm, names, await gateway.ReplicasAsync(cancellationToken));
     }
 
-    /// <summary>Puts the algorithm and the replica set back; returns what could not be put back exactly.</summary>
+    /// <summary>Puts the algorithm, the replica set and the weights back; returns what could not be put back exactly.</summary>
     public async Task<IReadOnlyList<string>> RestoreAsync(CancellationToken cancellationToken)
     {
         var notes = new List<string>();
@@ -45,11 +45,42 @@ public sealed class ClusterBaseline
         await _gateway.AddAsync(additions, cancellationToken);
         var extra = current.Except(target, StringComparer.Ordinal).ToList();
         await _gateway.RemoveAsync(extra, cancellationToken);
+
+        // classic takes no weight but 1 and cannot be switched to while a weight is not 1: weights are set while the
+        // ring routes with a weighted algorithm, before going back to classic or after leaving it.
+        if ((await _gateway.RingAsync(cancellationToken)).Algorithm == "classic")
+        {
+            await RestoreAlgorithmAsync(cancellationToken);
+            await RestoreWeightsAsync(notes, cancellationToken);
+        }
+        else
+        {
+            await RestoreWeightsAsync(notes, cancellationToken);
+            await RestoreAlgorithmAsync(cancellationToken);
+        }
+
+        return notes;
+    }
+
+    private async Task RestoreAlgorithmAsync(CancellationToken cancellationToken)
+    {
         if ((await _gateway.RingAsync(cancellationToken)).Algorithm != Algorithm)
         {
             await _gateway.SetAlgorithmAsync(Algorithm, cancellationToken);
         }
+    }
 
-        return notes;
+    /// <summary>Sets back every weight that differs from the start (a re-added replica comes back with weight 1).</summary>
+    private async Task RestoreWeightsAsync(List<string> notes, CancellationToken cancellationToken)
+    {
+        var current = (await _gateway.ReplicasAsync(cancellationToken)).ToDictionary(r => r.Name, r => r.Weight, StringComparer.Ordinal);
+        foreach (var replica in Replicas.Where(r => r.Weight > 0 && current.TryGetValue(r.Name, out var now) && now != r.Weight))
+        {
+            var reply = await _gateway.PutWeightAsync(replica.Name, replica.Weight, cancellationToken);
+            if (reply.Status != 200)
+            {
+                notes.Add($"`{replica.Name}` kept weight {current[replica.Name]}, not its weight {replica.Weight} at the start: `PUT /replicas/…/weight` answered {reply.Status} {reply.Body}");
+            }
+        }
     }
 }

@@ -10,6 +10,9 @@ public sealed class GatewayClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    // The default Replicas:DrainTimeout (30 s), then the stop's grace period.
+    private static readonly TimeSpan DrainWait = TimeSpan.FromSeconds(45);
+
     private readonly HttpClient _http;
     private readonly string? _apiKey;
 
@@ -73,6 +76,13 @@ public sealed class GatewayClient : IDisposable
     public async Task SetAlgorithmAsync(string algorithm, CancellationToken cancellationToken) =>
         Ensure("PUT /ring/algorithm", await SendAsync(HttpMethod.Put, "/ring/algorithm", JsonSerializer.Serialize(new { algorithm }), cancellationToken: cancellationToken));
 
+    /// <summary><c>PUT /replicas/{name}/weight</c>; the reply as it came, refusals included.</summary>
+    public Task<HttpReply> PutWeightAsync(string name, int weight, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Put, $"/replicas/{Uri.EscapeDataString(name)}/weight", JsonSerializer.Serialize(new { weight }), cancellationToken: cancellationToken);
+
+    public async Task SetWeightAsync(string name, int weight, CancellationToken cancellationToken) =>
+        Ensure($"PUT /replicas/{name}/weight {weight}", await PutWeightAsync(name, weight, cancellationToken));
+
     /// <summary>Seeded random 6-digit request ids, as the seed's clients send.</summary>
     public static string[] RandomIds(int count, int seed)
     {
@@ -90,7 +100,18 @@ public sealed class GatewayClient : IDisposable
         }
 
         var body = JsonSerializer.Serialize(new { n = names.Count, hostnames = names });
-        Ensure($"{method} {path} {body}", await SendAsync(method, path, body, cancellationToken: cancellationToken));
+        var reply = await SendAsync(method, path, body, cancellationToken: cancellationToken);
+
+        // A replica that /rm just removed drains before it stops, and /add refuses its name until then (the manager's
+        // message is the only sign of it: /replicas no longer lists it). The study adds the same names again and again.
+        var deadline = DateTime.UtcNow + DrainWait;
+        while (method == HttpMethod.Post && reply.Status == 400 && reply.Body.Contains("is still draining", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200, cancellationToken);
+            reply = await SendAsync(method, path, body, cancellationToken: cancellationToken);
+        }
+
+        Ensure($"{method} {path} {body}", reply);
     }
 
     private async Task<Envelope<T>> GetAsync<T>(string path, CancellationToken cancellationToken) =>
@@ -123,7 +144,8 @@ public sealed record RingView(long Version, string Algorithm, IReadOnlyList<Ring
     public bool AllUp => Replicas.All(r => r.Up);
 }
 
-public sealed record RingMember(string Name, bool Up, double Share);
+/// <summary>One replica of <c>/ring</c>; <c>EffectiveWeight</c> is below <c>Weight</c> during slow start (0: a gateway without weights).</summary>
+public sealed record RingMember(string Name, bool Up, double Share, int Weight = 0, int EffectiveWeight = 0);
 
 /// <summary>One entry of <c>GET /replicas</c>.</summary>
-public sealed record ReplicaInfo(string Name, string Address, string State, string Runtime, string? RuntimeId);
+public sealed record ReplicaInfo(string Name, string Address, string State, string Runtime, string? RuntimeId, int Weight = 0);

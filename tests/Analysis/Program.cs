@@ -37,6 +37,7 @@ var baseline = await ClusterBaseline.ReadAsync(gateway, cancel.Token);
 var restoreNotes = new List<string>();
 IReadOnlyList<EndpointCheck> checks = [];
 BalanceResults? balance = null;
+WeightResults? weights = null;
 FailoverResult? failover = null;
 try
 {
@@ -47,6 +48,7 @@ try
             checks = await new EndpointChecks(gateway, options.Key is not null).RunAsync(cancel.Token);
             balance = await new BalanceStudy(gateway, options, progress).RunAsync(baseline, cancel.Token);
             restoreNotes.AddRange(await baseline.RestoreAsync(cancel.Token));
+            weights = await new WeightStudy(gateway, options, progress).RunAsync(cancel.Token);
             var victim = options.Victim ?? (await gateway.RepAsync(cancel.Token))[^1];
             failover = await new FailoverTest(gateway, options, progress).RunAsync(victim, cancel.Token);
         });
@@ -69,7 +71,7 @@ finally
 }
 
 var end = await gateway.RingAsync(CancellationToken.None);
-var report = new Report(options, started, clock.Elapsed, baseline, checks, balance!, failover!, end, restoreNotes);
+var report = new Report(options, started, clock.Elapsed, baseline, checks, balance!, weights!, failover!, end, restoreNotes);
 await File.WriteAllTextAsync(Path.Combine(output, "report.md"), report.Write(output));
 if (failover!.NotRunBecause is { } notRun)
 {

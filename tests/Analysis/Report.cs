@@ -8,6 +8,7 @@ public sealed record Report(
     ClusterBaseline Baseline,
     IReadOnlyList<EndpointCheck> Checks,
     BalanceResults Balance,
+    WeightResults Weights,
     FailoverResult Failover,
     RingView End,
     IReadOnlyList<string> RestoreNotes)
@@ -25,9 +26,10 @@ public sealed record Report(
         balance.WriteA2(md);
         new FailoverSection(Checks, Failover, Options, output).Write(md);
         balance.WriteA4(md);
+        new WeightSection(Weights, Options, output).Write(md);
 
         md.Heading("## After the run");
-        md.Paragraph($"The gateway routes with `{End.Algorithm}` over {Names(End.Names)} (at the start: `{Baseline.Algorithm}` over {Names(Baseline.Names)}).");
+        md.Paragraph($"The gateway routes with `{End.Algorithm}` over {Names(End.Names)} (at the start: `{Baseline.Algorithm}` over {Names(Baseline.Names)}), weights {WeightList(End)} (at the start: {WeightList(Baseline.Replicas)}).");
         foreach (var note in RestoreNotes)
         {
             md.Paragraph($"{note}.");
@@ -35,6 +37,10 @@ public sealed record Report(
 
         return md.ToString();
     }
+
+    private static string WeightList(RingView ring) => string.Join(", ", ring.Replicas.Select(r => $"`{r.Name}` {r.Weight}"));
+
+    private static string WeightList(IEnumerable<ReplicaInfo> replicas) => string.Join(", ", replicas.Select(r => $"`{r.Name}` {r.Weight}"));
 
     private static string Names(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"`{n}`"));
 }
