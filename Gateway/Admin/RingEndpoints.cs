@@ -71,7 +71,7 @@ internal static class RingEndpoints
         }
         catch (ArgumentException ex)
         {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, ex.Message);
+            return SeedJson.Failure(StatusCodes.Status400BadRequest, RejectionMessage.Of(ex));
         }
 
         try
@@ -83,7 +83,7 @@ internal static class RingEndpoints
         }
         catch (ArgumentException ex)
         {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, ex.Message);
+            return SeedJson.Failure(StatusCodes.Status400BadRequest, RejectionMessage.Of(ex));
         }
     }
 

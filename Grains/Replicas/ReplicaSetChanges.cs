@@ -127,8 +127,8 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
             }
 
             logger.LogWarning(ex, "Could not {What}; nothing was changed", what);
-            return (null, ex is ArgumentException
-                ? AdminResult.Invalid(ex.Message, Names(ring), ring.Version)
+            return (null, ex is ArgumentException rejected
+                ? AdminResult.Invalid(RejectionMessage.Of(rejected), Names(ring), ring.Version)
                 : AdminResult.RuntimeFailure($"Could not {what}: {ex.Message}", Names(ring), ring.Version));
         }
         finally

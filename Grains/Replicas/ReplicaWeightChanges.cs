@@ -32,7 +32,7 @@ internal sealed class ReplicaWeightChanges(ILogger logger)
         }
         catch (ArgumentException ex)
         {
-            return AdminResult.Invalid(ex.Message, names, ring.Version);
+            return AdminResult.Invalid(RejectionMessage.Of(ex), names, ring.Version);
         }
         catch (Exception ex)
         {

@@ -76,7 +76,10 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
 
         FlakyStorage.FailWrites = false;
         Assert.True((await Manager.Remove(1, ["r1"])).Succeeded);
-        Assert.DoesNotContain(FakeRuntime.Instance.Running.Values, i => i.Name == "r1");
+        Assert.DoesNotContain("r1", (await Ring.GetState()).Replicas.Select(r => r.Name));
+
+        // Out of the ring at once; the process stops once drained (no gateway here holds requests on it).
+        await Eventually.TrueAsync(() => Task.FromResult(!FakeRuntime.Instance.Running.Values.Any(i => i.Name == "r1")), TimeSpan.FromSeconds(40), "r1 stops after its drain");
     }
 
     [Fact]
