@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Health;
+using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Gateway.Hosting;
 

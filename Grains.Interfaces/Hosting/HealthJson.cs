@@ -1,10 +1,14 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Orleans.LoadBalancer.Gateway.Health;
+namespace Orleans.LoadBalancer.Hosting;
 
-/// <summary><c>{"status": "healthy", "checks": {"ready": {"status": "healthy", "description": "…"}}}</c></summary>
-internal static class HealthJson
+/// <summary>
+/// The body of <c>/healthz</c> and <c>/readyz</c> on the gateway and the silo:
+/// <c>{"status": "healthy", "checks": {"ready": {"status": "healthy", "description": "…"}}}</c>.
+/// </summary>
+public static class HealthJson
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
