@@ -40,7 +40,7 @@ for spec in backend:BackendServer silo:Silo gateway:Gateway; do
   name=${spec%%:*}; project=${spec#*:}
   [ "$only" = all ] || [ "$only" = "$name" ] || continue
   image=orleans-lb/$name:$tag
-  newest_source=$( { find "$project" Grains Grains.Interfaces deploy/HealthProbe \
+  newest_source=$( { find "$project" Grains Grains.Interfaces Routing ServiceDefaults deploy/HealthProbe \
       -name '*.cs' -o -name '*.json' -o -name '*.csproj' -o -name '*.html' -o -name '*.js' -o -name '*.css' \
     | grep -v '/bin/\|/obj/'; echo deploy/app.prebuilt.Dockerfile; echo Directory.Build.props; echo Directory.Packages.props; } \
     | xargs stat -c %Y | sort -n | tail -1)
