@@ -1,5 +1,6 @@
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -19,7 +20,7 @@ catch (Exception ex) when (SettingsErrors.Describe(ex) is { } message)
     return 1;
 }
 
-app.MapPrometheusScrapingEndpoint();
+app.MapGatewayMetrics();
 app.MapAdminEndpoints();
 app.Run();
 return 0;

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Orleans.LoadBalancer.Gateway.Hosting;
 using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;

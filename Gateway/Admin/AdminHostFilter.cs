@@ -1,3 +1,5 @@
+using Orleans.LoadBalancer.Gateway.Responses;
+
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Net.Http.Headers;
+using Orleans.LoadBalancer.Gateway.Responses;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Orleans.LoadBalancer.Gateway.Responses;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Orleans.LoadBalancer.Gateway.Metrics;
-using Orleans.LoadBalancer.Gateway.Proxy;
+using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;

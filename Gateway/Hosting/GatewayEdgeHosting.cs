@@ -1,9 +1,8 @@
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
-using Orleans.LoadBalancer.Gateway.Admin;
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Health;
-using Orleans.LoadBalancer.Hosting;
+using Orleans.LoadBalancer.Gateway.Responses;
 
 namespace Orleans.LoadBalancer.Gateway.Hosting;
 
@@ -13,11 +12,6 @@ namespace Orleans.LoadBalancer.Gateway.Hosting;
 /// </summary>
 public static class GatewayEdgeHosting
 {
-    public const string LivenessPath = "/healthz";
-    public const string ReadinessPath = "/readyz";
-
-    private const string ReadyTag = "ready";
-
     /// <summary>The hosted service that starts ASP.NET Core's server (internal to the framework).</summary>
     private const string WebHostService = "Microsoft.AspNetCore.Hosting.GenericWebHostService";
 
@@ -29,9 +23,7 @@ public static class GatewayEdgeHosting
             builder.Host.ConfigureContainer<IServiceCollection>(ListenFirst);
         }
 
-        builder.Services.AddSingleton<ClusterConnectionMonitor>();
-        builder.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnectionMonitor>());
-        builder.Services.AddHealthChecks().AddCheck<GatewayReadinessCheck>("ready", tags: [ReadyTag]);
+        builder.Services.AddGatewayHealthChecks();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
             kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodySize);
         return builder;
@@ -44,9 +36,8 @@ public static class GatewayEdgeHosting
     public static WebApplication UseGatewayEdge(this WebApplication app)
     {
         var started = app.Lifetime.ApplicationStarted;
-        app.Use((context, next) => started.IsCancellationRequested || IsHealthPath(context.Request.Path) ? next(context) : StartingAsync(context));
-        app.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthJson.WriteAsync });
-        app.MapHealthChecks(ReadinessPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthJson.WriteAsync });
+        app.Use((context, next) => started.IsCancellationRequested || HealthEndpoints.IsHealthPath(context.Request.Path) ? next(context) : StartingAsync(context));
+        app.MapGatewayHealthChecks();
         return app;
     }
 
@@ -70,9 +61,6 @@ public static class GatewayEdgeHosting
         services.Remove(server);
         services.Insert(services.IndexOf(first!), server);
     }
-
-    private static bool IsHealthPath(PathString path) =>
-        path.Equals(LivenessPath, StringComparison.OrdinalIgnoreCase) || path.Equals(ReadinessPath, StringComparison.OrdinalIgnoreCase);
 
     private static Task StartingAsync(HttpContext context)
     {

@@ -1,10 +1,10 @@
-using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
-using Orleans.Configuration;
+using Orleans.LoadBalancer.Gateway.Admin;
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Proxy;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Hosting;
+using ClusterOptions = Orleans.Configuration.ClusterOptions;
 
 namespace Orleans.LoadBalancer.Gateway.Hosting;
 
@@ -12,12 +12,14 @@ public static class GatewayHostingExtensions
 {
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    /// <summary>Adds the Orleans client, the ring follower and the proxy, with settings that reload without a restart.</summary>
+    /// <summary>
+    /// Adds the Orleans client, the ring follower, the proxy with settings that reload without a restart, and the
+    /// metrics. Hosted services start in the order added: the ring follower first.
+    /// </summary>
     public static WebApplicationBuilder AddLoadBalancerGateway(this WebApplicationBuilder builder)
     {
         builder.Services.AddSettings<ClusterSettings>(ClusterSettings.Section);
-        builder.Services.AddSettings<GatewayOptions>(GatewayOptions.Section, new KeySourcesValidator(builder.Configuration));
-        builder.Services.AddSettings<BalancingOptions>(BalancingOptions.Section);
+        builder.AddGatewayOptions();
         builder.Services.AddSettings<AdminOptions>(AdminOptions.Section);
 
         // Read once, now: the cluster client and the socket transport are set up before the host is built.
@@ -78,26 +80,11 @@ public static class GatewayHostingExtensions
         }
 
         builder.UseHandOverListener(gateway);
-        builder.Services.AddHttpForwarder();
-        builder.Services.AddSingleton<RingSnapshotStore>();
-        builder.Services.AddSingleton<RingFollower>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RingFollower>());
-        builder.Services.AddSingleton<ISuspectReporter, ManagerSuspectReporter>();
-        builder.Services.AddSingleton<ReplicaSuspects>();
-        builder.Services.AddSingleton<InFlightTracker>();
-        builder.Services.AddHostedService<DrainReporter>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.AddSingleton<ReplicaProxy>();
-        builder.Services.AddSingleton<GatewaySettingsFactory>();
-        builder.Services.AddSingleton(services => new GatewaySettingsStore(services.GetRequiredService<GatewaySettingsFactory>().Create(
-            services.GetRequiredService<IOptions<GatewayOptions>>().Value, services.GetRequiredService<IOptions<BalancingOptions>>().Value)));
-        builder.Services.AddHostedService<GatewaySettingsReloader>();
+        builder.Services.AddRingFollowing();
+        builder.Services.AddReplicaProxy();
         builder.Services.AddHostedService<HangupReload>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(GatewayMetrics.MeterName)
-            .AddMeter("Microsoft.Orleans")
-            .AddPrometheusExporter());
+        builder.Services.AddGatewayMetrics();
         return builder;
     }
 }

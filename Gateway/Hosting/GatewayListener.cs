@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Orleans.LoadBalancer.Gateway.Configuration;
 
 namespace Orleans.LoadBalancer.Gateway.Hosting;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
+using Orleans.LoadBalancer.Gateway.Proxy;
 using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Gateway.Hosting;

@@ -1,5 +1,6 @@
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Proxy;
+using Orleans.LoadBalancer.Gateway.Responses;
 
 namespace Orleans.LoadBalancer.Gateway.Hosting;
 

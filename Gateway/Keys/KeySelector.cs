@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orleans.LoadBalancer.Gateway.Configuration;
 
 namespace Orleans.LoadBalancer.Gateway.Keys;
 

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Primitives;
+using Orleans.LoadBalancer.Gateway.Configuration;
 
 namespace Orleans.LoadBalancer.Gateway.Keys;
 
@@ -19,7 +19,7 @@ public sealed class TrustedProxies
     {
         ArgumentNullException.ThrowIfNull(entries);
         _networks = entries
-            .Select(e => TryParseEntry(e, out var network)
+            .Select(e => TrustedProxyEntry.TryParse(e, out var network)
                 ? network
                 : throw new ArgumentException($"'{e}' is neither an IP address nor a network in CIDR notation", nameof(entries)))
             .ToArray();
@@ -29,31 +29,6 @@ public sealed class TrustedProxies
 
     public bool IsEmpty => _networks.Length == 0;
 
-    /// <summary>An address (<c>10.0.0.7</c>, <c>::1</c>) or a network (<c>10.0.0.0/8</c>, <c>fd00::/8</c>).</summary>
-    public static bool TryParseEntry(string? entry, out System.Net.IPNetwork network)
-    {
-        network = default;
-        if (string.IsNullOrWhiteSpace(entry))
-        {
-            return false;
-        }
-
-        var text = entry.Trim();
-        if (text.Contains('/', StringComparison.Ordinal))
-        {
-            return System.Net.IPNetwork.TryParse(text, out network);
-        }
-
-        if (!IPAddress.TryParse(text, out var address))
-        {
-            return false;
-        }
-
-        address = Normalize(address);
-        network = new System.Net.IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
-        return true;
-    }
-
     /// <summary>Whether <paramref name="address"/> is one of the trusted proxies.</summary>
     public bool Trusts(IPAddress? address)
     {
@@ -62,7 +37,7 @@ public sealed class TrustedProxies
             return false;
         }
 
-        address = Normalize(address);
+        address = TrustedProxyEntry.Normalize(address);
         foreach (var network in _networks)
         {
             if (network.Contains(address))
@@ -80,10 +55,10 @@ public sealed class TrustedProxies
         var peer = context.Connection.RemoteIpAddress;
         if (peer is null || !Trusts(peer))
         {
-            return peer is null ? null : Normalize(peer);
+            return peer is null ? null : TrustedProxyEntry.Normalize(peer);
         }
 
-        return ClientOf(Normalize(peer), context.Request.Headers[ForwardedForHeader]);
+        return ClientOf(TrustedProxyEntry.Normalize(peer), context.Request.Headers[ForwardedForHeader]);
     }
 
     /// <summary>Walks <paramref name="forwardedFor"/> from the right past trusted proxies; a malformed entry ends the walk.</summary>
@@ -119,15 +94,12 @@ public sealed class TrustedProxies
         return client;
     }
 
-    /// <summary>An IPv4 peer on a dual-stack socket shows as <c>::ffff:a.b.c.d</c>; it is the IPv4 address.</summary>
-    public static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-
     /// <summary><c>203.0.113.7</c>, <c>203.0.113.7:4711</c>, <c>2001:db8::1</c> or <c>[2001:db8::1]:4711</c>.</summary>
     private static bool TryParseAddress(ReadOnlySpan<char> entry, out IPAddress address)
     {
         if (IPEndPoint.TryParse(entry, out var endPoint))
         {
-            address = Normalize(endPoint.Address);
+            address = TrustedProxyEntry.Normalize(endPoint.Address);
             return true;
         }
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Primitives;
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Keys;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
@@ -25,7 +26,7 @@ internal static class ForwardedHeaders
         var fromTrustedProxy = trustedProxies.Trusts(peer);
         outgoing.Host = null;
 
-        var peerAddress = peer is null ? null : TrustedProxies.Normalize(peer).ToString();
+        var peerAddress = peer is null ? null : TrustedProxyEntry.Normalize(peer).ToString();
         var chain = incoming[For];
         if (chain.Count > 0)
         {

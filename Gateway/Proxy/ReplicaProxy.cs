@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using Orleans.LoadBalancer.Gateway.Admin;
-using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Proxy.Upstream;
+using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
 using Yarp.ReverseProxy.Forwarder;

@@ -1,6 +1,6 @@
 using Microsoft.Net.Http.Headers;
-using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Keys;
+using Orleans.LoadBalancer.Gateway.Responses;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Gateway.Metrics;
+using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;

@@ -1,4 +1,3 @@
-using Orleans.LoadBalancer.Gateway.Proxy;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Routing;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Routing;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Hashing;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -23,10 +22,8 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
     /// <summary>The replica's place in the order of addition, so that a lost ring can be rebuilt in that order.</summary>
     public const string OrdinalLabel = "orleans-lb.ordinal";
 
-    // Linux limits a host name to 64 bytes; a longer container name is shortened (with a hash, to stay distinct).
-    private const int MaxHostnameLength = 63;
-
     private readonly DockerReplicaOptions _options;
+    private readonly DockerContainerSpec _spec;
     private readonly ILogger<DockerReplicaRuntime> _logger;
     private readonly DockerClient _client;
     private readonly SemaphoreSlim _networkLock = new(1, 1);
@@ -40,13 +37,12 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
             throw new ArgumentException("Replicas:Docker:ClusterId is empty: it marks this cluster's containers.", nameof(options));
         }
 
+        _spec = new DockerContainerSpec(_options);
         _logger = logger;
         _client = new DockerClientConfiguration(new Uri(_options.ResolveEndpoint())).CreateClient();
     }
 
     public string Kind => "docker";
-
-    private string Port => $"{_options.ContainerPort}/tcp";
 
     public async Task<ReplicaInstance> StartAsync(string name, long ordinal, CancellationToken cancellationToken)
     {
@@ -58,7 +54,7 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
                 await EnsureNetworkAsync(cancellationToken);
                 // Not cancelled half-way: the engine may create the container after the call is abandoned, and the
                 // id that comes back is what lets a cancelled start remove it.
-                id = (await _client.Containers.CreateContainerAsync(CreateParameters(name, ordinal), CancellationToken.None)).ID;
+                id = (await _client.Containers.CreateContainerAsync(_spec.Create(name, ordinal), CancellationToken.None)).ID;
                 cancellationToken.ThrowIfCancellationRequested();
                 await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
                 var container = await _client.Containers.InspectContainerAsync(id, cancellationToken);
@@ -67,7 +63,7 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
                     throw new ReplicaStartException(await ExitMessageAsync(name, container, cancellationToken));
                 }
 
-                var address = AddressOf(container, name)
+                var address = _spec.AddressOf(container, name)
                     ?? throw new ReplicaStartException($"Could not start replica '{name}': its container has no published port");
                 _logger.LogInformation("Started replica {Replica} as container {ContainerId} at {Address}", name, Short(id), address);
                 return new ReplicaInstance(name, address, id, ordinal);
@@ -128,7 +124,7 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
             {
                 try
                 {
-                    address = AddressOf(await _client.Containers.InspectContainerAsync(container.ID, cancellationToken), name) ?? "";
+                    address = _spec.AddressOf(await _client.Containers.InspectContainerAsync(container.ID, cancellationToken), name) ?? "";
                 }
                 catch (DockerContainerNotFoundException)
                 {
@@ -213,64 +209,6 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
         _networkLock.Dispose();
     }
 
-    /// <summary>"Server 1" becomes "orleans-lb-&lt;cluster&gt;-server-1": the slug is a valid DNS label and container name part.</summary>
-    public string ContainerName(string replica) => $"orleans-lb-{_options.ClusterId}-{ReplicaNames.Slug(replica)}";
-
-    private CreateContainerParameters CreateParameters(string name, long ordinal)
-    {
-        var containerName = ContainerName(name);
-        return new CreateContainerParameters
-        {
-            Name = containerName,
-            Hostname = Hostname(containerName),
-            Image = _options.Image,
-            Env = [$"SERVER_ID={name}", $"PORT={_options.ContainerPort}"],
-            Labels = new Dictionary<string, string>
-            {
-                [ClusterLabel] = _options.ClusterId,
-                [ReplicaLabel] = name,
-                [OrdinalLabel] = ordinal.ToString(CultureInfo.InvariantCulture),
-            },
-            ExposedPorts = new Dictionary<string, EmptyStruct> { [Port] = default },
-            HostConfig = new HostConfig
-            {
-                NetworkMode = _options.Network,
-                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
-                PortBindings = _options.AddressMode == DockerAddressMode.Loopback
-                    ? new Dictionary<string, IList<PortBinding>> { [Port] = [new PortBinding { HostIP = "127.0.0.1", HostPort = "0" }] }
-                    : null,
-            },
-            NetworkingConfig = new NetworkingConfig
-            {
-                EndpointsConfig = new Dictionary<string, EndpointSettings> { [_options.Network] = new EndpointSettings { Aliases = [containerName] } },
-            },
-        };
-    }
-
-    private static string Hostname(string containerName)
-    {
-        if (containerName.Length <= MaxHostnameLength)
-        {
-            return containerName;
-        }
-
-        var hash = Convert.ToHexStringLower(XxHash32.Hash(Encoding.UTF8.GetBytes(containerName)));
-        return $"{containerName[..(MaxHostnameLength - hash.Length - 1)].TrimEnd('-', '.', '_')}-{hash}";
-    }
-
-    private string? AddressOf(ContainerInspectResponse container, string name)
-    {
-        if (_options.AddressMode == DockerAddressMode.Network)
-        {
-            return $"http://{ContainerName(name)}:{_options.ContainerPort}";
-        }
-
-        return container.NetworkSettings?.Ports is { } ports && ports.TryGetValue(Port, out var bindings)
-            && bindings?.FirstOrDefault(b => !string.IsNullOrEmpty(b.HostPort)) is { } binding
-            ? $"http://127.0.0.1:{binding.HostPort}"
-            : null;
-    }
-
     /// <summary>"exited with code N", Docker's own error if any, and the container's last lines of output.</summary>
     private async Task<string> ExitMessageAsync(string name, ContainerInspectResponse container, CancellationToken cancellationToken)
     {
@@ -332,7 +270,7 @@ public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
 
         try
         {
-            var container = await _client.Containers.InspectContainerAsync(ContainerName(name), CancellationToken.None);
+            var container = await _client.Containers.InspectContainerAsync(_spec.ContainerName(name), CancellationToken.None);
             if (container.State is { Status: "created" }
                 && container.Config?.Labels is { } labels
                 && labels.TryGetValue(ClusterLabel, out var cluster) && cluster == _options.ClusterId

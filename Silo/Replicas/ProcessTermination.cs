@@ -5,7 +5,7 @@ namespace Orleans.LoadBalancer.Silo.Replicas;
 
 /// <summary>
 /// Asks a replica process to stop as <c>kill -TERM</c> does, and waits for it to exit: an ASP.NET Core replica stops
-/// taking connections, finishes the requests it holds and exits (its host's shutdown timeout allowing).
+/// taking connections, finishes the requests it holds and exits (its host's shutdown timeout allowing); or kills it.
 /// </summary>
 internal static class ProcessTermination
 {
@@ -41,6 +41,19 @@ internal static class ProcessTermination
         }
 
         return true;
+    }
+
+    /// <summary>Kills <paramref name="process"/> and its children at once; one already gone is left be.</summary>
+    public static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
     }
 
     /// <summary>Gone, or a zombie waiting to be reaped (its state in <c>/proc/pid/stat</c> is Z or X).</summary>

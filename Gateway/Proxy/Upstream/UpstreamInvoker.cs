@@ -1,4 +1,5 @@
 using System.Net;
+using Orleans.LoadBalancer.Gateway.Configuration;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 

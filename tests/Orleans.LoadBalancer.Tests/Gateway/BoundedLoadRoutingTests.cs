@@ -1,4 +1,5 @@
 using Orleans.LoadBalancer.Gateway.Proxy;
+using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
 using Orleans.LoadBalancer.Tests.Routing;
 

@@ -1,4 +1,4 @@
-using Orleans.LoadBalancer.Gateway.Hosting;
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Tests.Gateway;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Orleans.LoadBalancer.Gateway.Proxy;
+using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
 using Orleans.LoadBalancer.Tests.Routing;
 

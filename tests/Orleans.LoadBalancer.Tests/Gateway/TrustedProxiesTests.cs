@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Keys;
 
 namespace Orleans.LoadBalancer.Tests.Gateway;
@@ -22,7 +23,7 @@ public sealed class TrustedProxiesTests
     [InlineData("", false)]
     public void Entries_are_addresses_or_networks(string entry, bool valid)
     {
-        Assert.Equal(valid, TrustedProxies.TryParseEntry(entry, out _));
+        Assert.Equal(valid, TrustedProxyEntry.TryParse(entry, out _));
     }
 
     [Fact]

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Hosting;
 
-namespace Orleans.LoadBalancer.Gateway.Hosting;
+namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
 /// Applies changed gateway settings without a restart: whenever the configuration is read again (a file changed, or

@@ -1,7 +1,6 @@
 using System.Globalization;
-using Orleans.LoadBalancer.Gateway.Keys;
 
-namespace Orleans.LoadBalancer.Gateway.Hosting;
+namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>
 /// The gateway settings a running gateway takes from a reload, by configuration key, described for comparing and

@@ -1,4 +1,4 @@
-namespace Orleans.LoadBalancer.Gateway.Keys;
+namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>One place to take the routing key from; the first source that yields a value wins (like Envoy's hash_policy).</summary>
 public sealed class KeySourceOptions

@@ -1,7 +1,6 @@
-using Orleans.LoadBalancer.Gateway.Proxy;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace Orleans.LoadBalancer.Gateway.Hosting;
+namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
 /// The settings the proxy runs with now, built whole from one reading of the configuration and replaced whole when it

@@ -1,11 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Gateway.Metrics;
-using Orleans.LoadBalancer.Gateway.Proxy;
+using Orleans.LoadBalancer.Gateway.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace Orleans.LoadBalancer.Gateway.Hosting;
+namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>Builds <see cref="GatewaySettings"/> from validated options, around the proxy's shared state (in-flight counts, suspects).</summary>
 internal sealed class GatewaySettingsFactory(ReplicaSuspects suspects, InFlightTracker inFlight, GatewayMetrics metrics, IOptions<GatewayOptions> startup)

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Orleans.LoadBalancer.Gateway.Hosting;
+namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>Section <c>Routing</c> as the gateway reads it.</summary>
 public sealed class BalancingOptions : IValidatableObject
@@ -9,7 +9,7 @@ public sealed class BalancingOptions : IValidatableObject
 
     /// <summary>
     /// Bounded loads: a request goes to the first replica in its key's order holding fewer than
-    /// <see cref="Routing.RoutingSnapshot.BoundedLoadCap"/> of this gateway's requests in flight.
+    /// <see cref="Orleans.LoadBalancer.Routing.RoutingSnapshot.BoundedLoadCap"/> of this gateway's requests in flight.
     /// 0 turns it off (the default); 1.25 is a sensible setting.
     /// </summary>
     public double BalanceFactor { get; set; }

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Routing;
 
-namespace Orleans.LoadBalancer.Gateway.Proxy;
+namespace Orleans.LoadBalancer.Gateway.Routing;
 
 /// <summary>
 /// This gateway's requests in flight per replica, for bounded loads, <c>/ring</c> and the metrics. Counters live by

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Options;
-using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Hosting;
 
-namespace Orleans.LoadBalancer.Gateway.Hosting;
+namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>The rules on <c>Gateway:KeySources</c> and <c>Gateway:Routes</c>, each failure naming the entry's key.</summary>
 /// <param name="configuration">

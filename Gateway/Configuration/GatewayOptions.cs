@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Orleans.LoadBalancer.Gateway.Hosting;
+namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>The gateway's behaviour, section <c>Gateway</c>.</summary>
 public sealed class GatewayOptions : IValidatableObject
@@ -34,8 +34,8 @@ public sealed class GatewayOptions : IValidatableObject
     /// The HTTP client proxied requests go to the replicas with: <c>Sockets</c> (.NET's SocketsHttpHandler) or <c>Lean</c>
     /// (the gateway's own HTTP/1.1 client for plain-http replicas, SocketsHttpHandler for anything else).
     /// </summary>
-    [EnumDataType(typeof(Proxy.Upstream.UpstreamClientKind))]
-    public Proxy.Upstream.UpstreamClientKind UpstreamClient { get; set; } = Proxy.Upstream.UpstreamClientKind.Sockets;
+    [EnumDataType(typeof(UpstreamClientKind))]
+    public UpstreamClientKind UpstreamClient { get; set; } = UpstreamClientKind.Sockets;
 
     /// <summary>
     /// The largest request body the gateway takes, in bytes (Kestrel's default). A request declaring a larger one is
@@ -73,10 +73,10 @@ public sealed class GatewayOptions : IValidatableObject
     public bool InlineScheduling { get; set; } = true;
 
     /// <summary>Where the routing key comes from, in order; empty: the <see cref="RequestIdHeader"/> header.</summary>
-    public List<Keys.KeySourceOptions> KeySources { get; set; } = [];
+    public List<KeySourceOptions> KeySources { get; set; } = [];
 
     /// <summary>Key sources per path prefix, overriding <see cref="KeySources"/>.</summary>
-    public List<Keys.KeyRouteOptions> Routes { get; set; } = [];
+    public List<KeyRouteOptions> Routes { get; set; } = [];
 
     /// <summary>
     /// Listen from the start, answering 503 until the first ring is in, so that <c>/readyz</c> can tell a gateway waiting
@@ -94,7 +94,7 @@ public sealed class GatewayOptions : IValidatableObject
     {
         foreach (var entry in TrustedProxies)
         {
-            if (!Keys.TrustedProxies.TryParseEntry(entry, out _))
+            if (!TrustedProxyEntry.TryParse(entry, out _))
             {
                 yield return new ValidationResult(
                     $"'{entry}' is neither an IP address nor a network in CIDR notation (10.0.0.0/8)", [nameof(TrustedProxies)]);

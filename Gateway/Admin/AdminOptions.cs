@@ -1,4 +1,4 @@
-namespace Orleans.LoadBalancer.Gateway.Hosting;
+namespace Orleans.LoadBalancer.Gateway.Admin;
 
 /// <summary>Section <c>Admin</c>.</summary>
 public sealed class AdminOptions

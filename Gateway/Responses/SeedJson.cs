@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Orleans.LoadBalancer.Gateway.Admin;
+namespace Orleans.LoadBalancer.Gateway.Responses;
 
 /// <summary>The seed's response bodies, byte for byte: existing clients parse these strings.</summary>
 public static class SeedJson

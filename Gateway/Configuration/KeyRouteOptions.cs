@@ -1,4 +1,4 @@
-namespace Orleans.LoadBalancer.Gateway.Keys;
+namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>Key sources for the requests under one path prefix, overriding the gateway-wide chain.</summary>
 public sealed class KeyRouteOptions

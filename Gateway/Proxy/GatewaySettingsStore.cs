@@ -1,4 +1,4 @@
-namespace Orleans.LoadBalancer.Gateway.Hosting;
+namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
 /// The gateway's current <see cref="GatewaySettings"/>: one volatile read per request, replaced atomically by

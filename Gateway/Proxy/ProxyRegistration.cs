@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Options;
+using Orleans.LoadBalancer.Gateway.Configuration;
+
+namespace Orleans.LoadBalancer.Gateway.Proxy;
+
+public static class ProxyRegistration
+{
+    /// <summary>
+    /// The forwarder and the <see cref="ReplicaProxy"/>, with the settings it runs on (<see cref="GatewaySettingsStore"/>),
+    /// which <see cref="GatewaySettingsReloader"/> replaces when the configuration changes. Needs the ring following and
+    /// the metrics registered too.
+    /// </summary>
+    public static IServiceCollection AddReplicaProxy(this IServiceCollection services)
+    {
+        services.AddHttpForwarder();
+        services.AddSingleton<ISuspectReporter, ManagerSuspectReporter>();
+        services.AddSingleton<ReplicaSuspects>();
+        services.AddSingleton<ReplicaProxy>();
+        services.AddSingleton<GatewaySettingsFactory>();
+        services.AddSingleton(sp => new GatewaySettingsStore(sp.GetRequiredService<GatewaySettingsFactory>().Create(
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<IOptions<BalancingOptions>>().Value)));
+        services.AddHostedService<GatewaySettingsReloader>();
+        return services;
+    }
+}
