@@ -53,7 +53,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         _statics = new StaticReplicas(_options, logger);
         var replacer = new ReplicaReplacer(_launcher, _policy, _book, metrics, _options, logger);
         _reconciler = new ReconcileExecutor(_launcher, _book, replacer, _options, logger);
-        _round = new HealthRound(_launcher, _policy, _book, replacer, metrics, _options, logger);
+        _round = new HealthRound(_launcher, _policy, _book, replacer, metrics, logger);
         _hostLoss = runtime is ClusterReplicaRuntime hosts ? new HostLossRound(hosts, replacer, _book, logger) : null;
     }
 
