@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Orleans.LoadBalancer.Gateway.Admin;
-using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Tests.Infrastructure;
 
 namespace Orleans.LoadBalancer.Tests.EndToEnd;
