@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Text.Unicode;
@@ -71,6 +73,19 @@ internal static class AdminJson
         {
             var raw = value.GetRawText();
             return Regex.Unescape(raw[1..^1]);
+        }
+    }
+
+    /// <summary>A member's name as written, a lone surrogate kept (see <see cref="Text"/>): such a name is no member a body takes.</summary>
+    public static string Name(JsonProperty member)
+    {
+        try
+        {
+            return member.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return Regex.Unescape(Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8PropertyName(member)));
         }
     }
 

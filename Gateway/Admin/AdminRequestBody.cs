@@ -32,7 +32,8 @@ internal static class AdminRequestBody
         var given = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var member in document.RootElement.EnumerateObject())
         {
-            if (Array.Find(members, member.NameEquals) is { } name && !given.TryAdd(name, member.Value))
+            var name = AdminJson.Name(member);
+            if (members.Contains(name) && !given.TryAdd(name, member.Value))
             {
                 return (null, AdminJson.GivenTwice($"'{name}'"));
             }

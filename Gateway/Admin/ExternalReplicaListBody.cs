@@ -48,7 +48,8 @@ internal static class ExternalReplicaListBody
         var given = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var member in entry.EnumerateObject())
         {
-            if (Array.Find(Members, member.NameEquals) is not { } known)
+            var known = AdminJson.Name(member);
+            if (!Members.Contains(known))
             {
                 continue;
             }

@@ -23,7 +23,7 @@ internal static class ReplicaStateBody
         }
 
         string? state = null;
-        foreach (var member in document.RootElement.EnumerateObject().Where(m => m.NameEquals("state")))
+        foreach (var member in document.RootElement.EnumerateObject().Where(m => AdminJson.Name(m) == "state"))
         {
             if (state is not null)
             {

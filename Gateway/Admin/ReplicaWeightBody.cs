@@ -25,9 +25,9 @@ internal static class ReplicaWeightBody
         int? weight = null;
         foreach (var property in document.RootElement.EnumerateObject())
         {
-            if (!property.NameEquals("weight"))
+            if (AdminJson.Name(property) is not "weight" and var unknown)
             {
-                return (0, $"Unknown field '{property.Name}': {Shape}");
+                return (0, $"Unknown field '{unknown}': {Shape}");
             }
 
             if (weight is not null)

@@ -49,6 +49,7 @@ public sealed class AdminRequestBodyTests
     [InlineData("""{"n": 1, "hostnames": ["nul\u0000"]}""", $"""Hostname 'nul\u0000' is not a valid name {NameRule}""")]
     [InlineData("""{"n": 1, "hostnames": ["\ud800"]}""", $"""Hostname '\uD800' is not a valid name {NameRule}""")]
     [InlineData("""{"n": 1, "hostnames": ["x\udc00y"]}""", $"""Hostname 'x\uDC00y' is not a valid name {NameRule}""")]
+    [InlineData("""{"n": 1, "hostnames": ["\ud800 \b\f\n\r\t\/\"\\ \u0041"]}""", $"""Hostname '\uD800 \b\f\n\r\t/\"\\ A' is not a valid name {NameRule}""")]
     [InlineData("""{"n": 1, "hostnames": ["bidi\u202e"]}""", $"""Hostname 'bidi\u202E' is not a valid name {NameRule}""")]
     [InlineData("""{"n": 1, "hostnames": [" lead"]}""", $"""Hostname ' lead' is not a valid name {NameRule}""")]
     [InlineData("""{"n": 1, "hostnames": [""]}""", $"""Hostname '' is not a valid name {NameRule}""")]
@@ -93,6 +94,7 @@ public sealed class AdminRequestBodyTests
     [InlineData("""{"n": 0.1024e4}""", 1024, new string[0])]
     [InlineData("""{"n": 1, "hostnames": ["\u005A\u006f\u00eb \"q\" \\ \/ \ud83d\ude00"]}""", 1, new[] { "Zoë \"q\" \\ / 😀" })]
     [InlineData("\uFEFF{\"n\": 1}", 1, new string[0])]
+    [InlineData("""{"\ud800": 1, "\u006e": 1}""", 1, new string[0])]
     public void Good_bodies_are_read_exactly(string body, int count, string[] hostnames)
     {
         var (request, error) = AdminRequestBody.Read(Encoding.UTF8.GetBytes(body), AdminOperation.Add);

@@ -11,6 +11,7 @@ public sealed class ReplicaStateBodyTests
     [InlineData("""{"state": "drain"}""", "drain")]
     [InlineData("""{"state": "up", "why": ["maintenance"]}""", "up")]
     [InlineData("""{"state": "\u0064rain"}""", "drain")]
+    [InlineData("""{"\ud800": 1, "st\u0061te": "up"}""", "up")]
     public void Drain_and_up_are_read(string body, string state) =>
         Assert.Equal((state, (string?)null), ReplicaStateBody.Read(Encoding.UTF8.GetBytes(body)));
 

@@ -39,6 +39,12 @@ public sealed class ReplicaWeightBodyTests
     }
 
     [Fact]
+    public void An_unknown_field_is_named_even_when_its_name_escapes_a_lone_surrogate() =>
+        Assert.Equal(
+            "Unknown field '\ud800': Request body must be a JSON object like {\"weight\": 3}",
+            ReplicaWeightBody.Read(Encoding.UTF8.GetBytes("""{"weight": 3, "\ud800": 1}""")).Error);
+
+    [Fact]
     public void Invalid_utf8_and_deep_nesting_are_refused()
     {
         Assert.Contains("UTF-8", ReplicaWeightBody.Read(new byte[] { 0x7B, 0xFF, 0x7D }).Error);
