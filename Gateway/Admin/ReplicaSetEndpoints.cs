@@ -49,13 +49,13 @@ internal static class ReplicaSetEndpoints
         AdminOperation operation,
         Func<IReplicaManagerGrain, AdminRequest, Task<AdminResult>> change)
     {
-        var (body, unread) = await LimitedBody.ReadAsync(context, AdminRequestValidator.MaxBodyBytes);
+        var (body, unread) = await LimitedBody.ReadAsync(context, AdminJson.MaxBodyBytes);
         if (body is null)
         {
             return unread!;
         }
 
-        var (request, error) = AdminRequestValidator.Parse(body, operation);
+        var (request, error) = AdminRequestBody.Read(body, operation);
         if (request is null)
         {
             return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);

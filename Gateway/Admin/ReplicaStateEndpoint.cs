@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Gateway.Routing;
 using Orleans.LoadBalancer.Replicas;
@@ -12,21 +11,15 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// </summary>
 internal static class ReplicaStateEndpoint
 {
-    public const string Drain = "drain";
-    public const string Up = "up";
-
-    private const string NotObject = "Request body must be a JSON object like {\"state\": \"drain\"}";
-    private const string BadState = "'state' must be \"drain\" or \"up\"";
-
     public static async Task<IResult> SetAsync(string name, HttpContext context, IClusterClient client, RingFollower follower, ILoggerFactory loggers)
     {
-        var (body, unread) = await LimitedBody.ReadAsync(context, AdminRequestValidator.MaxBodyBytes);
+        var (body, unread) = await LimitedBody.ReadAsync(context, AdminJson.MaxBodyBytes);
         if (body is null)
         {
             return unread!;
         }
 
-        var (state, error) = Parse(body);
+        var (state, error) = ReplicaStateBody.Read(body);
         if (state is null)
         {
             return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);
@@ -34,10 +27,10 @@ internal static class ReplicaStateEndpoint
 
         if (!ReplicaNames.IsValid(name))
         {
-            return SeedJson.Failure(StatusCodes.Status404NotFound, $"Replica '{ReplicaNames.Escape(name)}' does not exist");
+            return SeedJson.Failure(StatusCodes.Status404NotFound, ReplicaSetRules.DoesNotExist(name));
         }
 
-        var result = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).SetDraining(name, state == Drain);
+        var result = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).SetDraining(name, state == ReplicaSetRules.Drain);
         if (!result.Succeeded)
         {
             return SeedJson.Failure(ReplicaSetEndpoints.StatusOf(result.Error), result.Message!);
@@ -54,52 +47,5 @@ internal static class ReplicaStateEndpoint
         }
 
         return Results.Ok(new { message = new { name, state, version = result.Version }, status = "successful" });
-    }
-
-    /// <summary><c>{"state": "drain" | "up"}</c>; other members are ignored, as in the seed's bodies.</summary>
-    internal static (string? State, string? Error) Parse(byte[] body)
-    {
-        if (!System.Text.Unicode.Utf8.IsValid(body))
-        {
-            return (null, "Request body is not valid UTF-8");
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = AdminRequestValidator.MaxDepth });
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return (null, NotObject);
-            }
-
-            string? state = null;
-            foreach (var member in document.RootElement.EnumerateObject())
-            {
-                if (member.NameEquals("state"))
-                {
-                    if (state is not null)
-                    {
-                        return (null, "'state' is given more than once");
-                    }
-
-                    state = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString() : "";
-                }
-            }
-
-            return state switch
-            {
-                null => (null, "'state' is required"),
-                Drain or Up => (state, null),
-                _ => (null, BadState),
-            };
-        }
-        catch (JsonException)
-        {
-            return (null, "Request body is not valid JSON");
-        }
-        catch (InvalidOperationException)
-        {
-            return (null, BadState);
-        }
     }
 }

@@ -14,13 +14,13 @@ public static class ReplicaWeightEndpoint
     internal static async Task<IResult> SetWeightAsync(
         string name, HttpContext context, IClusterClient client, RingFollower follower, RingSnapshotStore store, ILoggerFactory loggers)
     {
-        var (body, unread) = await LimitedBody.ReadAsync(context, AdminRequestValidator.MaxBodyBytes);
+        var (body, unread) = await LimitedBody.ReadAsync(context, AdminJson.MaxBodyBytes);
         if (body is null)
         {
             return unread!;
         }
 
-        var (weight, error) = ReplicaWeightBody.Parse(body);
+        var (weight, error) = ReplicaWeightBody.Read(body);
         if (error is not null)
         {
             return SeedJson.Failure(StatusCodes.Status400BadRequest, error);
@@ -50,7 +50,7 @@ public static class ReplicaWeightEndpoint
 
         var replica = (await manager.GetReplicas()).FirstOrDefault(r => r.Name == name);
         return replica is null
-            ? SeedJson.Failure(StatusCodes.Status404NotFound, $"Replica '{name}' was removed meanwhile")
+            ? SeedJson.Failure(StatusCodes.Status404NotFound, $"Replica '{ReplicaNames.Escape(name)}' was removed meanwhile")
             : Results.Ok(new { message = ReplicaJson.Of(replica, store.Current), status = "successful" });
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Gateway.Routing;
@@ -42,36 +41,17 @@ internal static class RingEndpoints
 
     public static async Task<IResult> ChangeAlgorithmAsync(HttpContext context, IClusterClient client, RingFollower follower, RingSnapshotStore store)
     {
-        var (bytes, unread) = await LimitedBody.ReadAsync(context, AdminRequestValidator.MaxBodyBytes);
+        var (bytes, unread) = await LimitedBody.ReadAsync(context, AdminJson.MaxBodyBytes);
         if (bytes is null)
         {
             return unread!;
         }
 
-        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        // Only what the body names changes; the rest stays as the ring has it now.
+        var (settings, error) = RingSettingsBody.Read(bytes, store.Current.Settings);
+        if (settings is null)
         {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, "Request body is not valid UTF-8");
-        }
-
-        RoutingSettings settings;
-        try
-        {
-            // Only what the body names changes; the rest stays as the ring has it now.
-            using var body = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = AdminRequestValidator.MaxDepth });
-            settings = SettingsChange.Apply(store.Current.Settings, body.RootElement);
-        }
-        catch (JsonException)
-        {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, "Request body is not valid JSON");
-        }
-        catch (InvalidOperationException)
-        {
-            // A string escaping a lone surrogate ("\ud800"), which JsonElement cannot turn into text.
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, "Request body holds a string that is not valid Unicode");
-        }
-        catch (ArgumentException ex)
-        {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, RejectionMessage.Of(ex));
+            return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);
         }
 
         try

@@ -9,5 +9,5 @@ namespace Orleans.LoadBalancer.Replicas;
 public sealed record AdminRequest(
     int Count,
     IReadOnlyList<string> Hostnames,
-    int Weight = ReplicaWeights.Default,
+    int Weight = ReplicaSetRules.DefaultWeight,
     IReadOnlyList<ExternalReplica>? Replicas = null);

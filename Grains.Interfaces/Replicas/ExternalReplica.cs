@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Replicas;
 public sealed record ExternalReplica(
     [property: Id(0)] string Name,
     [property: Id(1)] string Address,
-    [property: Id(2)] int Weight = ReplicaWeights.Default)
+    [property: Id(2)] int Weight = ReplicaSetRules.DefaultWeight)
 {
     /// <summary>The runtime id an external replica has in the ring (and the runtime <c>/replicas</c> shows for it).</summary>
     public const string RuntimeId = "external";

@@ -1,4 +1,5 @@
 using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
@@ -10,6 +11,33 @@ internal sealed class HealthPolicy(ReplicaOptions options)
 {
     // 2^20 s is twelve days, beyond any configurable maximum.
     private const int MaxBackoffExponent = 20;
+
+    /// <summary>
+    /// A probe of <paramref name="replica"/> as the ring has it, in a health round: <see cref="OnProbe"/>, then the rules
+    /// on who is replaced and marked. Nobody here runs an external replica, and a draining one is the operator's: both
+    /// are marked down and up, never replaced. Under <see cref="ReplicaOptions.ReplaceWithNewName"/> a replaced replica
+    /// is never marked: its replacement takes its place in one step.
+    /// </summary>
+    public ProbeVerdict OnRoundProbe(ReplicaHealthState state, HeartbeatResult result, RingReplicaState replica, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        var (health, action) = OnProbe(state, result, replica.IsUp, now);
+        var replaceable = !ExternalReplica.Is(replica) && !replica.Draining;
+        if (!replaceable)
+        {
+            (health, action) = NotReplaced(health, action, result);
+        }
+
+        var died = action is HealthAction.MarkDown or HealthAction.MarkDownAndReplace;
+        var answersAgain = !died && !replica.IsUp && result == HeartbeatResult.Alive;
+        bool? markUp = died ? false : answersAgain ? true : null;
+        return new ProbeVerdict(
+            health,
+            died,
+            answersAgain,
+            options.ReplaceWithNewName && replaceable ? null : markUp,
+            action is HealthAction.Replace or HealthAction.MarkDownAndReplace);
+    }
 
     public HealthDecision OnProbe(ReplicaHealthState state, HeartbeatResult result, bool upInRing, DateTimeOffset now)
     {
@@ -87,6 +115,16 @@ internal sealed class HealthPolicy(ReplicaOptions options)
         var backoff = TimeSpan.FromSeconds(1L << Math.Min(crashStreak - 2, MaxBackoffExponent));
         return backoff < options.MaxRestartBackoff ? backoff : options.MaxRestartBackoff;
     }
+
+    /// <summary>A replica nobody here may replace: it comes back healthy when it answers, and is only ever marked.</summary>
+    private static HealthDecision NotReplaced(ReplicaHealthState health, HealthAction action, HeartbeatResult result) => new(
+        result == HeartbeatResult.Alive && health.Health is ReplicaHealth.Dead or ReplicaHealth.Failed ? health with { Health = ReplicaHealth.Healthy } : health,
+        action switch
+        {
+            HealthAction.MarkDownAndReplace => HealthAction.MarkDown,
+            HealthAction.Replace => HealthAction.None,
+            _ => action,
+        });
 
     private bool KeepsDying(ReplicaHealthState state) => state.CrashStreak >= options.FailedAfterRestarts;
 

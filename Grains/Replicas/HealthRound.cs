@@ -1,16 +1,15 @@
 using Microsoft.Extensions.Logging;
-using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
 /// <summary>
-/// One health check of every replica that is not busy: probe all at once, let the <see cref="HealthPolicy"/> judge each,
-/// mark the dead down and the recovered up in one version step (the table keeps their place, so only their keys move),
-/// and start replacements without waiting for them.
+/// One health check of every replica that is not busy: probe all at once, ask the <see cref="HealthPolicy"/> about each,
+/// then carry out what it says: marks in one version step (the table keeps their place, so only their keys move), and
+/// replacements started without waiting for them.
 /// </summary>
 internal sealed class HealthRound(
-    ReplicaLauncher launcher, HealthPolicy policy, ReplicaBook book, ReplicaReplacer replacer, ReplicaMetrics metrics, ReplicaOptions options, ILogger logger)
+    ReplicaLauncher launcher, HealthPolicy policy, ReplicaBook book, ReplicaReplacer replacer, ReplicaMetrics metrics, ILogger logger)
 {
     public async Task RunAsync(IRingGrain ring, CancellationToken cancellationToken)
     {
@@ -27,40 +26,31 @@ internal sealed class HealthRound(
                 continue;
             }
 
-            var (health, action) = policy.OnProbe(book.HealthOf(replica.Name), results[i], replica.IsUp, book.Now);
-            if (ExternalReplica.Is(replica) || replica.Draining)
+            var verdict = policy.OnRoundProbe(book.HealthOf(replica.Name), results[i], replica, book.Now);
+            book.Set(replica.Name, verdict.State);
+            if (verdict.Died)
             {
-                // Nobody here runs an external replica, and a draining one is the operator's: marked down and up, never replaced.
-                (health, action) = NotReplaced(health, action, results[i]);
-            }
-
-            book.Set(replica.Name, health);
-            if (action is HealthAction.MarkDown or HealthAction.MarkDownAndReplace)
-            {
-                logger.LogWarning("Replica {Replica} at {Address} is dead after {Failures} failed heartbeats", replica.Name, replica.Address, health.Failures);
+                logger.LogWarning("Replica {Replica} at {Address} is dead after {Failures} failed heartbeats", replica.Name, replica.Address, verdict.State.Failures);
                 metrics.Died(replica.Name);
-                marks.Add(replica.Record with { IsUp = false });
             }
-            else if (!replica.IsUp && results[i] == HeartbeatResult.Alive)
+            else if (verdict.AnswersAgain)
             {
                 // Marked down, then it answered again before its replacement was due: its keys come back to it.
                 logger.LogInformation("Replica {Replica} at {Address} answers again; marking it up", replica.Name, replica.Address);
-                marks.Add(replica.Record with { IsUp = true });
             }
 
-            if (action is HealthAction.Replace or HealthAction.MarkDownAndReplace)
+            if (verdict.MarkUp is { } up)
+            {
+                marks.Add(replica.Record with { IsUp = up });
+            }
+
+            if (verdict.Replace)
             {
                 replace.Add(replica.Record);
             }
         }
 
-        // Marks first: a replacement's record (up, at its new address) must not be overwritten by the old one. Replaced
-        // under a new name, a dead replica is never marked; one that is never replaced (external, draining) still is.
-        if (options.ReplaceWithNewName)
-        {
-            marks = marks.Where(m => ExternalReplica.Is(m) || m.Draining).ToList();
-        }
-
+        // Marks first: a replacement's record (up, at its new address) must not be overwritten by the old one.
         if (marks.Count > 0)
         {
             await logger.TryAsync("mark down or up", () => ring.UpdateReplicas(marks));
@@ -70,13 +60,4 @@ internal sealed class HealthRound(
 
         metrics.Observed(state.Replicas.Select(r => (r.Name, book.StateOf(r))).ToList());
     }
-
-    private static (ReplicaHealthState Health, HealthAction Action) NotReplaced(ReplicaHealthState health, HealthAction action, HeartbeatResult result) =>
-        (result == HeartbeatResult.Alive && health.Health is ReplicaHealth.Dead or ReplicaHealth.Failed ? health with { Health = ReplicaHealth.Healthy } : health,
-            action switch
-            {
-                HealthAction.MarkDownAndReplace => HealthAction.MarkDown,
-                HealthAction.Replace => HealthAction.None,
-                _ => action,
-            });
 }

@@ -9,7 +9,7 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 
 /// <summary>
 /// Orchestrates replica lifecycle and holds what it learns (<see cref="ReplicaBook"/>); the rules live beside it
-/// (<see cref="AdminRequestValidator"/>, <see cref="HealthPolicy"/>, <see cref="Reconciler"/>) and the slow work in
+/// (<see cref="ReplicaSetRules"/>, <see cref="HealthPolicy"/>, <see cref="Reconciler"/>) and the slow work in
 /// <see cref="ReplicaLauncher"/>. Reentrant: while a start waits for a heartbeat the grain keeps answering, so the
 /// health round never waits behind an admin change. Admin changes queue behind each other; the names a change or a
 /// replacement works on are busy, and the health round and the reconciler leave them alone.
@@ -53,7 +53,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         _statics = new StaticReplicas(_options, logger);
         var replacer = new ReplicaReplacer(_launcher, _policy, _book, metrics, _options, logger);
         _reconciler = new ReconcileExecutor(_launcher, _book, replacer, _options, logger);
-        _round = new HealthRound(_launcher, _policy, _book, replacer, metrics, _options, logger);
+        _round = new HealthRound(_launcher, _policy, _book, replacer, metrics, logger);
         _hostLoss = runtime is ClusterReplicaRuntime hosts ? new HostLossRound(hosts, replacer, _book, logger) : null;
     }
 
@@ -72,11 +72,11 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         return Task.CompletedTask;
     }
 
-    public Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames) => AddWeighted(count, hostnames, ReplicaWeights.Default);
+    public Task<AdminResult> Add(int count, IReadOnlyList<string> hostnames) => AddWeighted(count, hostnames, ReplicaSetRules.DefaultWeight);
 
     public Task<AdminResult> AddWeighted(int count, IReadOnlyList<string> hostnames, int weight) => InTurnAsync(
-        ring => (ReplicaWeights.IsValid(weight) ? null : ReplicaWeights.Error("'weight'"))
-            ?? AdminRequestValidator.ValidateAdd(count, hostnames, Names(ring), _options.MaxCount, _runtime.NameKey),
+        ring => ReplicaSetRules.CheckWeight(weight)
+            ?? ReplicaSetRules.ValidateAdd(count, hostnames, Names(ring), _options.MaxCount, _runtime.NameKey),
         ring =>
         {
             var taken = Names(ring).Concat(hostnames).SelectMany(n => new[] { n, _runtime.NameKey(n) }).ToHashSet(StringComparer.Ordinal);
@@ -95,9 +95,9 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         ArgumentNullException.ThrowIfNull(replicas);
         var names = replicas.Select(r => r.Name).ToList();
         return InTurnAsync(
-            ring => ExternalReplicaRules.Validate(replicas)
-                ?? AdminRequestValidator.ValidateAdd(names.Count, names, Names(ring), _options.MaxCount, _runtime.NameKey),
-            ring => _changes.AddExternalAsync(Ring, replicas.Select(ExternalReplicaRules.Canonical).ToList(), ring));
+            ring => ReplicaSetRules.ValidateExternal(replicas)
+                ?? ReplicaSetRules.ValidateAdd(names.Count, names, Names(ring), _options.MaxCount, _runtime.NameKey),
+            ring => _changes.AddExternalAsync(Ring, replicas.Select(ReplicaSetRules.Canonical).ToList(), ring));
     }
 
     public async Task<AdminResult> SetDraining(string name, bool draining)
@@ -107,7 +107,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         {
             if (ring.Replicas.FirstOrDefault(r => r.Name == name) is not { } replica)
             {
-                return AdminResult.NotFound($"Replica '{ReplicaNames.Escape(name)}' does not exist", Names(ring), ring.Version);
+                return AdminResult.NotFound(ReplicaSetRules.DoesNotExist(name), Names(ring), ring.Version);
             }
 
             if (replica.Draining == draining)
@@ -130,7 +130,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
     }
 
     public Task<AdminResult> Remove(int count, IReadOnlyList<string> hostnames) => InTurnAsync(
-        ring => AdminRequestValidator.ValidateRemove(count, hostnames, Names(ring)),
+        ring => ReplicaSetRules.ValidateRemove(count, hostnames, Names(ring)),
         async ring =>
         {
             var names = hostnames.ToList();
@@ -271,7 +271,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
 
         var result = await InTurnAsync(
             ring => _statics.Missing(ring) is { Count: > 0 } now
-                ? AdminRequestValidator.ValidateAdd(now.Count, now.Select(r => r.Name).ToList(), Names(ring), _options.MaxCount, _runtime.NameKey)
+                ? ReplicaSetRules.ValidateAdd(now.Count, now.Select(r => r.Name).ToList(), Names(ring), _options.MaxCount, _runtime.NameKey)
                 : null,
             ring => _statics.Missing(ring) is { Count: > 0 } now
             ? _changes.AddExternalAsync(Ring, now, ring)

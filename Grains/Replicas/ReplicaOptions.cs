@@ -110,9 +110,10 @@ public sealed class ReplicaOptions : IValidatableObject
             yield return new ValidationResult($"'{ExternalHealthPath}' must be a path starting with '/'.", [nameof(ExternalHealthPath)]);
         }
 
-        foreach (var error in StaticReplicaRules.Validate(Static, MaxCount))
+        var entries = Static.Select(s => new ExternalReplica(s.Name, s.Address, s.Weight)).ToList();
+        foreach (var (entry, error) in ReplicaSetRules.ValidateStatic(entries, MaxCount))
         {
-            yield return error;
+            yield return new ValidationResult($"{error}.", [entry is { } i ? $"{nameof(Static)}:{i}" : nameof(Static)]);
         }
     }
 }

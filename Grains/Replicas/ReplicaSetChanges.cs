@@ -12,7 +12,7 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook book, ReplicaDrainer drainer, ILogger logger)
 {
     /// <summary>Starts every replica and waits for its heartbeat; registers all of them in one version step, or none.</summary>
-    public async Task<AdminResult> AddAsync(IRingGrain grain, IReadOnlyList<string> names, RingState ring, int weight = ReplicaWeights.Default)
+    public async Task<AdminResult> AddAsync(IRingGrain grain, IReadOnlyList<string> names, RingState ring, int weight = ReplicaSetRules.DefaultWeight)
     {
         IReadOnlyList<ReplicaInstance> instances;
         book.Busy.UnionWith(names);

@@ -16,12 +16,12 @@ internal sealed class ReplicaWeightChanges(ILogger logger)
         var names = ring.Replicas.Select(r => r.Name).ToList();
         if (!names.Contains(name, StringComparer.Ordinal))
         {
-            return new AdminResult(AdminError.NotFound, $"Replica '{name}' does not exist", names, ring.Version);
+            return AdminResult.NotFound(ReplicaSetRules.DoesNotExist(name), names, ring.Version);
         }
 
-        if (!ReplicaWeights.IsValid(weight))
+        if (ReplicaSetRules.CheckWeight(weight) is { } invalid)
         {
-            return AdminResult.Invalid($"{ReplicaWeights.Error("'weight'")}, not {weight}", names, ring.Version);
+            return AdminResult.Invalid(invalid, names, ring.Version);
         }
 
         try

@@ -9,8 +9,8 @@ public sealed class StaticReplica
 
     public string Address { get; set; } = "";
 
-    public int Weight { get; set; } = ReplicaWeights.Default;
+    public int Weight { get; set; } = ReplicaSetRules.DefaultWeight;
 
     /// <summary>The entry as the manager registers it (its address in canonical form); call once it is valid.</summary>
-    public ExternalReplica ToExternal() => ExternalReplicaRules.Canonical(new ExternalReplica(Name, Address, Weight));
+    public ExternalReplica ToExternal() => ReplicaSetRules.Canonical(new ExternalReplica(Name, Address, Weight));
 }

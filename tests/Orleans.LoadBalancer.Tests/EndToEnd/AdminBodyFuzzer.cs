@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Replicas;
 
 namespace Orleans.LoadBalancer.Tests.EndToEnd;
@@ -84,7 +85,7 @@ public sealed class AdminBodyFuzzer(int seed)
             < 80 => ("deep", Deep()),
             < 90 => ("bytes", RandomBytes(_random.Next(0, 1024))),
             < 93 => ("many-names", Encoding.UTF8.GetBytes(ManyNames())),
-            < 94 => ("boundary", Padded($$"""{"n": 1000}""", AdminRequestValidator.MaxBodyBytes)),
+            < 94 => ("boundary", Padded($$"""{"n": 1000}""", AdminJson.MaxBodyBytes)),
             < 97 => ("oversize", Oversize()),
             _ => ("oversize-chunked", Oversize()),
         };
@@ -217,7 +218,7 @@ public sealed class AdminBodyFuzzer(int seed)
 
     private byte[] Oversize()
     {
-        var size = AdminRequestValidator.MaxBodyBytes + 1 + _random.Next(0, 200_000);
+        var size = AdminJson.MaxBodyBytes + 1 + _random.Next(0, 200_000);
         return _random.Next(3) switch
         {
             0 => Padded("""{"n": 1}""", size),

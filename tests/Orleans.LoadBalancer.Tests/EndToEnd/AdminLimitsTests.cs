@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Tests.Infrastructure;
 
 namespace Orleans.LoadBalancer.Tests.EndToEnd;
@@ -16,18 +16,18 @@ public sealed class AdminLimitsTests(ClusterFixture fixture)
     public async Task Bodies_over_64_KiB_are_a_413_and_one_of_exactly_64_KiB_is_read()
     {
         var version = await VersionAsync();
-        var over = Padded("""{"n": 1}""", AdminRequestValidator.MaxBodyBytes + 1);
+        var over = Padded("""{"n": 1}""", AdminJson.MaxBodyBytes + 1);
 
         using var add = await SendAsync(HttpMethod.Post, "/add", Json(over));
         using var rm = await SendAsync(HttpMethod.Delete, "/rm", Json(new ChunkedContent(Padded("""{"n": 1}""", 300_000))));
-        using var ring = await SendAsync(HttpMethod.Put, "/ring/algorithm", Json(Padded("""{"algorithm": "maglev"}""", AdminRequestValidator.MaxBodyBytes + 1)));
+        using var ring = await SendAsync(HttpMethod.Put, "/ring/algorithm", Json(Padded("""{"algorithm": "maglev"}""", AdminJson.MaxBodyBytes + 1)));
         foreach (var response in new[] { add, rm, ring })
         {
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Equal("""{"message": "<Error> Request body is larger than 65536 bytes", "status": "failure"}""", await response.Content.ReadAsStringAsync());
         }
 
-        using var exact = await SendAsync(HttpMethod.Post, "/add", Json(Padded("""{"n": 1000}""", AdminRequestValidator.MaxBodyBytes)));
+        using var exact = await SendAsync(HttpMethod.Post, "/add", Json(Padded("""{"n": 1000}""", AdminJson.MaxBodyBytes)));
         Assert.Equal(HttpStatusCode.BadRequest, exact.StatusCode);
         Assert.Contains("Adding 1000 replicas to 3 would exceed the maximum of 64 replicas", await exact.Content.ReadAsStringAsync());
         Assert.Equal(version, await VersionAsync());

@@ -1,4 +1,5 @@
 using System.Text;
+using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Replicas;
 
 namespace Orleans.LoadBalancer.Tests.Replicas;
@@ -16,7 +17,7 @@ public sealed class ExternalReplicaRequestTests
     [InlineData("""{"n": 1}""", 1)]
     public void The_seeds_body_takes_a_weight_for_every_new_replica(string body, int weight)
     {
-        var (request, error) = AdminRequestValidator.Parse(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
+        var (request, error) = AdminRequestBody.Read(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
 
         Assert.Null(error);
         Assert.Equal(weight, request!.Weight);
@@ -24,22 +25,22 @@ public sealed class ExternalReplicaRequestTests
     }
 
     [Theory]
-    [InlineData("""{"n": 1, "weight": 0}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": 101}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": -1}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": "2"}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": 2.5}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": 2.0}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": 2e0}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": 99999999999999999999}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": null}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": true}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": [2]}""", "'weight' must be an integer from 1 to 100")]
-    [InlineData("""{"n": 1, "weight": {"w": 2}}""", "'weight' must be an integer from 1 to 100")]
+    [InlineData("""{"n": 1, "weight": 0}""", "'weight' must be an integer from 1 to 100, not 0")]
+    [InlineData("""{"n": 1, "weight": 101}""", "'weight' must be an integer from 1 to 100, not 101")]
+    [InlineData("""{"n": 1, "weight": -1}""", "'weight' must be an integer from 1 to 100, not -1")]
+    [InlineData("""{"n": 1, "weight": "2"}""", "'weight' must be an integer from 1 to 100, not \"2\"")]
+    [InlineData("""{"n": 1, "weight": 2.5}""", "'weight' must be an integer from 1 to 100, not 2.5")]
+    [InlineData("""{"n": 1, "weight": 2.0}""", "'weight' must be an integer from 1 to 100, not 2.0")]
+    [InlineData("""{"n": 1, "weight": 2e0}""", "'weight' must be an integer from 1 to 100, not 2e0")]
+    [InlineData("""{"n": 1, "weight": 99999999999999999999}""", "'weight' must be an integer from 1 to 100, not 99999999999999999999")]
+    [InlineData("""{"n": 1, "weight": null}""", "'weight' must be an integer from 1 to 100, not null")]
+    [InlineData("""{"n": 1, "weight": true}""", "'weight' must be an integer from 1 to 100, not true")]
+    [InlineData("""{"n": 1, "weight": [2]}""", "'weight' must be an integer from 1 to 100, not [2]")]
+    [InlineData("""{"n": 1, "weight": {"w": 2}}""", "'weight' must be an integer from 1 to 100, not {\"w\": 2}")]
     [InlineData("""{"n": 1, "weight": 2, "weight": 2}""", "'weight' is given more than once")]
     public void A_bad_weight_is_rejected_naming_the_field(string body, string expected)
     {
-        var (request, error) = AdminRequestValidator.Parse(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
+        var (request, error) = AdminRequestBody.Read(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
 
         Assert.Null(request);
         Assert.Equal(expected, error);
@@ -48,7 +49,7 @@ public sealed class ExternalReplicaRequestTests
     [Fact]
     public void Remove_ignores_weight_and_replicas_as_the_seed_ignores_other_members()
     {
-        var (request, error) = AdminRequestValidator.Parse("""{"n": 1, "weight": 0, "replicas": 5}"""u8, AdminOperation.Remove);
+        var (request, error) = AdminRequestBody.Read("""{"n": 1, "weight": 0, "replicas": 5}"""u8.ToArray(), AdminOperation.Remove);
 
         Assert.Null(error);
         Assert.Equal(1, request!.Count);
@@ -65,7 +66,7 @@ public sealed class ExternalReplicaRequestTests
             ]}
             """;
 
-        var (request, error) = AdminRequestValidator.Parse(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
+        var (request, error) = AdminRequestBody.Read(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
 
         Assert.Null(error);
         Assert.Equal(3, request!.Count);
@@ -77,10 +78,10 @@ public sealed class ExternalReplicaRequestTests
 
     [Theory]
     [InlineData("""{"replicas": []}""", "'replicas' must list at least one replica")]
-    [InlineData("""{"replicas": null}""", ExternalReplicaRules.NotList)]
-    [InlineData("""{"replicas": {"name": "a"}}""", ExternalReplicaRules.NotList)]
-    [InlineData("""{"replicas": ["a"]}""", ExternalReplicaRules.NotList)]
-    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1"}, 5]}""", ExternalReplicaRules.NotList)]
+    [InlineData("""{"replicas": null}""", ExternalReplicaListBody.NotList)]
+    [InlineData("""{"replicas": {"name": "a"}}""", ExternalReplicaListBody.NotList)]
+    [InlineData("""{"replicas": ["a"]}""", ExternalReplicaListBody.NotList)]
+    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1"}, 5]}""", ExternalReplicaListBody.NotList)]
     [InlineData("""{"replicas": [], "replicas": []}""", "'replicas' is given more than once")]
     [InlineData("""{"n": 1, "replicas": [{"name": "a", "address": "http://h:1"}]}""", "'replicas' cannot be combined with 'n', 'hostnames' or 'weight' (each entry has its own weight)")]
     [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1"}], "hostnames": []}""", "'replicas' cannot be combined with 'n', 'hostnames' or 'weight' (each entry has its own weight)")]
@@ -91,10 +92,10 @@ public sealed class ExternalReplicaRequestTests
     [InlineData("""{"replicas": [{"name": 5, "address": "http://h:1"}]}""", "'replicas[0].name' must be a string")]
     [InlineData("""{"replicas": [{"name": "a", "name": "b", "address": "http://h:1"}]}""", "'replicas[0].name' is given more than once")]
     [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "address": "http://h:2"}]}""", "'replicas[0].address' is given more than once")]
-    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": 0}]}""", "'replicas[0].weight' must be an integer from 1 to 100")]
-    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": 101}]}""", "'replicas[0].weight' must be an integer from 1 to 100")]
-    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": "2"}]}""", "'replicas[0].weight' must be an integer from 1 to 100")]
-    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": 2.5}]}""", "'replicas[0].weight' must be an integer from 1 to 100")]
+    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": 0}]}""", "'replicas[0].weight' must be an integer from 1 to 100, not 0")]
+    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": 101}]}""", "'replicas[0].weight' must be an integer from 1 to 100, not 101")]
+    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": "2"}]}""", "'replicas[0].weight' must be an integer from 1 to 100, not \"2\"")]
+    [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": 2.5}]}""", "'replicas[0].weight' must be an integer from 1 to 100, not 2.5")]
     [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": 1, "weight": 1}]}""", "'replicas[0].weight' is given more than once")]
     [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1"}, {"name": "a", "address": "http://h:2"}]}""", "Hostname 'a' is given more than once")]
     [InlineData("""{"replicas": [{"name": " a", "address": "http://h:1"}]}""", "'replicas[0].name' ' a' is not a valid name (1 to 63 printable characters, no control or format characters, no leading or trailing white space)")]
@@ -102,7 +103,7 @@ public sealed class ExternalReplicaRequestTests
     [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "x": [[[[[[[[1]]]]]]]]}]}""", "Request body nests deeper than 8 levels")]
     public void Bad_replica_lists_are_rejected_naming_the_entry_and_field(string body, string expected)
     {
-        var (request, error) = AdminRequestValidator.Parse(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
+        var (request, error) = AdminRequestBody.Read(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
 
         Assert.Null(request);
         Assert.Equal(expected, error);
@@ -143,7 +144,7 @@ public sealed class ExternalReplicaRequestTests
     {
         var body = $$"""{"replicas": [{"name": "api-7", "address": {{System.Text.Json.JsonSerializer.Serialize(address)}}}]}""";
 
-        var (request, error) = AdminRequestValidator.Parse(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
+        var (request, error) = AdminRequestBody.Read(Encoding.UTF8.GetBytes(body), AdminOperation.Add);
 
         Assert.Null(request);
         Assert.StartsWith("'replicas[0].address' '", error);
@@ -176,13 +177,13 @@ public sealed class ExternalReplicaRequestTests
     [Fact]
     public void The_manager_checks_lists_again_with_the_same_rules()
     {
-        Assert.Null(ExternalReplicaRules.Validate([new ExternalReplica("a", "http://h:1", 100)]));
-        Assert.Equal("'replicas[0].weight' must be an integer from 1 to 100", ExternalReplicaRules.Validate([new ExternalReplica("a", "http://h:1", 0)]));
-        Assert.StartsWith("'replicas[1].address' 'http://h:1/x'", ExternalReplicaRules.Validate([new ExternalReplica("a", "http://h:1"), new ExternalReplica("b", "http://h:1/x")]));
-        Assert.Equal("Hostname 'a' is given more than once", ExternalReplicaRules.Validate([new ExternalReplica("a", "http://h:1"), new ExternalReplica("a", "http://h:2")]));
-        Assert.Equal("'replicas' must list at least one replica", ExternalReplicaRules.Validate([]));
+        Assert.Null(ReplicaSetRules.ValidateExternal([new ExternalReplica("a", "http://h:1", 100)]));
+        Assert.Equal("'replicas[0].weight' must be an integer from 1 to 100, not 0", ReplicaSetRules.ValidateExternal([new ExternalReplica("a", "http://h:1", 0)]));
+        Assert.StartsWith("'replicas[1].address' 'http://h:1/x'", ReplicaSetRules.ValidateExternal([new ExternalReplica("a", "http://h:1"), new ExternalReplica("b", "http://h:1/x")]));
+        Assert.Equal("Hostname 'a' is given more than once", ReplicaSetRules.ValidateExternal([new ExternalReplica("a", "http://h:1"), new ExternalReplica("a", "http://h:2")]));
+        Assert.Equal("'replicas' must list at least one replica", ReplicaSetRules.ValidateExternal([]));
         Assert.Equal(
             "'replicas' must list at most 1024 replicas",
-            ExternalReplicaRules.Validate(Enumerable.Range(0, 1025).Select(i => new ExternalReplica($"r{i}", "http://h:1")).ToList()));
+            ReplicaSetRules.ValidateExternal(Enumerable.Range(0, 1025).Select(i => new ExternalReplica($"r{i}", "http://h:1")).ToList()));
     }
 }

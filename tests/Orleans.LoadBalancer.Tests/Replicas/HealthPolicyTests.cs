@@ -1,5 +1,6 @@
 using Orleans.LoadBalancer.Grains.Replicas;
 using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Tests.Replicas;
 
@@ -285,6 +286,76 @@ public sealed class HealthPolicyTests
         Assert.Equal(max, backoffs[^1]);
     }
 
+    [Fact]
+    public void In_a_round_a_started_replica_that_dies_is_marked_down_and_replaced()
+    {
+        var verdict = _policy.OnRoundProbe(ReplicaHealthState.Started(T0), HeartbeatResult.Refused, Started(), T0);
+
+        Assert.Equal(new ProbeVerdict(ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead, Failures = Defaults.FailuresBeforeDead }, Died: true, AnswersAgain: false, MarkUp: false, Replace: true), verdict);
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void In_a_round_external_and_draining_replicas_are_marked_down_but_never_replaced(bool external, bool draining)
+    {
+        var replica = Started(external, draining);
+
+        var dies = _policy.OnRoundProbe(ReplicaHealthState.Started(T0), HeartbeatResult.Refused, replica, T0);
+        var stillDown = _policy.OnRoundProbe(dies.State, HeartbeatResult.Failed, replica with { IsUp = false }, T0.AddHours(1));
+
+        Assert.Equal((ReplicaHealth.Dead, true, false, false), (dies.State.Health, dies.Died, dies.MarkUp, dies.Replace));
+        Assert.Equal((false, null, false), (stillDown.Died, stillDown.MarkUp, stillDown.Replace));
+    }
+
+    [Theory]
+    [InlineData(ReplicaHealth.Dead)]
+    [InlineData(ReplicaHealth.Failed)]
+    public void In_a_round_an_external_replica_that_answers_again_is_healthy_and_marked_up(ReplicaHealth before)
+    {
+        var state = ReplicaHealthState.Started(T0) with { Health = before, Failures = 5 };
+
+        var verdict = _policy.OnRoundProbe(state, HeartbeatResult.Alive, Started(external: true) with { IsUp = false }, T0);
+
+        Assert.Equal(new ProbeVerdict(state with { Health = ReplicaHealth.Healthy, Failures = 0 }, Died: false, AnswersAgain: true, MarkUp: true, Replace: false), verdict);
+    }
+
+    [Fact]
+    public void In_a_round_a_started_replica_down_in_the_ring_that_answers_is_marked_up_and_keeps_its_health()
+    {
+        var state = ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead, Failures = 5 };
+
+        var verdict = _policy.OnRoundProbe(state, HeartbeatResult.Alive, Started() with { IsUp = false }, T0);
+
+        Assert.Equal(new ProbeVerdict(state with { Failures = 0 }, Died: false, AnswersAgain: true, MarkUp: true, Replace: false), verdict);
+    }
+
+    [Fact]
+    public void With_ReplaceWithNewName_a_replaced_replica_is_never_marked_but_one_never_replaced_still_is()
+    {
+        var policy = new HealthPolicy(new ReplicaOptions { ReplaceWithNewName = true });
+        var dead = ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead };
+
+        var replaced = policy.OnRoundProbe(ReplicaHealthState.Started(T0), HeartbeatResult.Refused, Started(), T0);
+        var answers = policy.OnRoundProbe(dead, HeartbeatResult.Alive, Started() with { IsUp = false }, T0);
+        var external = policy.OnRoundProbe(ReplicaHealthState.Started(T0), HeartbeatResult.Refused, Started(external: true), T0);
+        var draining = policy.OnRoundProbe(dead, HeartbeatResult.Alive, Started(draining: true) with { IsUp = false }, T0);
+
+        Assert.Equal((true, null, true), (replaced.Died, replaced.MarkUp, replaced.Replace));
+        Assert.Equal((true, null), (answers.AnswersAgain, answers.MarkUp));
+        Assert.Equal((true, false, false), (external.Died, external.MarkUp, external.Replace));
+        Assert.Equal((true, true), (draining.AnswersAgain, draining.MarkUp));
+    }
+
+    [Fact]
+    public void In_a_round_a_healthy_replica_that_answers_is_left_as_it_is()
+    {
+        var verdict = _policy.OnRoundProbe(ReplicaHealthState.Started(T0), HeartbeatResult.Alive, Started(), T0);
+
+        Assert.Equal(new ProbeVerdict(ReplicaHealthState.Started(T0), Died: false, AnswersAgain: false, MarkUp: null, Replace: false), verdict);
+    }
+
     /// <summary>
     /// Random sequences of probes, gateway reports and replacements, driven as the manager drives them (an action to
     /// replace starts a replacement; the ring follows the mark-downs), with random settings and a clock that jumps
@@ -298,6 +369,9 @@ public sealed class HealthPolicyTests
             new Sequence(seed).Run(events: 200);
         }
     }
+
+    private static RingReplicaState Started(bool external = false, bool draining = false) =>
+        new("api-1", "http://127.0.0.1:5001", external ? ExternalReplica.RuntimeId : "process-1", IsUp: true, Share: 1, Draining: draining);
 
     private sealed class Sequence
     {

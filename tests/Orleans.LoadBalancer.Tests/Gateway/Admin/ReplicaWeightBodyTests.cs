@@ -12,7 +12,7 @@ public sealed class ReplicaWeightBodyTests
     [InlineData("""{"weight":1}""", 1)]
     [InlineData("""  {"weight": 100}  """, 100)]
     public void A_whole_weight_from_1_to_100_is_taken(string body, int weight) =>
-        Assert.Equal((weight, (string?)null), ReplicaWeightBody.Parse(Encoding.UTF8.GetBytes(body)));
+        Assert.Equal((weight, (string?)null), ReplicaWeightBody.Read(Encoding.UTF8.GetBytes(body)));
 
     [Theory]
     [InlineData("""{"weight": 0}""", "from 1 to 100, not 0")]
@@ -33,16 +33,22 @@ public sealed class ReplicaWeightBodyTests
     [InlineData("", "not valid JSON")]
     public void Anything_else_is_refused_with_a_reason(string body, string reason)
     {
-        var (_, error) = ReplicaWeightBody.Parse(Encoding.UTF8.GetBytes(body));
+        var (_, error) = ReplicaWeightBody.Read(Encoding.UTF8.GetBytes(body));
         Assert.NotNull(error);
         Assert.Contains(reason, error);
     }
 
     [Fact]
+    public void An_unknown_field_is_named_even_when_its_name_escapes_a_lone_surrogate() =>
+        Assert.Equal(
+            "Unknown field '\ud800': Request body must be a JSON object like {\"weight\": 3}",
+            ReplicaWeightBody.Read(Encoding.UTF8.GetBytes("""{"weight": 3, "\ud800": 1}""")).Error);
+
+    [Fact]
     public void Invalid_utf8_and_deep_nesting_are_refused()
     {
-        Assert.Contains("UTF-8", ReplicaWeightBody.Parse([0x7B, 0xFF, 0x7D]).Error);
-        Assert.NotNull(ReplicaWeightBody.Parse(Encoding.UTF8.GetBytes("{\"weight\":" + new string('[', 100) + new string(']', 100) + "}")).Error);
+        Assert.Contains("UTF-8", ReplicaWeightBody.Read(new byte[] { 0x7B, 0xFF, 0x7D }).Error);
+        Assert.NotNull(ReplicaWeightBody.Read(Encoding.UTF8.GetBytes("{\"weight\":" + new string('[', 100) + new string(']', 100) + "}")).Error);
     }
 
     [Theory]

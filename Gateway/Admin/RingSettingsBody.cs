@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// The body of <c>PUT /ring/algorithm</c>: <c>{"algorithm": "maglev"}</c>, optionally with <c>slotCount</c>,
 /// <c>pointsPerReplica</c> or <c>maglevTableSize</c>. What the body does not name keeps the ring's current value.
 /// </summary>
-public static class SettingsChange
+internal static class RingSettingsBody
 {
     // Limits on what the admin API may ask for, tighter than RoutingSettings.Validate (which also checks configuration
     // and stored rings, so tightening it could leave a stored ring unloadable). Every table lives in the RingGrain's
@@ -28,9 +28,33 @@ public static class SettingsChange
     public const int MaxMaglevTableSize = 1 << 20;
 
     /// <summary>The largest <c>pointsPerReplica</c> the admin API accepts.</summary>
-    public const int MaxPointsPerReplica = RoutingSettings.MaxRingPoints / AdminRequestValidator.MaxReplicas;
+    public const int MaxPointsPerReplica = RoutingSettings.MaxRingPoints / ReplicaSetRules.MaxReplicas;
 
-    public static RoutingSettings Apply(RoutingSettings current, JsonElement body)
+    /// <summary>The settings the body asks for, or why it cannot be read (a message for the seed's error shape).</summary>
+    public static (RoutingSettings? Settings, string? Error) Read(ReadOnlyMemory<byte> body, RoutingSettings current)
+    {
+        using var document = AdminJson.Parse(body, seedBody: false, out var invalid);
+        if (document is null)
+        {
+            return (null, invalid);
+        }
+
+        try
+        {
+            return (Apply(current, document.RootElement), null);
+        }
+        catch (InvalidOperationException)
+        {
+            // A string escaping a lone surrogate ("\ud800"), which JsonElement cannot turn into text.
+            return (null, "Request body holds a string that is not valid Unicode");
+        }
+        catch (ArgumentException ex)
+        {
+            return (null, RejectionMessage.Of(ex));
+        }
+    }
+
+    private static RoutingSettings Apply(RoutingSettings current, JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object)
         {
