@@ -77,7 +77,7 @@ public sealed class ReplicaProxy : IDisposable
             return;
         }
 
-        var decision = new RouteDecision
+        var decision = new ProxyOutcome
         {
             Replica = snapshot.Replicas[choice.Index].Name,
             GeneratedKey = choice.GeneratedKey,
@@ -107,7 +107,7 @@ public sealed class ReplicaProxy : IDisposable
     public void Dispose() => _invoker.Dispose();
 
     /// <summary>Retries a safe request on the next replicas in the key's order; returns the replica that holds its place (-1: none).</summary>
-    private async Task<int> RecoverAsync(HttpContext context, GatewaySettings settings, RoutingSnapshot snapshot, RouteChoice choice, ForwarderError error, RouteDecision decision)
+    private async Task<int> RecoverAsync(HttpContext context, GatewaySettings settings, RoutingSnapshot snapshot, SelectedRoute choice, ForwarderError error, ProxyOutcome decision)
     {
         var failed = choice.Index;
         if (IsReplicaFailure(context, error) && _suspects.Mark(snapshot.Replicas[failed], settings.SuspectFor))
@@ -202,7 +202,7 @@ public sealed class ReplicaProxy : IDisposable
     }
 
     /// <summary>Empties the response for another attempt or an error, keeping the cookie the key chain issued.</summary>
-    private static void ClearResponse(HttpContext context, RouteDecision decision)
+    private static void ClearResponse(HttpContext context, ProxyOutcome decision)
     {
         context.Response.Clear();
         if (decision.IssuedCookie.Count > 0)

@@ -38,7 +38,7 @@ internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNot
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
-        var decision = httpContext.Features.Get<RouteDecision>();
+        var decision = httpContext.Features.Get<ProxyOutcome>();
         if (decision is not null)
         {
             var headers = httpContext.Response.Headers;

@@ -21,27 +21,27 @@ public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, In
         : throw new ArgumentOutOfRangeException(nameof(balanceFactor), balanceFactor, "The balance factor must be above 1, or 0 for off");
 
     /// <summary>Chooses the replica for <paramref name="context"/> and holds a place on it; index -1 when there is none.</summary>
-    public RouteChoice Choose(HttpContext context, RoutingSnapshot snapshot)
+    public SelectedRoute Choose(HttpContext context, RoutingSnapshot snapshot)
     {
         var key = keys.Select(context);
         var hash = snapshot.Hash(key.Value);
         var counters = inFlight.For(snapshot);
         var index = _balanceFactor > 0 ? ChooseBounded(snapshot, hash, counters) : ChooseAndHold(snapshot, hash, counters, []);
-        return new RouteChoice(index, hash, key.Generated ? key.Value : null, counters);
+        return new SelectedRoute(index, hash, key.Generated ? key.Value : null, counters);
     }
 
     /// <summary>
     /// Moves the request's place from <paramref name="failed"/> to the next usable replica in the key's order that is
     /// not in <paramref name="tried"/>; -1 (and the place given back) when there is none.
     /// </summary>
-    public int Retry(RoutingSnapshot snapshot, RouteChoice choice, int failed, ReadOnlySpan<int> tried)
+    public int Retry(RoutingSnapshot snapshot, SelectedRoute choice, int failed, ReadOnlySpan<int> tried)
     {
         inFlight.Release(choice.Places[failed]);
         return ChooseAndHold(snapshot, choice.Hash, choice.Places, tried);
     }
 
     /// <summary>Gives back the place the request holds on replica <paramref name="index"/>.</summary>
-    public void Release(RouteChoice choice, int index) => inFlight.Release(choice.Places[index]);
+    public void Release(SelectedRoute choice, int index) => inFlight.Release(choice.Places[index]);
 
     /// <summary>The first replica in the key's order that is routable (up, not draining), not suspect here, and not in <paramref name="exclude"/>.</summary>
     private int ChooseAndHold(RoutingSnapshot snapshot, ulong hash, StrongBox<int>[] counters, ReadOnlySpan<int> exclude)

@@ -28,7 +28,7 @@ public sealed class RouteSelectorTests : IDisposable
         var router = Router(balanceFactor: 1.25);
         const int threads = 8, rounds = 2_000;
         var cap = RoutingSnapshot.BoundedLoadCap(threads, _snapshot.Count, 1.25);
-        var choices = new RouteChoice[threads];
+        var choices = new SelectedRoute[threads];
         using var start = new Barrier(threads);
         using var placed = new Barrier(threads + 1);
         using var released = new Barrier(threads + 1);

@@ -2,8 +2,8 @@ using Microsoft.Extensions.Primitives;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
-/// <summary>What the router decided for one request, read back when the replica's response is copied.</summary>
-internal sealed class RouteDecision
+/// <summary>What the proxy did with one request (the replica now answering, the attempts, the key it made up), read back when the response is copied.</summary>
+internal sealed class ProxyOutcome
 {
     public required string Replica { get; set; }
 

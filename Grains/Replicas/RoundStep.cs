@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
 /// <summary>Runs one step of a round so that it fails alone: logged, and the next round tries again.</summary>
-internal static class ManagerSteps
+internal static class RoundStep
 {
     public static async Task TryAsync(this ILogger logger, string step, Func<Task> run)
     {
