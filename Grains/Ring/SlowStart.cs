@@ -21,7 +21,7 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
     public SlowStartRamp Ramp => ramp;
 
     /// <summary>Whether new and recovered replicas ramp up in <paramref name="ring"/> (never in the classic assignment, which has no weights).</summary>
-    public bool Applies(RingGrainState ring) => ramp.Enabled && ring.CurrentTable.Settings.Algorithm != RoutingSettings.Classic;
+    public bool Applies(RingGrainState ring) => ramp.Enabled && ring.CurrentTable.HasWeights;
 
     /// <summary>Replicas that come up in <paramref name="after"/>: down before, or up again at another address (replaced).</summary>
     public IReadOnlyList<string> Recovered(IReadOnlyList<ReplicaRecord> before, IReadOnlyList<ReplicaRecord> after)
@@ -154,7 +154,7 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
             }
 
             // Off now (a restart with other settings): straight to the whole weight. Classic has no weights to ramp.
-            if (table.Settings.Algorithm == RoutingSettings.Classic)
+            if (!table.HasWeights)
             {
                 continue;
             }
@@ -176,7 +176,7 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
         {
             var record = ring.Replicas.Find(r => r.Name == name);
             if (record is null || ring.CurrentTable.WeightOf(name) >= record.Weight * RoutingTable.WeightScale
-                || ring.CurrentTable.Settings.Algorithm == RoutingSettings.Classic)
+                || !ring.CurrentTable.HasWeights)
             {
                 _started.Remove(name);
                 if (record is not null)
