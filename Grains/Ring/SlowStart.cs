@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Grains.Ring;
 /// table change for every ramp that is due. Each step reads the ring as it is then, so a replica removed or re-weighted
 /// meanwhile (its ramp ended by <see cref="End"/>) is simply left alone; calls interleave with it freely.
 /// </summary>
-internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain grain, ILogger logger)
+internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, IRampTarget target, ILogger logger)
 {
     private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
 
@@ -103,8 +103,8 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
 
                 try
                 {
-                    await grain.StepRampsAsync(Due);
-                    EndFinished(grain.Current);
+                    await target.ChangeTableWeightsAsync(Due);
+                    EndFinished(target.Ring);
                 }
                 catch (ArgumentException ex)
                 {
