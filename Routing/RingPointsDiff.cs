@@ -1,3 +1,5 @@
+using Orleans.LoadBalancer.Routing.Algorithms;
+
 namespace Orleans.LoadBalancer.Routing;
 
 /// <summary>
@@ -6,6 +8,18 @@ namespace Orleans.LoadBalancer.Routing;
 /// </summary>
 internal static class RingPointsDiff
 {
+    /// <summary>The delta encoding of rings: the points added; null when an old point that stays is missing.</summary>
+    public static RoutingDelta? Encode(RoutingDelta delta, LookupTable previous, LookupTable next) =>
+        TryDiff(previous.Points, previous.Owners, next.Points, next.Owners, out var added, out var addedOwners)
+            ? delta with { AddedPoints = added, AddedPointOwners = addedOwners }
+            : null;
+
+    /// <summary><paramref name="current"/> with the delta's points merged in; null when they do not fit it.</summary>
+    public static LookupTable? Apply(LookupTable current, RoutingDelta delta, ulong[] seeds) =>
+        TryApply(current.Points, current.Owners, delta.AddedPoints, delta.AddedPointOwners, seeds, out var points, out var owners)
+            ? current with { Owners = owners, Points = points }
+            : null;
+
     /// <summary>
     /// The points of <paramref name="points"/>/<paramref name="owners"/> not in the old ring (whose owners are renumbered,
     /// removed ones <see cref="TableMove.Unowned"/>); false when an old point that stays is missing from the new ring.

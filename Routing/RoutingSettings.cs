@@ -1,9 +1,12 @@
+using Orleans.LoadBalancer.Routing.Algorithms;
+
 namespace Orleans.LoadBalancer.Routing;
 
 /// <summary>Which algorithm builds the routing table, and its parameters.</summary>
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.RoutingSettings")]
 public sealed record RoutingSettings
 {
+    /// <summary>The names of the algorithms there are (<see cref="Algorithms"/>).</summary>
     public const string Classic = "classic";
     public const string Ring = "ring";
     public const string Maglev = "maglev";
@@ -15,7 +18,8 @@ public sealed record RoutingSettings
     /// <summary><c>ring</c>: the most points a ring holds (about 40 MB of snapshot), whatever the points per replica.</summary>
     public const int MaxRingPoints = 1 << 22;
 
-    public static IReadOnlyList<string> Algorithms { get; } = [Classic, Ring, Maglev, Slots];
+    /// <summary>The names of the routing algorithms (<see cref="RoutingAlgorithms"/>).</summary>
+    public static IReadOnlyList<string> Algorithms => RoutingAlgorithms.Names;
 
     /// <summary>The defaults, a new instance each time: nothing can change a default that another part holds.</summary>
     public static RoutingSettings Default => new();
@@ -35,10 +39,8 @@ public sealed record RoutingSettings
     /// <summary>Throws <see cref="ArgumentException"/> with a clear message when a setting is invalid.</summary>
     public void Validate()
     {
-        if (!Algorithms.Contains(Algorithm, StringComparer.Ordinal))
-        {
-            throw new ArgumentException($"Unknown routing algorithm '{Algorithm}': use one of {string.Join(", ", Algorithms)}", nameof(Algorithm));
-        }
+        // An unknown name throws here, with the names there are.
+        _ = Policy;
 
         if (PointsPerReplica is <= 0 or > 65536)
         {
@@ -57,33 +59,20 @@ public sealed record RoutingSettings
     }
 
     /// <summary>The most replicas these settings can route to.</summary>
-    public int Capacity => Algorithm switch
-    {
-        Classic => ClassicRing.Capacity,
-        Maglev => Math.Min(MaglevTableSize, MaxReplicas),
-        Slots => Math.Min(SlotCount, MaxReplicas),
-        Ring => Math.Min(MaxRingPoints / PointsPerReplica, MaxReplicas),
-        _ => MaxReplicas,
-    };
+    public int Capacity => RoutingAlgorithms.Find(Algorithm)?.Capacity(this) ?? MaxReplicas;
+
+    /// <summary>The algorithm these settings name; throws <see cref="ArgumentException"/> for an unknown name.</summary>
+    internal IRoutingAlgorithm Policy => RoutingAlgorithms.Get(Algorithm, nameof(Algorithm));
 
     /// <summary>Throws when a table of these settings cannot hold <paramref name="replicas"/> replicas.</summary>
     internal void ThrowIfOverCapacity(int replicas, string paramName)
     {
         if (replicas > Capacity)
         {
-            throw new ArgumentException($"The {Algorithm} table holds at most {Capacity} replicas ({CapacityReason}), not {replicas}", paramName);
+            var reason = RoutingAlgorithms.Find(Algorithm)?.CapacityReason(this) ?? $"no table holds more than {MaxReplicas}";
+            throw new ArgumentException($"The {Algorithm} table holds at most {Capacity} replicas ({reason}), not {replicas}", paramName);
         }
     }
-
-    /// <summary>Why <see cref="Capacity"/> is what it is, for error messages.</summary>
-    internal string CapacityReason => Algorithm switch
-    {
-        Classic => $"{ClassicRing.VirtualServers} virtual servers each in {ClassicRing.Slots} slots",
-        Maglev when MaglevTableSize < MaxReplicas => $"MaglevTableSize is {MaglevTableSize} and every replica needs an entry of its own",
-        Slots when SlotCount < MaxReplicas => $"SlotCount is {SlotCount} and every replica needs a slot of its own",
-        Ring when MaxRingPoints / PointsPerReplica < MaxReplicas => $"{PointsPerReplica} points per replica, at most {MaxRingPoints} points in all",
-        _ => $"no table holds more than {MaxReplicas}",
-    };
 
     private static bool IsPrime(int n)
     {

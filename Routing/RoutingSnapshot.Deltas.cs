@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using Orleans.LoadBalancer.Routing.Algorithms;
 
 namespace Orleans.LoadBalancer.Routing;
 
@@ -33,37 +34,18 @@ public sealed partial record RoutingSnapshot
             return delta;
         }
 
-        var remapped = Remapped(previous._table, map);
-        if (_kind == KindRing)
+        var encoded = Settings.Policy.EncodeDelta(delta, new LookupTable(Remapped(previous._table, map), previous._points, []), Lookup);
+        if (encoded is null)
         {
-            if (!RingPointsDiff.TryDiff(previous._points, remapped, _points, _table, out var added, out var addedOwners))
-            {
-                return null;
-            }
-
-            if (sameNames && added.Length == 0)
-            {
-                return delta;
-            }
-
-            delta = delta with { AddedPoints = added, AddedPointOwners = addedOwners };
-        }
-        else
-        {
-            if (remapped.Length != _table.Length)
-            {
-                return null;
-            }
-
-            var moves = TableDiff.Diff(remapped, _table, Count);
-            if (sameNames && moves.Length == 0)
-            {
-                return delta;
-            }
-
-            delta = delta with { Moves = moves };
+            return null;
         }
 
+        if (sameNames && encoded.Moves.Length == 0 && encoded.AddedPoints.Length == 0)
+        {
+            return delta;
+        }
+
+        delta = encoded;
         var wire = TableDiff.WireBytes(delta.Moves) + (10L * delta.AddedPoints.Length);
         return wire > TableBytes / 2 ? null : delta with { Shares = _shares, TableHash = TableHash() };
     }
@@ -103,16 +85,7 @@ public sealed partial record RoutingSnapshot
         }
 
         var seeds = replicas.Select(r => KeyHash.Hash(r.Name)).ToArray();
-        var table = Remapped(_table, map);
-        var points = _points;
-        if (_kind == KindRing)
-        {
-            if (!RingPointsDiff.TryApply(_points, table, delta.AddedPoints, delta.AddedPointOwners, seeds, out points, out table))
-            {
-                return null;
-            }
-        }
-        else if (!TableDiff.TryApply(table, delta.Moves, replicas.Length))
+        if (Settings.Policy.ApplyDelta(new LookupTable(Remapped(_table, map), _points, []), delta, seeds) is not { } applied)
         {
             return null;
         }
@@ -121,8 +94,8 @@ public sealed partial record RoutingSnapshot
         {
             Version = delta.Version,
             Replicas = replicas,
-            _table = table,
-            _points = points,
+            _table = applied.Owners,
+            _points = applied.Points,
             _seeds = seeds,
             _shares = delta.Shares,
             _upCount = upCount,
@@ -146,6 +119,8 @@ public sealed partial record RoutingSnapshot
         var routed = replicas.Select((r, i) => r.TableWeight == Replicas[i].TableWeight ? r : r with { TableWeight = Replicas[i].TableWeight }).ToArray();
         return this with { Version = version, Replicas = routed, _upCount = routed.Count(r => r.IsRoutable) };
     }
+
+    private LookupTable Lookup => new(_table, _points, _shares);
 
     /// <summary>A hash of the owner table and (<c>ring</c>) its points.</summary>
     private ulong TableHash() =>

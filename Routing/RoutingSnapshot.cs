@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using Orleans.LoadBalancer.Routing.Algorithms;
 
 namespace Orleans.LoadBalancer.Routing;
 
@@ -10,11 +11,6 @@ namespace Orleans.LoadBalancer.Routing;
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.RoutingSnapshot")]
 public sealed partial record RoutingSnapshot
 {
-    private const int KindSlots = 0;
-    private const int KindMaglev = 1;
-    private const int KindRing = 2;
-    private const int KindClassic = 3;
-
     /// <summary>Up to this many replicas, the preference order's scratch space lives on the stack; beyond, in the shared pool.</summary>
     private const int StackReplicas = 256;
 
@@ -35,6 +31,7 @@ public sealed partial record RoutingSnapshot
 
     [Id(6)] private double[] _shares = [];
 
+    /// <summary>The algorithm's <see cref="LookupKind"/>, which lookups dispatch on.</summary>
     [Id(7)] private int _kind;
 
     /// <summary>
@@ -55,6 +52,8 @@ public sealed partial record RoutingSnapshot
     [Id(10)] public long Epoch { get; init; }
 
     public static RoutingSnapshot Empty { get; } = new();
+
+    private LookupKind Kind => (LookupKind)_kind;
 
     public int Count => Replicas.Length;
 
@@ -100,61 +99,31 @@ public sealed partial record RoutingSnapshot
         }
 
         table.Settings.ThrowIfOverCapacity(names.Count, nameof(table));
-
-        if (table.Settings.Algorithm == RoutingSettings.Slots && names.Count > 0 && table.SlotOwners.Length != table.Settings.SlotCount)
-        {
-            throw new ArgumentException($"The table has {table.SlotOwners.Length} slot owners, not SlotCount = {table.Settings.SlotCount}", nameof(table));
-        }
-
         var weights = table.MemberWeights;
         if (table.Weights.Length is not 0 && table.Weights.Length != names.Count)
         {
             throw new ArgumentException($"The table has {names.Count} members but {table.Weights.Length} weights", nameof(table));
         }
 
+        var policy = table.Settings.Policy;
+        var lookup = policy.Build(table, weights);
         var ordered = names.Select((n, i) => byName[n].TableWeight == weights[i] ? byName[n] : byName[n] with { TableWeight = weights[i] }).ToArray();
-        var snapshot = new RoutingSnapshot
+        return new RoutingSnapshot
         {
             Version = version,
             Settings = table.Settings,
             Replicas = ordered,
+            _kind = (int)policy.Lookup,
+            _table = lookup.Owners,
+            _points = lookup.Points,
             _seeds = names.Select(n => KeyHash.Hash(n)).ToArray(),
+            _shares = lookup.Shares,
             _upCount = ordered.Count(r => r.IsRoutable),
         };
-
-        switch (table.Settings.Algorithm)
-        {
-            case RoutingSettings.Slots:
-            {
-                var owners = names.Count == 0 ? [] : SlotOwnerIndices(table);
-                return snapshot with { _kind = KindSlots, _table = owners, _shares = Counted(owners, names.Count) };
-            }
-
-            case RoutingSettings.Maglev:
-            {
-                var owners = names.Count == 0 ? [] : MaglevTable.Build(names, table.Settings.MaglevTableSize, table.Weights.Length == 0 ? null : weights);
-                return snapshot with { _kind = KindMaglev, _table = owners, _shares = Counted(owners, names.Count) };
-            }
-
-            case RoutingSettings.Ring:
-            {
-                var (points, owners) = KetamaRing.Build(names, RoutingTable.RingPoints(table.Settings, weights));
-                return snapshot with { _kind = KindRing, _table = owners, _points = points, _shares = KetamaRing.Shares(points, owners, names.Count) };
-            }
-
-            case RoutingSettings.Classic:
-            {
-                var owners = ClassicRing.Build(table.Numbers);
-                return snapshot with { _kind = KindClassic, _table = owners, _shares = ClassicRing.Shares(owners, names.Count) };
-            }
-
-            default:
-                throw new ArgumentException($"Unknown routing algorithm '{table.Settings.Algorithm}'", nameof(table));
-        }
     }
 
     /// <summary>The key's position for this snapshot's algorithm (stable across processes).</summary>
-    public ulong Hash(ReadOnlySpan<char> key) => _kind == KindClassic ? ClassicRing.RequestId(key) : KeyHash.Hash(key);
+    public ulong Hash(ReadOnlySpan<char> key) => Kind == LookupKind.Classic ? ClassicRing.RequestId(key) : KeyHash.Hash(key);
 
     /// <summary>The key's owner by the table alone (ignores health), or -1 when there are no replicas.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -165,11 +134,11 @@ public sealed partial record RoutingSnapshot
             return -1;
         }
 
-        return _kind switch
+        return Kind switch
         {
-            KindSlots => _table[(int)Math.BigMul(hash, (ulong)_table.Length, out _)],
-            KindMaglev => _table[(int)(hash % (ulong)_table.Length)],
-            KindRing => _table[KetamaRing.Find(_points, hash)],
+            LookupKind.Slots => _table[(int)Math.BigMul(hash, (ulong)_table.Length, out _)],
+            LookupKind.Maglev => _table[(int)(hash % (ulong)_table.Length)],
+            LookupKind.Ring => _table[KetamaRing.Find(_points, hash)],
             _ => _table[ClassicRing.RequestSlot(hash)],
         };
     }
@@ -195,7 +164,7 @@ public sealed partial record RoutingSnapshot
         try
         {
             taken.Clear();
-            if (_kind == KindRing)
+            if (Kind == LookupKind.Ring)
             {
                 return RingOrder(hash, destination[..count], taken);
             }
@@ -287,7 +256,7 @@ public sealed partial record RoutingSnapshot
     /// </summary>
     private int NextUp(ulong hash, int owner)
     {
-        if (_kind == KindRing)
+        if (Kind == LookupKind.Ring)
         {
             for (int i = KetamaRing.Find(_points, hash), steps = 0; steps < _table.Length; i = i + 1 == _table.Length ? 0 : i + 1, steps++)
             {
@@ -346,36 +315,5 @@ public sealed partial record RoutingSnapshot
         {
             throw new ArgumentOutOfRangeException(nameof(balanceFactor), balanceFactor, "The balance factor must be above 1");
         }
-    }
-
-    private static ushort[] SlotOwnerIndices(RoutingTable table)
-    {
-        var index = new MemberIndex(table.Numbers);
-        var owners = new ushort[table.SlotOwners.Length];
-        for (var slot = 0; slot < owners.Length; slot++)
-        {
-            var owner = index.Of(table.SlotOwners[slot]);
-            owners[slot] = owner >= 0
-                ? (ushort)owner
-                : throw new ArgumentException($"Slot {slot} is owned by member number {table.SlotOwners[slot]}, which is not in the table", nameof(table));
-        }
-
-        return owners;
-    }
-
-    private static double[] Counted(ushort[] owners, int replicas)
-    {
-        var counts = new double[replicas];
-        foreach (var owner in owners)
-        {
-            counts[owner]++;
-        }
-
-        for (var i = 0; i < counts.Length; i++)
-        {
-            counts[i] /= owners.Length;
-        }
-
-        return counts;
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json.Serialization;
 
 namespace Orleans.LoadBalancer.Routing;
@@ -65,6 +64,10 @@ public sealed record RoutingTable
     [JsonIgnore]
     public IReadOnlyList<int> MemberWeights => Weights.Length == Names.Length ? Weights : [.. Names.Select(_ => WeightScale)];
 
+    /// <summary>Whether members may have weights other than 1 (every algorithm but <c>classic</c>).</summary>
+    [JsonIgnore]
+    public bool HasWeights => Settings.Policy.HasWeights;
+
     /// <summary>An empty table; validates <paramref name="settings"/>.</summary>
     public static RoutingTable Create(RoutingSettings settings)
     {
@@ -122,18 +125,17 @@ public sealed record RoutingTable
 
         Settings.ThrowIfOverCapacity(Names.Length + names.Count, nameof(names));
         int[] weights = [.. MemberWeights, .. added];
-        CheckRingPoints(weights);
-
-        var numbers = new List<int>(Numbers);
-        var next = NextNumber;
-        var slots = Settings.Algorithm == RoutingSettings.Slots ? LoadSlots() : null;
-        for (var i = 0; i < names.Count; i++)
+        var policy = Settings.Policy;
+        policy.CheckWeights(Settings, weights);
+        var numbers = Enumerable.Range(NextNumber, names.Count);
+        return policy.Added(this, this with
         {
-            slots?.Add(next, added[i], CollectionsMarshal.AsSpan(numbers), weights.AsSpan(0, numbers.Count));
-            numbers.Add(next++);
-        }
-
-        return WithSlots(slots) with { Names = [.. Names, .. names], Numbers = [.. numbers], NextNumber = next, Weights = Compact(weights), LastReweighted = 0 };
+            Names = [.. Names, .. names],
+            Numbers = [.. Numbers, .. numbers],
+            NextNumber = NextNumber + names.Count,
+            Weights = Compact(weights),
+            LastReweighted = 0,
+        });
     }
 
     /// <summary>
@@ -170,40 +172,11 @@ public sealed record RoutingTable
 
         var after = weights.ToArray();
         changes.ForEach(c => after[c.At] = c.Weight);
-        CheckRingPoints(after);
-        if (changes.Count == 0)
-        {
-            return this;
-        }
-
-        if (Settings.Algorithm != RoutingSettings.Slots)
-        {
-            return this with { Weights = Compact(after), LastReweighted = 0 };
-        }
-
-        var slots = LoadSlots();
-        if (changes.Count == 1 && LastReweighted != 0 && Numbers[changes[0].At] == LastReweighted && changes[0].Weight == LastReweightedFrom)
-        {
-            // Straight back to the weight before the last change: undo its moves, so every slot is as it was.
-            slots.Revert(LastReweightedMark);
-            return WithSlots(slots) with { Weights = Compact(after), LastReweighted = 0 };
-        }
-
-        var mark = -1;
-        foreach (var (at, weight) in changes)
-        {
-            mark = slots.HistoryCount;
-            slots.Reweight(Numbers[at], weight, Numbers, weights, ref mark);
-            weights[at] = weight;
-        }
-
-        return WithSlots(slots) with
-        {
-            Weights = Compact(after),
-            LastReweighted = changes.Count == 1 ? Numbers[changes[0].At] : 0,
-            LastReweightedFrom = changes.Count == 1 ? MemberWeights[changes[0].At] : 0,
-            LastReweightedMark = changes.Count == 1 ? mark : 0,
-        };
+        var policy = Settings.Policy;
+        policy.CheckWeights(Settings, after);
+        return changes.Count == 0
+            ? this
+            : policy.Reweighted(this, this with { Weights = Compact(after), LastReweighted = 0 }, [.. changes.Select(c => c.At)]);
     }
 
     /// <summary>Removes replicas. Throws <see cref="ArgumentException"/> for unknown or duplicate names.</summary>
@@ -224,34 +197,15 @@ public sealed record RoutingTable
             }
         }
 
-        var remaining = Names.ToList();
-        var numbers = Numbers.ToList();
-        var weights = MemberWeights.ToList();
-        var slots = Settings.Algorithm == RoutingSettings.Slots ? LoadSlots() : null;
-
-        // Newest member first: each removal then undoes the latest add still in the table, so removing a batch that
-        // was added (in one call or several) restores every slot, whatever order the names come in.
-        for (var index = remaining.Count - 1; index >= 0; index--)
+        var kept = Enumerable.Range(0, Names.Length).Where(i => !removing.Contains(Names[i])).ToArray();
+        var weights = MemberWeights;
+        return Settings.Policy.Removed(this, this with
         {
-            if (removing.Contains(remaining[index]))
-            {
-                var number = numbers[index];
-                remaining.RemoveAt(index);
-                numbers.RemoveAt(index);
-                weights.RemoveAt(index);
-                slots?.Remove(number, CollectionsMarshal.AsSpan(numbers), CollectionsMarshal.AsSpan(weights));
-            }
-        }
-
-        return WithSlots(slots) with { Names = [.. remaining], Numbers = [.. numbers], Weights = Compact([.. weights]), LastReweighted = 0 };
-    }
-
-    /// <summary><c>ring</c>: each member's points, in proportion to its weight (<see cref="RoutingSettings.PointsPerReplica"/> at weight 1, at least one).</summary>
-    public static int[] RingPoints(RoutingSettings settings, IReadOnlyList<int> tableWeights)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(tableWeights);
-        return [.. tableWeights.Select(w => (int)Math.Max(1, (((long)settings.PointsPerReplica * w) + (WeightScale / 2)) / WeightScale))];
+            Names = [.. kept.Select(i => Names[i])],
+            Numbers = [.. kept.Select(i => Numbers[i])],
+            Weights = Compact([.. kept.Select(i => weights[i])]),
+            LastReweighted = 0,
+        });
     }
 
     private void CheckWeight(string name, int weight)
@@ -262,39 +216,12 @@ public sealed record RoutingTable
                 $"Replica '{name}': table weight {weight} is outside 1–{MaxTableWeight} (hundredths of a weight from 1 to {MaxWeight})", nameof(weight));
         }
 
-        if (weight != WeightScale && Settings.Algorithm == RoutingSettings.Classic)
+        if (weight != WeightScale && !HasWeights)
         {
-            throw new ArgumentException($"The classic assignment has no weights: replica '{name}' must have weight 1", nameof(weight));
-        }
-    }
-
-    private void CheckRingPoints(int[] weights)
-    {
-        if (Settings.Algorithm != RoutingSettings.Ring)
-        {
-            return;
-        }
-
-        var points = RingPoints(Settings, weights).Sum(p => (long)p);
-        if (points > RoutingSettings.MaxRingPoints)
-        {
-            throw new ArgumentException(
-                $"The ring would hold {points} points ({Settings.PointsPerReplica} per unit of weight), more than {RoutingSettings.MaxRingPoints}: lower the weights or PointsPerReplica", nameof(weights));
+            throw new ArgumentException($"The {Settings.Algorithm} assignment has no weights: replica '{name}' must have weight 1", nameof(weight));
         }
     }
 
     /// <summary>No array while every weight is 1, as tables stored before weights have it.</summary>
     private static int[] Compact(int[] weights) => weights.All(w => w == WeightScale) ? [] : weights;
-
-    private SlotTable LoadSlots() => SlotOwners.Length == 0
-        ? SlotTable.Empty(Settings.SlotCount)
-        : SlotTable.Load(SlotOwners, SlotHistoryHead, SlotHistoryOwner, SlotHistoryNext);
-
-    private RoutingTable WithSlots(SlotTable? slots) => slots is null ? this : this with
-    {
-        SlotOwners = slots.Owners,
-        SlotHistoryHead = slots.Head,
-        SlotHistoryOwner = slots.HistoryOwner,
-        SlotHistoryNext = slots.HistoryNext,
-    };
 }

@@ -11,42 +11,24 @@ namespace Orleans.LoadBalancer.Routing;
 /// its slots back to the member it came from (a per-slot stack of previous owners, entry index = time), so adding and
 /// then removing a member restores every slot. A weight change moves slots only between that member and the others,
 /// preferring to undo the most recent moves.
-/// A working copy: load it from a <see cref="RoutingTable"/>, change it, and store the arrays in a new table.
-/// History entries are never rewritten once stored (removals only move a slot's head), so a loaded history is shared
-/// with the table it came from until an add appends to it or compaction rebuilds it.
+/// A working copy: load it from a <see cref="RoutingTable"/>, change it, and store the arrays in a new table. The
+/// previous owners are its <see cref="SlotHistory"/>.
 /// </summary>
 internal sealed class SlotTable
 {
     /// <summary>Compaction runs once the history holds more than this many entries per slot.</summary>
     private const int CompactAbove = 4;
 
-    /// <summary>Previous owners compaction keeps per slot: the most recent distinct ones still present.</summary>
-    private const int KeptPerSlot = 3;
-
     private readonly int[] _owners;
-    private readonly int[] _head;
-    private int[] _historyOwner;
-    private int[] _historyNext;
-    private int _historyCount;
+    private readonly SlotHistory _history;
 
-    /// <summary>False while the history arrays are still the loaded table's, which must not be written.</summary>
-    private bool _historyOwned;
-
-    private SlotTable(int[] owners, int[] head, int[] historyOwner, int[] historyNext)
+    private SlotTable(int[] owners, SlotHistory history)
     {
         _owners = owners;
-        _head = head;
-        _historyOwner = historyOwner;
-        _historyNext = historyNext;
-        _historyCount = historyOwner.Length;
+        _history = history;
     }
 
-    public static SlotTable Empty(int slots)
-    {
-        var head = new int[slots];
-        Array.Fill(head, -1);
-        return new SlotTable(new int[slots], head, [], []);
-    }
+    public static SlotTable Empty(int slots) => new(new int[slots], SlotHistory.Empty(slots));
 
     public static SlotTable Load(int[] owners, int[] head, int[] historyOwner, int[] historyNext)
     {
@@ -56,18 +38,18 @@ internal sealed class SlotTable
                 $"Inconsistent slot table: {owners.Length} owners, {head.Length} history heads, {historyOwner.Length} history owners, {historyNext.Length} history links");
         }
 
-        return new SlotTable(Copy(owners), Copy(head), historyOwner, historyNext);
+        return new SlotTable(Copy(owners), SlotHistory.Load(head, historyOwner, historyNext));
     }
 
     public int[] Owners => _owners;
 
-    public int[] Head => _head;
+    public int[] Head => _history.Head;
 
-    public int[] HistoryOwner => _historyOwner.Length == _historyCount ? _historyOwner : _historyOwner[.._historyCount];
+    public int[] HistoryOwner => _history.Owner;
 
-    public int[] HistoryNext => _historyNext.Length == _historyCount ? _historyNext : _historyNext[.._historyCount];
+    public int[] HistoryNext => _history.Next;
 
-    public int HistoryCount => _historyCount;
+    public int HistoryCount => _history.Count;
 
     /// <summary>
     /// Adds member <paramref name="number"/> with table weight <paramref name="weight"/> to the members in
@@ -122,20 +104,19 @@ internal sealed class SlotTable
     {
         for (var slot = 0; slot < _owners.Length; slot++)
         {
-            var entry = _head[slot];
+            var entry = _history.Latest(slot);
             if (entry >= mark)
             {
-                if (_historyNext[entry] >= mark)
+                if (_history.Before(entry) >= mark)
                 {
                     throw new InvalidOperationException($"Slot {slot} moved more than once since history entry {mark}; the change cannot be reverted");
                 }
 
-                _owners[slot] = _historyOwner[entry];
-                _head[slot] = _historyNext[entry];
+                _owners[slot] = _history.Pop(slot);
             }
         }
 
-        _historyCount = Math.Min(_historyCount, mark);
+        _history.Truncate(mark);
     }
 
     /// <summary>
@@ -147,11 +128,7 @@ internal sealed class SlotTable
         if (remaining.IsEmpty)
         {
             Array.Fill(_owners, 0);
-            Array.Fill(_head, -1);
-            _historyOwner = [];
-            _historyNext = [];
-            _historyCount = 0;
-            _historyOwned = false;
+            _history.Clear();
             return;
         }
 
@@ -178,7 +155,7 @@ internal sealed class SlotTable
             if (_owners[slot] == number)
             {
                 mine[m] = slot;
-                returns[m++] = PopPresent(slot, index);
+                returns[m++] = _history.PopPresent(slot, index);
             }
         }
 
@@ -325,7 +302,7 @@ internal sealed class SlotTable
             return;
         }
 
-        Reserve(moving);
+        _history.Reserve(moving);
         moving -= UndoFirst(index, members, excess, need);
         if (moving == 0)
         {
@@ -379,7 +356,7 @@ internal sealed class SlotTable
     /// <summary>Moves the slots whose most recent previous owner wants slots back to it, most recent moves first; returns how many moved.</summary>
     private int UndoFirst(MemberIndex index, int[] members, int[] excess, int[] need)
     {
-        if (_historyCount == 0)
+        if (_history.Count == 0)
         {
             return 0;
         }
@@ -387,13 +364,13 @@ internal sealed class SlotTable
         var entries = new List<long>();
         for (var slot = 0; slot < _owners.Length; slot++)
         {
-            var entry = _head[slot];
+            var entry = _history.Latest(slot);
             if (entry < 0 || excess[Member(index, _owners[slot])] == 0)
             {
                 continue;
             }
 
-            var back = index.Of(_historyOwner[entry]);
+            var back = index.Of(_history.OwnerAt(entry));
             if (back >= 0 && need[back] > 0)
             {
                 entries.Add(((long)entry << 32) | (uint)slot);
@@ -406,7 +383,7 @@ internal sealed class SlotTable
         {
             var slot = (int)(uint)entries[i];
             var donor = Member(index, _owners[slot]);
-            var back = index.Of(_historyOwner[_head[slot]]);
+            var back = index.Of(_history.OwnerAt(_history.Latest(slot)));
             if (excess[donor] > 0 && need[back] > 0)
             {
                 Move(slot, members[back]);
@@ -446,7 +423,7 @@ internal sealed class SlotTable
     private static void ThrowNotMember(int owner) => throw new InvalidOperationException($"Slot owner {owner} is not a member of the table");
 
     /// <summary>A copy without first zeroing the new array (the tables are large enough for that to show).</summary>
-    private static int[] Copy(ReadOnlySpan<int> source)
+    internal static int[] Copy(ReadOnlySpan<int> source)
     {
         var copy = GC.AllocateUninitializedArray<int>(source.Length);
         source.CopyTo(copy);
@@ -492,135 +469,19 @@ internal sealed class SlotTable
         }
     }
 
-    /// <summary>
-    /// Room for <paramref name="entries"/> more history entries. The first growth is exact, so that a single add stores
-    /// its arrays as they are; later ones double, so that a batch of adds copies the history only a few times.
-    /// </summary>
-    private void Reserve(int entries)
-    {
-        var needed = _historyCount + entries;
-        if (_historyOwned && needed <= _historyOwner.Length)
-        {
-            return;
-        }
-
-        var capacity = _historyOwned ? Math.Max(needed, 2 * _historyOwner.Length) : needed;
-        var owner = GC.AllocateUninitializedArray<int>(capacity);
-        var next = GC.AllocateUninitializedArray<int>(capacity);
-        _historyOwner.AsSpan(0, _historyCount).CopyTo(owner);
-        _historyNext.AsSpan(0, _historyCount).CopyTo(next);
-        _historyOwner = owner;
-        _historyNext = next;
-        _historyOwned = true;
-    }
-
+    /// <summary>Gives <paramref name="slot"/> to <paramref name="to"/>, remembering its owner until now.</summary>
     private void Move(int slot, int to)
     {
-        _historyOwner[_historyCount] = _owners[slot];
-        _historyNext[_historyCount] = _head[slot];
-        _head[slot] = _historyCount++;
+        _history.Push(slot, _owners[slot]);
         _owners[slot] = to;
     }
 
-    /// <summary>The slot's most recent previous owner still present (as a position in the index; -1 when none), dropping the others.</summary>
-    private int PopPresent(int slot, MemberIndex present)
-    {
-        while (_head[slot] >= 0)
-        {
-            var entry = _head[slot];
-            _head[slot] = _historyNext[entry];
-            var member = present.Of(_historyOwner[entry]);
-            if (member >= 0)
-            {
-                return member;
-            }
-        }
-
-        return -1;
-    }
-
-    /// <summary>
-    /// Once the history has grown large: keeps, per slot, the <see cref="KeptPerSlot"/> most recent distinct previous
-    /// owners that are still members (and not the slot's owner), in the order they were made, so that "most recent"
-    /// still holds across slots. <paramref name="mark"/> (an entry index, or -1) becomes its index after compaction.
-    /// </summary>
+    /// <summary>Once the history holds more than <see cref="CompactAbove"/> entries per slot: see <see cref="SlotHistory.Compact"/>.</summary>
     private void CompactHistory(MemberIndex present, int members, ref int mark)
     {
-        if (_historyCount <= CompactAbove * _owners.Length)
+        if (_history.Count > CompactAbove * _owners.Length)
         {
-            return;
+            _history.Compact(_owners, present, members, ref mark);
         }
-
-        var keep = new bool[_historyCount];
-        var seen = new int[members];
-        Array.Fill(seen, -1);
-        for (var slot = 0; slot < _head.Length; slot++)
-        {
-            var owner = present.Of(_owners[slot]);
-            var kept = 0;
-            for (var entry = _head[slot]; entry >= 0 && kept < KeptPerSlot; entry = _historyNext[entry])
-            {
-                var member = present.Of(_historyOwner[entry]);
-                if (member >= 0 && member != owner && seen[member] != slot)
-                {
-                    seen[member] = slot;
-                    keep[entry] = true;
-                    kept++;
-                }
-            }
-        }
-
-        var renumber = new int[_historyCount];
-        var count = 0;
-        for (var entry = 0; entry < _historyCount; entry++)
-        {
-            if (entry == mark)
-            {
-                mark = count;
-            }
-
-            renumber[entry] = keep[entry] ? count++ : -1;
-        }
-
-        if (mark >= _historyCount)
-        {
-            mark = count;
-        }
-
-        var historyOwner = new int[count];
-        var historyNext = new int[count];
-        for (var slot = 0; slot < _head.Length; slot++)
-        {
-            var previous = -1;
-            var head = -1;
-            for (var entry = _head[slot]; entry >= 0; entry = _historyNext[entry])
-            {
-                if (!keep[entry])
-                {
-                    continue;
-                }
-
-                var at = renumber[entry];
-                historyOwner[at] = _historyOwner[entry];
-                historyNext[at] = -1;
-                if (previous >= 0)
-                {
-                    historyNext[previous] = at;
-                }
-                else
-                {
-                    head = at;
-                }
-
-                previous = at;
-            }
-
-            _head[slot] = head;
-        }
-
-        _historyOwner = historyOwner;
-        _historyNext = historyNext;
-        _historyCount = count;
-        _historyOwned = true;
     }
 }

@@ -1,3 +1,5 @@
+using Orleans.LoadBalancer.Routing.Algorithms;
+
 namespace Orleans.LoadBalancer.Routing;
 
 /// <summary>
@@ -9,6 +11,14 @@ internal static class TableDiff
 {
     /// <summary>At most this many candidate offsets are checked in full per spread; past that, entries are listed.</summary>
     private const int SpreadCandidates = 16;
+
+    /// <summary>The delta encoding of fixed-size tables: the entries that change owner; null when the sizes differ.</summary>
+    public static RoutingDelta? Encode(RoutingDelta delta, LookupTable previous, LookupTable next) =>
+        previous.Owners.Length == next.Owners.Length ? delta with { Moves = Diff(previous.Owners, next.Owners, delta.Replicas.Length) } : null;
+
+    /// <summary><paramref name="current"/> with the delta's moves applied in place; null when they do not apply.</summary>
+    public static LookupTable? Apply(LookupTable current, RoutingDelta delta) =>
+        TryApply(current.Owners, delta.Moves, delta.Replicas.Length) ? current : null;
 
     public static TableMove[] Diff(ushort[] from, ushort[] to, int owners)
     {

@@ -5,34 +5,26 @@ using Orleans.LoadBalancer.Grains.Replicas;
 using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Routing;
 using Orleans.Runtime;
-using Orleans.Utilities;
 
 namespace Orleans.LoadBalancer.Grains.Ring;
 
 /// <summary>
 /// Reentrant so that reads and health changes never wait behind storage: a table change (add, remove, settings) is
 /// stored before it is published; a health change (address, up/down) is published at once and stored as soon as
-/// storage answers, since the runtime can always tell it again.
+/// storage answers (<see cref="RingWriteBehind"/>), since the runtime can always tell it again.
 /// </summary>
 [Reentrant]
-public sealed class RingGrain : Grain, IRingGrain
+public sealed class RingGrain : Grain, IRingGrain, IRampTarget
 {
     public const string StorageName = "ring";
 
-    // Gateways renew well within this; a subscription that is not renewed lapses.
-    private static readonly TimeSpan ObserverExpiry = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(1);
-
     private readonly RingStore _store;
+    private readonly RingPublisher _publisher;
+    private readonly RingWriteBehind _writeBehind;
     private readonly RoutingSettings _configured;
     private readonly ILogger<RingGrain> _logger;
-    private readonly ObserverManager<IRingObserver> _observers;
     private readonly SemaphoreSlim _tableChanges = new(1, 1);
     private readonly SlowStart _slowStart;
-    private RingGrainState _ring = new();
-    private RoutingSnapshot _snapshot = RoutingSnapshot.Empty;
-    private bool _unstored;
-    private Task? _storing;
 
     public RingGrain(
         [PersistentState("ring", StorageName)] IPersistentState<RingGrainState> state,
@@ -42,11 +34,19 @@ public sealed class RingGrain : Grain, IRingGrain
         ILogger<RingGrain> logger)
     {
         _store = new RingStore(state, logger);
+        _publisher = new RingPublisher(logger);
+        _writeBehind = new RingWriteBehind(_store, _publisher, DeactivateOnIdle, logger);
         _slowStart = new SlowStart(new SlowStartRamp(replicas.Value.SlowStart), time, this, logger);
         _configured = settings.Value;
         _logger = logger;
-        _observers = new ObserverManager<IRingObserver>(ObserverExpiry, logger);
     }
+
+    RingGrainState IRampTarget.Ring => CurrentRing;
+
+    /// <summary>The ring as published.</summary>
+    private RingGrainState CurrentRing => _publisher.Ring;
+
+    private RoutingSnapshot CurrentSnapshot => _publisher.Snapshot;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -72,8 +72,7 @@ public sealed class RingGrain : Grain, IRingGrain
             throw new InvalidOperationException("The ring changed in storage while it was activating.");
         }
 
-        _ring = ring;
-        _snapshot = Build(ring);
+        _publisher.Start(ring);
         _logger.LogInformation("Ring activated at version {Version} (epoch {Epoch}) with {Count} replicas", ring.Version, ring.Epoch, ring.Replicas.Count);
 
         // Ramps an earlier activation left unfinished resume where their weight is.
@@ -83,31 +82,28 @@ public sealed class RingGrain : Grain, IRingGrain
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _slowStart.Stop();
-        if (_unstored)
-        {
-            await TryStoreAsync();
-        }
+        await _writeBehind.FlushAsync();
     }
 
-    public Task<RoutingSnapshot> GetSnapshot() => Task.FromResult(_snapshot);
+    public Task<RoutingSnapshot> GetSnapshot() => Task.FromResult(CurrentSnapshot);
 
-    public Task<RoutingSnapshot?> GetSnapshotIfNewer(Guid ringId, long epoch, long version) => Task.FromResult(IfNewer(ringId, epoch, version));
+    public Task<RoutingSnapshot?> GetSnapshotIfNewer(Guid ringId, long epoch, long version) => Task.FromResult(_publisher.IfNewer(ringId, epoch, version));
 
     public Task<RoutingSnapshot?> Subscribe(IRingObserver observer, Guid ringId, long epoch, long version)
     {
-        _observers.Subscribe(observer, observer);
-        return Task.FromResult(IfNewer(ringId, epoch, version));
+        _publisher.Subscribe(observer);
+        return Task.FromResult(_publisher.IfNewer(ringId, epoch, version));
     }
 
     public Task Unsubscribe(IRingObserver observer)
     {
-        _observers.Unsubscribe(observer);
+        _publisher.Unsubscribe(observer);
         return Task.CompletedTask;
     }
 
     public Task<RouteTarget> GetTarget(string key)
     {
-        var snapshot = _snapshot;
+        var snapshot = CurrentSnapshot;
         var index = snapshot.Route(snapshot.Hash(key));
         return Task.FromResult(index < 0
             ? new RouteTarget(key, null, null, snapshot.Version)
@@ -116,7 +112,7 @@ public sealed class RingGrain : Grain, IRingGrain
 
     public Task<RingState> GetState()
     {
-        var (ring, snapshot) = (_ring, _snapshot);
+        var (ring, snapshot) = (CurrentRing, CurrentSnapshot);
         var replicas = ring.Replicas
             .Select((r, i) => RingReplicaState.Of(r, snapshot.Share(i)))
             .ToList();
@@ -186,8 +182,8 @@ public sealed class RingGrain : Grain, IRingGrain
     public Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return settings == _ring.CurrentTable.Settings
-            ? Task.FromResult(_snapshot)
+        return settings == CurrentRing.CurrentTable.Settings
+            ? Task.FromResult(CurrentSnapshot)
             : ChangeTableAsync("Changed settings for", [settings.ToString()], ring =>
                 (RoutingTable.Create(settings).Add(ring.CurrentTable.Members, ring.CurrentTable.MemberWeights), ring.Replicas));
     }
@@ -200,7 +196,7 @@ public sealed class RingGrain : Grain, IRingGrain
             RoutingTable.TableWeight(weight, name);
         }
 
-        var snapshot = await ChangeTableAsync("Changed the weights of", weights.Keys, ring =>
+        return await ChangeTableAsync("Changed the weights of", weights.Keys, ring =>
         {
             var missing = weights.Keys.FirstOrDefault(n => !ring.Replicas.Exists(r => r.Name == n));
             if (missing is not null)
@@ -215,8 +211,6 @@ public sealed class RingGrain : Grain, IRingGrain
             _slowStart.End(weights.Keys);
             return (table, ring.Replicas.Select(r => weights.TryGetValue(r.Name, out var weight) ? r with { Weight = weight } : r).ToList());
         });
-
-        return snapshot;
     }
 
     public async Task<RoutingSnapshot> UpdateReplicas(IReadOnlyList<ReplicaRecord> replicas)
@@ -230,15 +224,14 @@ public sealed class RingGrain : Grain, IRingGrain
                 throw new ArgumentException($"Replica '{replica.Name}' is given more than once.", nameof(replicas));
             }
 
-            if (!_ring.Replicas.Exists(r => r.Name == replica.Name))
+            if (!CurrentRing.Replicas.Exists(r => r.Name == replica.Name))
             {
                 throw new ArgumentException($"Replica '{replica.Name}' does not exist.", nameof(replicas));
             }
         }
 
-        // The operator's fields (weight, draining) are not the runtime's to change: a health mark never undoes them.
-        var records = _ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
-        if (_slowStart.Applies(_ring) && _slowStart.Recovered(_ring.Replicas, records) is { Count: > 0 } recovered)
+        var records = Updated(CurrentRing.Replicas, updates);
+        if (_slowStart.Applies(CurrentRing) && _slowStart.Recovered(CurrentRing.Replicas, records) is { Count: > 0 } recovered)
         {
             try
             {
@@ -247,26 +240,26 @@ public sealed class RingGrain : Grain, IRingGrain
             catch (Exception ex) when (ex is not ArgumentException)
             {
                 _logger.LogWarning(ex, "Could not start slow start for recovered replicas {Replicas}; they take their whole weight at once", recovered);
-                records = _ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
+                records = Updated(CurrentRing.Replicas, updates);
             }
         }
 
-        if (!records.SequenceEqual(_ring.Replicas))
+        if (!records.SequenceEqual(CurrentRing.Replicas))
         {
-            await PublishAsync(_ring.Next(_ring.Version + 1, _ring.CurrentTable, records));
-            StoreLater();
+            await _publisher.PublishAsync(CurrentRing.Next(CurrentRing.Version + 1, CurrentRing.CurrentTable, records));
+            _writeBehind.StoreLater();
         }
 
-        return _snapshot;
+        return CurrentSnapshot;
     }
 
     /// <summary>Advances the ramps that are due: one table change, one version step.</summary>
-    internal Task<RoutingSnapshot> StepRampsAsync(Func<RingGrainState, List<KeyValuePair<string, int>>> weights)
+    Task IRampTarget.ChangeTableWeightsAsync(Func<RingGrainState, List<KeyValuePair<string, int>>> due)
     {
         var stepped = new List<string>();
         return ChangeTableAsync("Slow start stepped", stepped, ring =>
         {
-            var changes = weights(ring);
+            var changes = due(ring);
             stepped.AddRange(changes.Select(c => $"{c.Key} to table weight {c.Value}"));
             return (ring.CurrentTable.ChangeWeights(changes), ring.Replicas);
         });
@@ -277,7 +270,7 @@ public sealed class RingGrain : Grain, IRingGrain
     {
         var snapshot = await ChangeTableAsync("Recovered (slow start)", recovered, ring =>
         {
-            var records = ring.Replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
+            var records = Updated(ring.Replicas, updates);
             var start = recovered.Where(n => records.Exists(r => r.Name == n))
                 .Select(n => KeyValuePair.Create(n, _slowStart.Ramp.StartWeight(records.Find(r => r.Name == n)!.Weight))).ToList();
             return (ring.CurrentTable.ChangeWeights(start), records);
@@ -286,6 +279,10 @@ public sealed class RingGrain : Grain, IRingGrain
         _slowStart.Start(recovered);
         return snapshot;
     }
+
+    /// <summary>The runtime's updates (health, address); the operator's fields (weight, draining) are not its to change.</summary>
+    private static List<ReplicaRecord> Updated(List<ReplicaRecord> replicas, Dictionary<string, ReplicaRecord> updates) =>
+        replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
 
     private static int Weight(ReplicaRecord record) => RoutingTable.TableWeight(record.Weight, record.Name) / RoutingTable.WeightScale;
 
@@ -313,136 +310,39 @@ public sealed class RingGrain : Grain, IRingGrain
         await _tableChanges.WaitAsync();
         try
         {
-            var basis = _ring;
+            var basis = CurrentRing;
             var (table, records) = change(basis);
             if (ReferenceEquals(table, basis.CurrentTable) && records.SequenceEqual(basis.Replicas))
             {
-                return _snapshot;
+                return CurrentSnapshot;
             }
 
             var next = basis.Next(basis.Version + 1, table, records);
             var stored = await _store.WriteAsync(next);
             if (!ReferenceEquals(stored, next))
             {
-                await PublishAsync(stored.Next(Math.Max(stored.Version, _ring.Version) + 1, stored.CurrentTable, stored.Replicas));
-                StoreLater();
+                await _publisher.PublishAsync(stored.Next(Math.Max(stored.Version, CurrentRing.Version) + 1, stored.CurrentTable, stored.Replicas));
+                _writeBehind.StoreLater();
                 throw new InvalidOperationException("The stored ring holds a change this request did not expect; nothing of this request was applied. Retry it.");
             }
 
-            if (!ReferenceEquals(_ring, basis))
+            if (!ReferenceEquals(CurrentRing, basis))
             {
-                var current = _ring.Replicas.ToDictionary(r => r.Name, StringComparer.Ordinal);
+                var current = CurrentRing.Replicas.ToDictionary(r => r.Name, StringComparer.Ordinal);
                 var before = basis.Replicas.ToDictionary(r => r.Name, StringComparer.Ordinal);
-                next = next.Next(_ring.Version + 1, table, records
+                next = next.Next(CurrentRing.Version + 1, table, records
                     .Select(r => before.GetValueOrDefault(r.Name) == r && current.TryGetValue(r.Name, out var now) ? now : r)
                     .ToList());
-                StoreLater();
+                _writeBehind.StoreLater();
             }
 
-            await PublishAsync(next);
+            await _publisher.PublishAsync(next);
             _logger.LogInformation("{Change} {Replicas} at version {Version}", what, names, next.Version);
-            return _snapshot;
+            return CurrentSnapshot;
         }
         finally
         {
             _tableChanges.Release();
         }
     }
-
-    private void StoreLater()
-    {
-        _unstored = true;
-        if (_storing is not { IsCompleted: false })
-        {
-            _storing = StoreUntilStoredAsync();
-        }
-    }
-
-    /// <summary>Stores the published ring until storage takes it, retrying while storage does not answer.</summary>
-    private async Task StoreUntilStoredAsync()
-    {
-        var failures = 0;
-        while (_unstored)
-        {
-            if (await TryStoreAsync())
-            {
-                if (failures > 0)
-                {
-                    _logger.LogInformation("Stored ring version {Version} after {Failures} failed attempts", _ring.Version, failures);
-                    failures = 0;
-                }
-
-                continue;
-            }
-
-            failures++;
-            await Task.Delay(StoreRetry);
-        }
-    }
-
-    private async Task<bool> TryStoreAsync()
-    {
-        _unstored = false;
-        var ring = _ring;
-        try
-        {
-            var stored = await _store.WriteAsync(ring);
-            if (!ReferenceEquals(stored, ring))
-            {
-                // Storage holds a table change this activation took as failed: the stored table wins, health marks stay.
-                var current = _ring.Replicas.ToDictionary(r => r.Name, StringComparer.Ordinal);
-                await PublishAsync(stored.Next(Math.Max(stored.Version, _ring.Version) + 1, stored.CurrentTable,
-                    stored.Replicas.Select(r => current.GetValueOrDefault(r.Name, r)).ToList()));
-                _unstored = true;
-            }
-
-            return true;
-        }
-        catch (Orleans.Storage.InconsistentStateException ex)
-        {
-            _logger.LogError(ex, "Another activation has taken the ring over; this one stops");
-            _unstored = false;
-            DeactivateOnIdle();
-            return true;
-        }
-        catch (Exception ex)
-        {
-            _unstored = true;
-            _logger.LogWarning(ex, "Could not store ring version {Version}; routing on it meanwhile, retrying every {Retry}", ring.Version, StoreRetry);
-            return false;
-        }
-    }
-
-    private async Task PublishAsync(RingGrainState ring)
-    {
-        // A health or address change keeps the table: the snapshot keeps it too, which costs O(N) instead of O(M).
-        var previous = _snapshot;
-        var snapshot = ReferenceEquals(ring.Table, _ring.Table) && ring.RingId == previous.RingId && ring.Epoch == previous.Epoch
-            && ring.Replicas.Select(r => r.Name).SequenceEqual(previous.Replicas.Select(r => r.Name), StringComparer.Ordinal)
-            ? previous.WithRecords(ring.Version, Routed(ring))
-            : Build(ring);
-        (_ring, _snapshot) = (ring, snapshot);
-        _observers.ClearExpired();
-
-        // Gateways that hold the previous version get what changed; the others fetch the whole snapshot by version.
-        if (snapshot.DeltaFrom(previous) is { } delta)
-        {
-            await _observers.Notify(o => o.OnDelta(delta));
-        }
-        else
-        {
-            await _observers.Notify(o => o.OnSnapshot(snapshot));
-        }
-    }
-
-    private RoutingSnapshot? IfNewer(Guid ringId, long epoch, long version) => _snapshot.Supersedes(ringId, epoch, version) ? _snapshot : null;
-
-    /// <summary>The ring as it is now (for the slow-start loop, which runs between calls).</summary>
-    internal RingGrainState Current => _ring;
-
-    private static RoutingSnapshot Build(RingGrainState ring) =>
-        RoutingSnapshot.Create(ring.Version, ring.CurrentTable, Routed(ring)) with { RingId = ring.RingId, Epoch = ring.Epoch };
-
-    private static List<RoutedReplica> Routed(RingGrainState ring) =>
-        ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp, r.Weight, r.Draining)).ToList();
 }

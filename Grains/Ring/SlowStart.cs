@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Grains.Ring;
 /// table change for every ramp that is due. Each step reads the ring as it is then, so a replica removed or re-weighted
 /// meanwhile (its ramp ended by <see cref="End"/>) is simply left alone; calls interleave with it freely.
 /// </summary>
-internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain grain, ILogger logger)
+internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, IRampTarget target, ILogger logger)
 {
     private static readonly TimeSpan Retry = TimeSpan.FromSeconds(1);
 
@@ -21,7 +21,7 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
     public SlowStartRamp Ramp => ramp;
 
     /// <summary>Whether new and recovered replicas ramp up in <paramref name="ring"/> (never in the classic assignment, which has no weights).</summary>
-    public bool Applies(RingGrainState ring) => ramp.Enabled && ring.CurrentTable.Settings.Algorithm != RoutingSettings.Classic;
+    public bool Applies(RingGrainState ring) => ramp.Enabled && ring.CurrentTable.HasWeights;
 
     /// <summary>Replicas that come up in <paramref name="after"/>: down before, or up again at another address (replaced).</summary>
     public IReadOnlyList<string> Recovered(IReadOnlyList<ReplicaRecord> before, IReadOnlyList<ReplicaRecord> after)
@@ -103,8 +103,8 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
 
                 try
                 {
-                    await grain.StepRampsAsync(Due);
-                    EndFinished(grain.Current);
+                    await target.ChangeTableWeightsAsync(Due);
+                    EndFinished(target.Ring);
                 }
                 catch (ArgumentException ex)
                 {
@@ -154,7 +154,7 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
             }
 
             // Off now (a restart with other settings): straight to the whole weight. Classic has no weights to ramp.
-            if (table.Settings.Algorithm == RoutingSettings.Classic)
+            if (!table.HasWeights)
             {
                 continue;
             }
@@ -176,7 +176,7 @@ internal sealed class SlowStart(SlowStartRamp ramp, TimeProvider time, RingGrain
         {
             var record = ring.Replicas.Find(r => r.Name == name);
             if (record is null || ring.CurrentTable.WeightOf(name) >= record.Weight * RoutingTable.WeightScale
-                || ring.CurrentTable.Settings.Algorithm == RoutingSettings.Classic)
+                || !ring.CurrentTable.HasWeights)
             {
                 _started.Remove(name);
                 if (record is not null)

@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Orleans.LoadBalancer.Routing;
+using Orleans.LoadBalancer.Routing.Algorithms;
 
 namespace Orleans.LoadBalancer.Benchmarks;
 
@@ -37,7 +35,7 @@ public static class RingReport
         }
 
         var keys = RandomKeys(Keys);
-        var rows = new List<Row>();
+        var rows = new List<RingReportRow>();
         foreach (var algorithm in RoutingSettings.Algorithms)
         {
             foreach (var n in ReplicaCounts)
@@ -51,7 +49,7 @@ public static class RingReport
             }
         }
 
-        var weighted = new List<WeightedRow>();
+        var weighted = new List<WeightedRingReportRow>();
         foreach (var algorithm in new[] { RoutingSettings.Slots, RoutingSettings.Maglev, RoutingSettings.Ring })
         {
             foreach (var weights in WeightMixes)
@@ -70,22 +68,22 @@ public static class RingReport
             return 0;
         }
 
-        var section = Markdown(rows) + WeightedMarkdown(weighted);
+        var section = RingReportMarkdown.Table(rows) + RingReportMarkdown.Weighted(weighted);
         output.Write(section);
         if (args.Count == 2)
         {
-            return Replace(args[1], section) ? 0 : 1;
+            return RingReportMarkdown.Replace(args[1], section) ? 0 : 1;
         }
 
         return 0;
     }
 
-    private static Row Measure(string algorithm, int n, string[] keys)
+    private static RingReportRow Measure(string algorithm, int n, string[] keys)
     {
         var settings = new RoutingSettings { Algorithm = algorithm };
         if (n + 1 > settings.Capacity)
         {
-            return new Row(algorithm, n) { Error = $"{algorithm} holds at most {settings.Capacity} replicas" };
+            return new RingReportRow(algorithm, n) { Error = $"{algorithm} holds at most {settings.Capacity} replicas" };
         }
 
         var table = RoutingTable.Create(settings).Add(Enumerable.Range(1, n).Select(i => $"replica-{i}").ToList());
@@ -109,7 +107,7 @@ public static class RingReport
             exactMoved = grown.Share(grown.Count - 1);
         }
 
-        return new Row(algorithm, n)
+        return new RingReportRow(algorithm, n)
         {
             MaxShareOverIdeal = Math.Round(Enumerable.Range(0, n).Max(snapshot.Share) * n, 4),
             RemapOnAddExact = Math.Round(exactMoved.Value * (n + 1), 4),
@@ -137,7 +135,7 @@ public static class RingReport
     /// Shares against the ideal weighted share w/W (exact), and a weight change: the first replica's weight tripled
     /// (capped at 100), what moved, what moved between two unchanged replicas, and whether setting it back restores every key.
     /// </summary>
-    private static WeightedRow MeasureWeighted(string algorithm, int[] weights, string[] keys)
+    private static WeightedRingReportRow MeasureWeighted(string algorithm, int[] weights, string[] keys)
     {
         var settings = new RoutingSettings { Algorithm = algorithm };
         var names = Enumerable.Range(1, weights.Length).Select(i => $"replica-{i}").ToList();
@@ -166,7 +164,7 @@ public static class RingReport
             restores &= back.Replicas[back.Route(hash)].Name == owner;
         }
 
-        return new WeightedRow(algorithm, string.Join(",", weights))
+        return new WeightedRingReportRow(algorithm, string.Join(",", weights))
         {
             MaxShareOverIdeal = Math.Round(ratios.Max(), 4),
             MinShareOverIdeal = Math.Round(ratios.Min(), 4),
@@ -177,28 +175,6 @@ public static class RingReport
             MovedBetweenUnchanged = Math.Round(between / (double)hashes.Length, 5),
             SetBackRestores = restores,
         };
-    }
-
-    private static string WeightedMarkdown(IReadOnlyList<WeightedRow> rows)
-    {
-        var text = new StringBuilder();
-        text.AppendLine();
-        text.AppendLine("Weighted rows: shares against the ideal weighted share w/W (exact), and one weight change (the first replica's weight tripled, at most 100): the fraction of keys that moved against the ideal change of its share, the fraction that moved between two unchanged replicas, and whether setting the weight back restores every key (exact over every slot or entry for `slots` and `maglev`, 100k keys for `ring`).");
-        text.AppendLine();
-        text.AppendLine("| algorithm | weights | max share / ideal | min share / ideal | weight change | moved | ideal | moved between unchanged | set back restores |");
-        text.AppendLine("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | :---: |");
-        foreach (var row in rows)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Algorithm} | {row.Weights} | {row.MaxShareOverIdeal:F4} | {row.MinShareOverIdeal:F4} | {row.Change} | {Fraction(row.MovedOnChange)} | {Fraction(row.IdealMovedOnChange)} | {Fraction(row.MovedBetweenUnchanged)} | {(row.SetBackRestores == true ? "yes" : "no")} |");
-        }
-
-        var slots = rows.Where(r => r.Algorithm == RoutingSettings.Slots).ToList();
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture,
-            $"- weighted `slots`: largest share / ideal weighted share {slots.Max(r => r.MaxShareOverIdeal):F4} (target ≤ 1.01); moved between unchanged replicas on a weight change at most {Fraction(slots.Max(r => r.MovedBetweenUnchanged))} exact (target 0); setting the weight back {(slots.All(r => r.SetBackRestores == true) ? "restores every key" : "does NOT restore every key")}.");
-        text.AppendLine("- weighted `classic`: refused (the assignment has no weights).");
-        return text.ToString();
     }
 
     /// <summary>Fractions of <paramref name="hashes"/> that moved on the add and that moved between old replicas, and whether the remove restored every one.</summary>
@@ -223,11 +199,11 @@ public static class RingReport
     }
 
     /// <summary>One hash per slot (slots) or per table entry (maglev), so that counting owners is exact, not sampled.</summary>
-    private static ulong[]? ExactPositions(RoutingSettings settings) => settings.Algorithm switch
+    private static ulong[]? ExactPositions(RoutingSettings settings) => settings.Policy.Lookup switch
     {
-        RoutingSettings.Slots => Enumerable.Range(0, settings.SlotCount)
+        LookupKind.Slots => Enumerable.Range(0, settings.SlotCount)
             .Select(i => (ulong)(((UInt128)(ulong)i << 64) / (ulong)settings.SlotCount) + 1).ToArray(),
-        RoutingSettings.Maglev => Enumerable.Range(0, settings.MaglevTableSize).Select(i => (ulong)i).ToArray(),
+        LookupKind.Maglev => Enumerable.Range(0, settings.MaglevTableSize).Select(i => (ulong)i).ToArray(),
         _ => null,
     };
 
@@ -280,147 +256,5 @@ public static class RingReport
             random.NextBytes(bytes);
             return new Guid(bytes).ToString();
         }).ToArray();
-    }
-
-    private static string Markdown(IReadOnlyList<Row> rows)
-    {
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Generated by `ring-report --markdown` on {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} logical cores.");
-        text.AppendLine();
-        text.AppendLine("| algorithm | N | max share / ideal | moved on add / ideal (exact) | moved on add / ideal (100k keys) | moved between old (exact) | moved between old (100k keys) | add-then-remove restores | lookup ns | add + snapshot ms | remove + snapshot ms | snapshot bytes |");
-        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: | ---: |");
-        foreach (var row in rows)
-        {
-            if (row.Error is not null)
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Algorithm} | {row.Replicas} | {row.Error} | | | | | | | | | |");
-                continue;
-            }
-
-            text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Algorithm} | {row.Replicas} | {row.MaxShareOverIdeal:F4} | {row.RemapOnAddExact:F4} | {row.RemapOnAddOverIdeal:F4} | {Fraction(row.MovedBetweenOldExact)} | {Fraction(row.MovedBetweenOld)} | {(row.RemoveRestores == true ? "yes" : "no")} | {row.LookupNs:F1} | {row.RebuildOnAddMs:F3} | {row.RebuildOnRemoveMs:F3} | {row.SnapshotBytes} |");
-        }
-
-        text.AppendLine();
-        text.AppendLine("Against the targets (computed from the rows above):");
-        text.AppendLine();
-        foreach (var line in Summary(rows))
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
-        }
-
-        return text.ToString();
-    }
-
-    private static IEnumerable<string> Summary(IReadOnlyList<Row> rows)
-    {
-        List<Row> Of(string algorithm) => rows.Where(r => r.Algorithm == algorithm && r.Error is null).ToList();
-        static string Range(IEnumerable<double?> values, string format)
-        {
-            var list = values.Select(v => v!.Value).ToList();
-            var (min, max) = (list.Min().ToString(format, CultureInfo.InvariantCulture), list.Max().ToString(format, CultureInfo.InvariantCulture));
-            return min == max ? min : $"{min}–{max}";
-        }
-
-        string AllRestore(List<Row> of) => of.All(r => r.RemoveRestores == true) ? "restores every key on add-then-remove at every N" : "does NOT restore every key on add-then-remove";
-        static string Percent(double? value) => (value!.Value * 100).ToString("F3", CultureInfo.InvariantCulture) + "%";
-        static string Lookup(List<Row> of) => $"lookup {Range(of.Select(r => r.LookupNs), "F1")} ns";
-
-        var slots = Of(RoutingSettings.Slots);
-        var largest = slots.MaxBy(r => r.Replicas)!;
-        yield return $"`slots` (the default): largest share / ideal {Range(slots.Select(r => r.MaxShareOverIdeal), "F4")} (target ≤ 1.01); " +
-            $"keys moved on add / ideal {Range(slots.Select(r => r.RemapOnAddExact), "F4")} exact (target ≤ 1.01), " +
-            $"moved between old replicas at most {Percent(slots.Max(r => r.MovedBetweenOldExact))} exact (target 0); {AllRestore(slots)}; " +
-            $"{Lookup(slots)} (target ≤ 35 ns; BenchmarkDotNet below is the careful figure); a membership change at N = {largest.Replicas} " +
-            $"takes {largest.RebuildOnAddMs:F3} ms to add and {largest.RebuildOnRemoveMs:F3} ms to remove a replica, snapshot included " +
-            $"(target ≤ 2 ms); snapshot {largest.SnapshotBytes:N0} bytes (target ≤ 262,144).";
-
-        var maglev = Of(RoutingSettings.Maglev);
-        yield return $"`maglev`: largest share / ideal {Range(maglev.Select(r => r.MaxShareOverIdeal), "F4")}; " +
-            $"moved between old replicas {Range(maglev.Select(r => r.MovedBetweenOldExact * 100), "F3")}% exact (target ≤ 0.5%); " +
-            $"keys moved on add / ideal {Range(maglev.Select(r => r.RemapOnAddExact), "F4")} exact; {AllRestore(maglev)}; " +
-            $"{Lookup(maglev)}; add + snapshot {Range(maglev.Select(r => r.RebuildOnAddMs), "F3")} ms.";
-
-        var ring = Of(RoutingSettings.Ring);
-        yield return $"`ring` (256 points per replica): largest share / ideal {Range(ring.Select(r => r.MaxShareOverIdeal), "F4")}; " +
-            $"keys moved on add / ideal {Range(ring.Select(r => r.RemapOnAddExact), "F4")} exact, " +
-            $"moved between old replicas at most {Percent(ring.Max(r => r.MovedBetweenOld))} over 100k keys (target 0); {AllRestore(ring)}; " +
-            $"{Lookup(ring)}; add + snapshot {Range(ring.Select(r => r.RebuildOnAddMs), "F3")} ms.";
-
-        var classic = Of(RoutingSettings.Classic);
-        var three = classic.Single(r => r.Replicas == 3);
-        yield return $"`classic`: largest share / ideal {Range(classic.Select(r => r.MaxShareOverIdeal), "F4")} " +
-            $"({three.MaxShareOverIdeal:F4} at N = 3: the assignment's skew); moved between old replicas at most " +
-            $"{Percent(classic.Max(r => r.MovedBetweenOld))} over 100k keys; {Lookup(classic)}.";
-    }
-
-    /// <summary>Replaces what lies between the markers in <paramref name="path"/> with <paramref name="section"/>.</summary>
-    private static bool Replace(string path, string section)
-    {
-        var text = File.ReadAllText(path);
-        var begin = text.IndexOf(BeginMarker, StringComparison.Ordinal);
-        var end = text.IndexOf(EndMarker, StringComparison.Ordinal);
-        if (begin < 0 || end < begin)
-        {
-            Console.Error.WriteLine($"{path} has no '{BeginMarker}' … '{EndMarker}' section to replace");
-            return false;
-        }
-
-        var start = begin + BeginMarker.Length;
-        File.WriteAllText(path, string.Concat(text.AsSpan(0, start), "\n", section, text.AsSpan(end)));
-        Console.Error.WriteLine($"Updated the ring-report section of {path}");
-        return true;
-    }
-
-    private static string Fraction(double? value) => value is { } v ? v.ToString("F5", CultureInfo.InvariantCulture) : "—";
-
-    /// <summary>One weighted line of the report.</summary>
-    private sealed record WeightedRow(
-        [property: JsonPropertyName("algorithm")] string Algorithm,
-        [property: JsonPropertyName("weights")] string Weights)
-    {
-        [JsonPropertyName("maxShareOverIdealWeighted")] public double? MaxShareOverIdeal { get; init; }
-
-        [JsonPropertyName("minShareOverIdealWeighted")] public double? MinShareOverIdeal { get; init; }
-
-        [JsonPropertyName("exact")] public bool Exact { get; init; }
-
-        [JsonPropertyName("weightChange")] public string? Change { get; init; }
-
-        [JsonPropertyName("movedOnWeightChange")] public double? MovedOnChange { get; init; }
-
-        [JsonPropertyName("idealMovedOnWeightChange")] public double? IdealMovedOnChange { get; init; }
-
-        [JsonPropertyName("movedBetweenUnchanged")] public double? MovedBetweenUnchanged { get; init; }
-
-        [JsonPropertyName("setBackRestores")] public bool? SetBackRestores { get; init; }
-    }
-
-    /// <summary>One line of the report; JSON names as the issue asks for them.</summary>
-    private sealed record Row(
-        [property: JsonPropertyName("algorithm")] string Algorithm,
-        [property: JsonPropertyName("replicas")] int Replicas)
-    {
-        [JsonPropertyName("error")] public string? Error { get; init; }
-
-        [JsonPropertyName("maxShareOverIdeal")] public double? MaxShareOverIdeal { get; init; }
-
-        [JsonPropertyName("remapOnAddExact")] public double? RemapOnAddExact { get; init; }
-
-        [JsonPropertyName("remapOnAddOverIdeal")] public double? RemapOnAddOverIdeal { get; init; }
-
-        [JsonPropertyName("movedBetweenOldExact")] public double? MovedBetweenOldExact { get; init; }
-
-        [JsonPropertyName("movedBetweenOld")] public double? MovedBetweenOld { get; init; }
-
-        [JsonPropertyName("removeRestores")] public bool? RemoveRestores { get; init; }
-
-        [JsonPropertyName("lookupNs")] public double? LookupNs { get; init; }
-
-        [JsonPropertyName("rebuildOnAddMs")] public double? RebuildOnAddMs { get; init; }
-
-        [JsonPropertyName("rebuildOnRemoveMs")] public double? RebuildOnRemoveMs { get; init; }
-
-        [JsonPropertyName("snapshotBytes")] public int? SnapshotBytes { get; init; }
     }
 }
