@@ -2,4 +2,4 @@
 # The unit tests alone: pure code, no cluster, no processes, no Docker (well under 30 s once built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet test tests/Orleans.LoadBalancer.Tests -c Release --nologo --filter "Category=Unit" "$@"
+dotnet test tests/UnitTests -c Release --nologo "$@"
