@@ -14,12 +14,15 @@ namespace Orleans.LoadBalancer.EndToEndTests;
 /// replace the gateways (<c>kill -USR2</c> to the script). After each fault: no failed request, three replicas, every
 /// sampled key on its replica; a table of the faults is printed.
 /// </summary>
-public sealed class ChaosTests(ITestOutputHelper output)
+public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly string[] Keys = Enumerable.Range(0, 200).Select(i => $"chaos-key-{i}").ToArray();
 
     private readonly string _clusterId = "chaos-" + Guid.NewGuid().ToString("N")[..8];
     private readonly List<string> _rows = [];
+
+    /// <summary>Whatever a failed test left (the scripts' silos restart on their own, and shared replicas outlive them).</summary>
+    public void Dispose() => ClusterProcesses.EndAll(_clusterId);
 
     [Fact]
     public async Task Run_local_survives_a_killed_replica_a_killed_silo_and_a_gateway_hand_over_without_a_failed_request()

@@ -80,7 +80,7 @@ public sealed class HealthEndpointTests
             }
 
             // The killed silo's replicas run detached: they outlive it by design.
-            LoadBalancerCluster.EndDetachedReplicas(cluster["Cluster__ClusterId"]);
+            ClusterProcesses.EndAll(cluster["Cluster__ClusterId"]);
         }
     }
 

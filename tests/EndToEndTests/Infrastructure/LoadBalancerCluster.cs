@@ -204,32 +204,8 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
             await _processes[i].DisposeAsync();
         }
 
-        EndDetachedReplicas(ClusterId);
-    }
-
-    /// <summary>Detached replicas outlive a killed silo by design: ends them (and spares) of a cluster, from their registry.</summary>
-    public static void EndDetachedReplicas(string clusterId)
-    {
-        var registry = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas", clusterId);
-        if (Directory.Exists(registry))
-        {
-            foreach (var file in Directory.EnumerateFiles(registry, "*.json", SearchOption.AllDirectories))
-            {
-                if (int.TryParse(Path.GetFileNameWithoutExtension(file), out var pid))
-                {
-                    try
-                    {
-                        using var process = System.Diagnostics.Process.GetProcessById(pid);
-                        process.Kill();
-                    }
-                    catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-                    {
-                    }
-                }
-            }
-
-            Directory.Delete(registry, recursive: true);
-        }
+        // Replicas of a silo that was killed outlive it, and so does one it was starting as it died.
+        ClusterProcesses.EndAll(ClusterId);
     }
 }
 

@@ -204,6 +204,8 @@ public sealed class MultiHostCluster : IAsyncDisposable
         }
 
         await Network.DisposeAsync();
+        // A silo that was declared dead, or killed, leaves its replicas running (detached): none may outlive the test.
+        ClusterProcesses.EndAll(_shared["Cluster__ClusterId"]);
         try
         {
             Directory.Delete(_stateDirectory, recursive: true);

@@ -13,7 +13,11 @@ public sealed class LocalProcessReplicaRuntimeTests : IDisposable
     private readonly string _clusterId = "lbtest-" + Guid.NewGuid().ToString("N")[..8];
     private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("lb-registry-");
 
-    public void Dispose() => _state.Delete(recursive: true);
+    public void Dispose()
+    {
+        ClusterProcesses.EndAll(_clusterId);
+        _state.Delete(recursive: true);
+    }
 
     [Fact]
     public async Task A_replica_that_cannot_be_registered_is_killed_and_the_start_fails()
