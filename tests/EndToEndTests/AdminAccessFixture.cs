@@ -35,7 +35,7 @@ public sealed class AdminAccessFixture : IAsyncLifetime
         var gateway = new GatewayEndpoint(process, adminUrl ?? new Uri(environment["Urls"]));
         try
         {
-            await gateway.WaitServingAsync(TimeSpan.FromSeconds(60));
+            await gateway.WaitServingAsync(TimeSpan.FromSeconds(120));
             return gateway;
         }
         catch

@@ -9,14 +9,14 @@ namespace Orleans.LoadBalancer.EndToEndTests;
 
 /// <summary>
 /// Thousands of random and mutated <c>/add</c> and <c>/rm</c> bodies against a live gateway: never a 5xx or a dropped
-/// connection, every rejection within a second, and the replicas at the end exactly what the accepted ones imply.
+/// connection, every rejection at once (within a bound a loaded machine meets), and the replicas at the end exactly what the accepted ones imply.
 /// </summary>
 public sealed class AdminFuzzTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int MaxCount = 8;
     private const int Requests = 3000;
     private const int Seed = 20261107;
-    private static readonly TimeSpan RejectionBound = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RejectionBound = TimeSpan.FromSeconds(5);
 
     private LoadBalancerCluster _cluster = null!;
 

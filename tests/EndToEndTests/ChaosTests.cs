@@ -76,7 +76,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
             await stop.WaitForExitAsync();
         }
 
-        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.RuntimeProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(10), "--stop-replicas ends the replicas");
+        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.RuntimeProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(30), "--stop-replicas ends the replicas");
     }
 
     private async Task RunClusterAsync(RedisServer redis, int gatewayPort, int siloPort, HttpClient first, HttpClient second)

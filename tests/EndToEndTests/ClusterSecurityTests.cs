@@ -34,7 +34,7 @@ public sealed class ClusterSecurityTests(ITestOutputHelper output) : IDisposable
         var second = cluster.Silos.Values.Last();
         await Eventually.TrueAsync(
             () => Task.FromResult(second.Output.Contains("Application started", StringComparison.Ordinal) || second.HasExited),
-            TimeSpan.FromSeconds(60), "the second silo starts");
+            TimeSpan.FromSeconds(120), "the second silo starts");
         Assert.False(second.HasExited, second.Output);
 
         var keys = Enumerable.Range(0, 100).Select(i => $"tls-{i}").ToList();
@@ -286,7 +286,7 @@ public sealed class ClusterSecurityTests(ITestOutputHelper output) : IDisposable
         };
         await using var process = ManagedProcess.StartDotnet(program, program == "silo" ? RepoPaths.Silo : RepoPaths.Gateway, environment);
 
-        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(exitCode == 1, $"exit code {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "none (still running)"}:\n{process.Output}");
         Assert.Contains(message, process.Output, StringComparison.Ordinal);

@@ -128,12 +128,13 @@ public sealed class ControlPlaneHealthLoopTests(ITestOutputHelper output) : IAsy
 }
 
 /// <summary>
-/// Malformed <c>/add</c> bodies over HTTP: each rejected with the seed's 400 (or 413) within a second, changing nothing.
+/// Malformed <c>/add</c> bodies over HTTP: each rejected with the seed's 400 (or 413) at once (a bound a loaded machine
+/// meets; milliseconds on a quiet one), changing nothing.
 /// One embedded cluster for the class.
 /// </summary>
 public sealed class ControlPlaneAdminInputTests(ControlPlaneAdminInputTests.Fixture fixture) : IClassFixture<ControlPlaneAdminInputTests.Fixture>
 {
-    private static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan AnswerWithin = TimeSpan.FromSeconds(5);
 
     private GatewayEndpoint Gateway => fixture.Cluster.Gateway;
 
@@ -281,20 +282,20 @@ public sealed class ControlPlaneHugeCountTests : IAsyncLifetime
         var before = await gateway.Http.GetStringAsync("/rep");
 
         var (status, text, elapsed) = await ControlPlaneAdminInputTests.SendAsync(
-            gateway, HttpMethod.Post, "/add", ControlPlaneAdminInputTests.Utf8("""{"n": 2147483647}"""), TimeSpan.FromSeconds(3));
-        var (replicas, _, replicasElapsed) = await ControlPlaneAdminInputTests.SendAsync(gateway, HttpMethod.Get, "/replicas", [], TimeSpan.FromSeconds(2));
+            gateway, HttpMethod.Post, "/add", ControlPlaneAdminInputTests.Utf8("""{"n": 2147483647}"""), TimeSpan.FromSeconds(10));
+        var (replicas, _, replicasElapsed) = await ControlPlaneAdminInputTests.SendAsync(gateway, HttpMethod.Get, "/replicas", [], TimeSpan.FromSeconds(10));
         var after = await gateway.Http.GetStringAsync("/rep");
 
         var problems = new List<string>();
-        if (status != 400 || elapsed > TimeSpan.FromSeconds(1) || !ControlPlaneAdminInputTests.IsSeedError(text))
+        if (status != 400 || elapsed > ControlPlaneAdminInputTests.AnswerWithin || !ControlPlaneAdminInputTests.IsSeedError(text))
         {
             problems.Add($"/add {{\"n\": 2147483647}} answered {ControlPlaneAdminInputTests.Describe(status)} {text} after {elapsed.TotalMilliseconds:0} ms, "
-                + "expected the seed's 400 within 1000 ms");
+                + $"expected the seed's 400 within {ControlPlaneAdminInputTests.AnswerWithin.TotalMilliseconds:0} ms");
         }
 
         if (replicas != 200)
         {
-            problems.Add($"the silo is no longer responsive: /replicas answered {ControlPlaneAdminInputTests.Describe(replicas)} within {replicasElapsed.TotalMilliseconds:0} ms (2 s allowed)");
+            problems.Add($"the silo is no longer responsive: /replicas answered {ControlPlaneAdminInputTests.Describe(replicas)} within {replicasElapsed.TotalMilliseconds:0} ms (10 s allowed)");
         }
 
         if (after != before)

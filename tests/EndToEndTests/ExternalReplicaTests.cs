@@ -71,7 +71,7 @@ public sealed class ExternalReplicaTests(ITestOutputHelper output) : IAsyncLifet
 
         // Down: its keys go to the next replica; nothing is started in its place.
         await _added.StopAsync();
-        await Eventually.TrueAsync(async () => !await UpAsync("ext-1"), TimeSpan.FromSeconds(10), "ext-1 is marked down");
+        await Eventually.TrueAsync(async () => !await UpAsync("ext-1"), TimeSpan.FromSeconds(30), "ext-1 is marked down");
         var down = await gateway.RouteAllAsync(Keys);
         Assert.DoesNotContain("ext-1", down.Values);
         Assert.All(Keys.Where(k => before[k] != "ext-1"), k => Assert.Equal(before[k], down[k]));
@@ -84,7 +84,7 @@ public sealed class ExternalReplicaTests(ITestOutputHelper output) : IAsyncLifet
 
         // Up again: every key comes back.
         await _added.StartAsync();
-        await Eventually.TrueAsync(() => UpAsync("ext-1"), TimeSpan.FromSeconds(10), "ext-1 is marked up again");
+        await Eventually.TrueAsync(() => UpAsync("ext-1"), TimeSpan.FromSeconds(30), "ext-1 is marked up again");
         Assert.Equal(before, await gateway.RouteAllAsync(Keys));
         Assert.Equal("healthy", (await StatusAsync("ext-1")).GetProperty("state").GetString());
 

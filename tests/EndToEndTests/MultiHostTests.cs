@@ -14,7 +14,8 @@ namespace Orleans.LoadBalancer.EndToEndTests;
 public sealed class MultiHostTests(ITestOutputHelper output)
 {
     private static readonly string[] Keys = Enumerable.Range(0, 120).Select(i => $"host-key-{i}").ToArray();
-    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(90);
+    /// <summary>How long a lost host's replicas may take to serve elsewhere: up to a minute measured on a busy machine (docs/hosts.md).</summary>
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(240);
 
     /// <summary>
     /// One cluster, both faults in turn (one start-up keeps the class near three minutes on a busy 2-core machine):
@@ -39,11 +40,11 @@ public sealed class MultiHostTests(ITestOutputHelper output)
             await WaitRecoveredAsync(cluster, "host1", lost, routes);
             output.WriteLine($"kill every process of host1: its replicas {string.Join(", ", lost)} serve every key again on other hosts after {clock.Elapsed.TotalSeconds:0.0} s");
             await AssertNoFailureAsync(loads);
-            await AssertEveryNameServedOnceAsync(cluster, TimeSpan.FromSeconds(5));
+            await AssertEveryNameServedOnceAsync(cluster, TimeSpan.FromSeconds(30));
 
             // A supervisor starts host1's silo again: it rejoins as a new host, with no replicas.
             cluster.StartSilo("host1");
-            await Eventually.TrueAsync(() => cluster.SiloReadyAsync("host1"), TimeSpan.FromSeconds(90), "host1's silo rejoins");
+            await Eventually.TrueAsync(() => cluster.SiloReadyAsync("host1"), TimeSpan.FromSeconds(180), "host1's silo rejoins");
 
             // It hosts new replicas again: one replica fewer on each of the others and two more make 2/2/2 again.
             before = await cluster.ReplicasAsync();
@@ -66,17 +67,17 @@ public sealed class MultiHostTests(ITestOutputHelper output)
             // The cut-off host still runs its copies; once it can talk again, they must end.
             clock.Restart();
             await cluster.Network.HealAsync("host2");
-            await AssertEveryNameServedOnceAsync(cluster, TimeSpan.FromSeconds(60));
+            await AssertEveryNameServedOnceAsync(cluster, TimeSpan.FromSeconds(180));
             output.WriteLine($"healed host2: no name served from two hosts after {clock.Elapsed.TotalSeconds:0.0} s");
 
             // Its silo was declared dead and ends; a supervisor starts it again, and it hosts new replicas.
-            Assert.NotNull(await cluster.Silos["host2"].WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            Assert.NotNull(await cluster.Silos["host2"].WaitForExitAsync(TimeSpan.FromSeconds(180)));
             output.WriteLine($"host2's silo ended {clock.Elapsed.TotalSeconds:0.0} s after the heal; what it did with its replicas:");
             cluster.Silos["host2"].Output.Split('\n')
                 .Where(l => l.Contains("declared", StringComparison.OrdinalIgnoreCase) || l.Contains("Stopped replica", StringComparison.Ordinal))
                 .TakeLast(6).ToList().ForEach(output.WriteLine);
             cluster.StartSilo("host2");
-            await Eventually.TrueAsync(() => cluster.SiloReadyAsync("host2"), TimeSpan.FromSeconds(90), "host2's silo rejoins");
+            await Eventually.TrueAsync(() => cluster.SiloReadyAsync("host2"), TimeSpan.FromSeconds(180), "host2's silo rejoins");
             using (var added = await cluster.AddAsync(2))
             {
                 Assert.True(added.StatusCode == HttpStatusCode.OK, await added.Content.ReadAsStringAsync());
@@ -87,7 +88,7 @@ public sealed class MultiHostTests(ITestOutputHelper output)
             Assert.Equal(8, after.Count);
             Assert.Equal(2, after.Count(r => r.Value.Host == "host2"));
             Assert.All(after, r => Assert.Contains($"//{cluster.Network.AddressOf(r.Value.Host)}:", r.Value.Address, StringComparison.Ordinal));
-            await AssertEveryNameServedOnceAsync(cluster, TimeSpan.FromSeconds(5));
+            await AssertEveryNameServedOnceAsync(cluster, TimeSpan.FromSeconds(30));
         }
         catch
         {
@@ -115,7 +116,7 @@ public sealed class MultiHostTests(ITestOutputHelper output)
         // Both gateways route on the six.
         foreach (var gateway in cluster.Gateways)
         {
-            await Eventually.TrueAsync(async () => (await NamesAsync(gateway)).Count == 6, TimeSpan.FromSeconds(10), "every gateway routes on six replicas");
+            await Eventually.TrueAsync(async () => (await NamesAsync(gateway)).Count == 6, TimeSpan.FromSeconds(30), "every gateway routes on six replicas");
         }
 
         var routes = await RouteAllAsync(cluster.Gateways[0]);

@@ -96,7 +96,7 @@ public sealed class ObservabilityTests(ClusterFixture fixture, ITestOutputHelper
                 l.Contains($"replica=\"{replica}\"", StringComparison.Ordinal) && l.Contains($"state=\"{state}\"", StringComparison.Ordinal)
                 && l[(l.LastIndexOf(' ') + 1)..] == value);
             return new[] { "Server 1", "Server 2", "Server 3" }.All(r => Has(r, "healthy", "1") && Has(r, "dead", "0") && Has(r, "failed", "0"));
-        }, TimeSpan.FromSeconds(10), "lb_replica_health shows every replica healthy");
+        }, TimeSpan.FromSeconds(30), "lb_replica_health shows every replica healthy");
 
         using var dashboard = await http.GetAsync("/dashboard/");
         Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);

@@ -35,7 +35,7 @@ public sealed class ProtectedModeStartupTests
         }
 
         await using var process = ManagedProcess.StartDotnet(program, program == "silo" ? RepoPaths.Silo : RepoPaths.Gateway, environment);
-        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(exitCode == 1, $"exit code {exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none (still running)"}:\n{process.Output}");
         Assert.Contains("Invalid configuration: Admin:ApiKey is empty, and the " + (program == "silo" ? "silo's dashboard" : "gateway's admin API") + " listens beyond loopback", process.Output);

@@ -141,13 +141,13 @@ public sealed class ProxyEdgeTests(ProxyEdgeFixture fixture) : IClassFixture<Pro
             await stream.WriteAsync(new byte[100_000]);
             await Eventually.TrueAsync(
                 async () => (await RequestCountsAsync()).Values.Sum() > before.Values.Sum(),
-                TimeSpan.FromSeconds(10),
+                TimeSpan.FromSeconds(30),
                 "the upload reached a replica before the client gave up");
         }
 
         await Eventually.TrueAsync(
             () => Task.FromResult(Count(gateway.Process.Output, ClientFaultLog) >= faults + 2),
-            TimeSpan.FromSeconds(10),
+            TimeSpan.FromSeconds(30),
             "the gateway saw both client faults");
         Assert.Equal(marks, await SuspectMarksAsync(gateway));
         Assert.Equal(suspectLogs, Count(gateway.Process.Output, "is suspect"));
@@ -197,7 +197,7 @@ public sealed class ProxyEdgeTests(ProxyEdgeFixture fixture) : IClassFixture<Pro
         // New clients (no cookie) get random keys; those that land on the hung replica time out there after 1 s and
         // are retried on the next replica.
         HttpResponseMessage? retried = null;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (retried is null && DateTime.UtcNow < deadline)
         {
             var batch = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => fixture.Retrying.Http.GetAsync("/home")));
@@ -222,7 +222,7 @@ public sealed class ProxyEdgeTests(ProxyEdgeFixture fixture) : IClassFixture<Pro
         // Leave the cluster whole for the other tests: the silo replaces the hung replica.
         await Eventually.TrueAsync(
             async () => (await ReplicasAsync())[victim] != address && (await RingUpAsync(fixture.Plain))[victim],
-            TimeSpan.FromSeconds(40),
+            TimeSpan.FromSeconds(90),
             $"{victim} was replaced");
     }
 

@@ -34,7 +34,7 @@ public sealed partial class RingDeltaTests(ClusterFixture fixture)
             ["Gateway__RingRefreshInterval"] = "00:00:20",
         });
         var follower = new GatewayEndpoint(process, new Uri($"http://127.0.0.1:{port}"));
-        await follower.WaitServingAsync(TimeSpan.FromSeconds(60));
+        await follower.WaitServingAsync(TimeSpan.FromSeconds(120));
         var gateways = cluster.Gateways.Append(follower).ToList();
         var versions = new List<long>();
 

@@ -60,7 +60,7 @@ public sealed class RingReactivationTests(ClusterFixture fixture)
 
         await Eventually.TrueAsync(
             () => Task.FromResult(Count(cluster.Silo.Output, "Ring activated at version") > activations),
-            TimeSpan.FromSeconds(10),
+            TimeSpan.FromSeconds(30),
             "the RingGrain was deactivated and activated again");
 
         // Changes work again on the reactivated grain.

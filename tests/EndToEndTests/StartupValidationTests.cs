@@ -62,7 +62,7 @@ public sealed class StartupValidationTests
         };
         await using var process = ManagedProcess.StartDotnet(program, program == "silo" ? RepoPaths.Silo : RepoPaths.Gateway, environment);
 
-        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(exitCode == 1, $"exit code {exitCode?.ToString() ?? "none (still running)"}:\n{process.Output}");
         Assert.Contains(message, process.Output);

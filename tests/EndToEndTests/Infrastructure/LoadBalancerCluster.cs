@@ -95,7 +95,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
                 await cluster.StartGatewayAsync(gatewaySettings);
             }
 
-            await cluster.WaitForReplicasAsync(expectedReplicas, TimeSpan.FromSeconds(60));
+            await cluster.WaitForReplicasAsync(expectedReplicas, TimeSpan.FromSeconds(120));
             return cluster;
         }
         catch (Exception ex)
@@ -125,7 +125,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         _gatewaySettings.Add(environment);
         var gateway = new GatewayEndpoint(process, new Uri($"http://127.0.0.1:{port}"));
         Gateways.Add(gateway);
-        await gateway.WaitServingAsync(TimeSpan.FromSeconds(60));
+        await gateway.WaitServingAsync(TimeSpan.FromSeconds(120));
         return gateway;
     }
 
@@ -159,7 +159,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         var process = ManagedProcess.StartDotnet($"gateway{index + 1}", RepoPaths.Gateway, environment);
         _processes.Add(process);
         Gateways[index] = new GatewayEndpoint(process, Gateways[index].Address);
-        await Gateways[index].WaitServingAsync(TimeSpan.FromSeconds(60));
+        await Gateways[index].WaitServingAsync(TimeSpan.FromSeconds(120));
         return Gateways[index];
     }
 

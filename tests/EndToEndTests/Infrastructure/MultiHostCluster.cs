@@ -68,7 +68,7 @@ public sealed class MultiHostCluster : IAsyncDisposable
                 cluster.StartSilo(host);
             }
 
-            await Eventually.TrueAsync(async () => (await Task.WhenAll(hosts.Select(cluster.SiloReadyAsync))).All(r => r), TimeSpan.FromSeconds(120), "every silo is ready");
+            await Eventually.TrueAsync(async () => (await Task.WhenAll(hosts.Select(cluster.SiloReadyAsync))).All(r => r), TimeSpan.FromSeconds(180), "every silo is ready");
             for (var i = 0; i < 2; i++)
             {
                 var gateway = new Dictionary<string, string>(shared)
@@ -89,7 +89,7 @@ public sealed class MultiHostCluster : IAsyncDisposable
 
             foreach (var gateway in cluster.Gateways)
             {
-                await Eventually.TrueAsync(async () => (await TryGetAsync(gateway, "/replicas")) == HttpStatusCode.OK, TimeSpan.FromSeconds(90), "the gateway answers /replicas");
+                await Eventually.TrueAsync(async () => (await TryGetAsync(gateway, "/replicas")) == HttpStatusCode.OK, TimeSpan.FromSeconds(180), "the gateway answers /replicas");
             }
         }
         catch (Exception ex)

@@ -200,7 +200,7 @@ public sealed class ReplicaManagerFailureTests : IClassFixture<ReplicaManagerFai
                 problems.Add($"Remove answered {result.Error}: {result.Message} (replicas {string.Join(", ", result.Replicas)}), though the change was stored");
             }
 
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             while (FakeRuntime.Instance.Running.Values.Any(i => i.Name == "amb2") && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);

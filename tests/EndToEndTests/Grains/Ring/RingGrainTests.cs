@@ -140,7 +140,7 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
         await ring.AddReplicas([Record("b")]);
         await ring.RemoveReplicas(["a"]);
 
-        await Infrastructure.Eventually.TrueAsync(() => Task.FromResult(observer.Versions.Count == 3), TimeSpan.FromSeconds(5));
+        await Infrastructure.Eventually.TrueAsync(() => Task.FromResult(observer.Versions.Count == 3), TimeSpan.FromSeconds(15));
         Assert.Equal([initial.Version + 1, initial.Version + 2, initial.Version + 3], observer.Versions.OrderBy(v => v));
         GC.KeepAlive(observer);
     }

@@ -31,7 +31,7 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
 
         Assert.StartsWith("http://127.0.0.1:", instance.Address);
         using var probe = new HeartbeatProbe();
-        Assert.True(await probe.WaitAliveAsync(instance.Address, "/heartbeat", TimeSpan.FromSeconds(20), CancellationToken.None));
+        Assert.True(await probe.WaitAliveAsync(instance.Address, "/heartbeat", TimeSpan.FromSeconds(60), CancellationToken.None));
         using var http = new HttpClient();
         Assert.Equal("""{"message": "Hello from Server: Server 1", "status": "successful"}""", await http.GetStringAsync(instance.Address + "/home"));
         Assert.Null(await runtime.DescribeExitAsync(instance, CancellationToken.None));

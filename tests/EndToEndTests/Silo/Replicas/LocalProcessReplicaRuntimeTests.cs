@@ -47,7 +47,7 @@ public sealed class LocalProcessReplicaRuntimeTests : IDisposable
         var listed = Assert.Single(await embedded.ListAsync(CancellationToken.None));
         Assert.Equal(started.Address, listed.Address);
         embedded.Dispose();
-        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.RuntimeProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(10), "the adopted replica is stopped");
+        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.RuntimeProcesses(_clusterId).Count == 0), TimeSpan.FromSeconds(30), "the adopted replica is stopped");
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_state.FullName, _clusterId), "*.json"));
     }
 
