@@ -13,13 +13,34 @@ if ! bash tests/setup.sh; then
   exit 1
 fi
 
+# Both test projects, one after the other (-m:1: the unit tests' CPU burst never overlaps the end-to-end tests'
+# clusters); each writes a trx file of its own (no fixed LogFileName, or the second would overwrite the first).
 status=0
-dotnet test Orleans.LoadBalancer.sln -c Release --nologo \
-  --blame-hang-timeout 10m \
-  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
-  --results-directory "$results" || status=$?
+dotnet build Orleans.LoadBalancer.sln -c Release --nologo || status=$?
+if [ "$status" = 0 ]; then
+  dotnet test Orleans.LoadBalancer.sln -c Release --no-build --nologo -m:1 \
+    --blame-hang-timeout 10m \
+    --logger trx --logger "console;verbosity=normal" \
+    --results-directory "$results" || status=$?
+fi
 
-python3 - "$results" "$status" <<'PY'
+# No test may leave a process behind: any silo, gateway or replica of this checkout still running (its program or its
+# working directory is here; another checkout's run on the same machine is not ours to judge) counts as one failed
+# test, and ends.
+root=$(pwd -P)
+leftover=""
+for pid in $(pgrep -f 'Orleans\.LoadBalancer\.(Silo|Gateway|BackendServer)\.dll'); do
+  case "$(readlink "/proc/$pid/cwd" 2>/dev/null) $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" in
+    "$root "*|"$root"/*|*" $root"/*) leftover="$leftover $pid" ;;
+  esac
+done
+if [ -n "$leftover" ]; then
+  echo "processes left running after the tests (killed now):" >&2
+  for pid in $leftover; do echo "  $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" >&2; done
+  kill -9 $leftover 2>/dev/null || true
+fi
+
+python3 - "$results" "$status" "$(echo $leftover | wc -w)" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
@@ -37,10 +58,14 @@ if int(sys.argv[2]) != 0 and failed == 0:
     # The run failed without a failed test in the results: a crashed or hung test host, or a build error.
     failed += 1
     print(f"the test run failed (exit {sys.argv[2]}) without a failed test in the results", file=sys.stderr)
+if int(sys.argv[3]) > 0:
+    failed += 1
+    print(f"{sys.argv[3]} processes were left running (the leak is one failed test)", file=sys.stderr)
 if not files:
     failed = max(failed, 1)
     print("no test results were written", file=sys.stderr)
 line = f"{passed} passed, {failed} failed"
 print(line + (f", {skipped} skipped" if skipped else ""))
 PY
+[ -n "$leftover" ] && [ "$status" = 0 ] && status=1
 exit "$status"

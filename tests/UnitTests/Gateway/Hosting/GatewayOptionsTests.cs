@@ -1,0 +1,47 @@
+using Orleans.LoadBalancer.Gateway.Configuration;
+using Orleans.LoadBalancer.Hosting;
+
+namespace Orleans.LoadBalancer.UnitTests.Gateway.Hosting;
+
+/// <summary>The edge settings are checked at start-up, and a wrong one names its key.</summary>
+public sealed class GatewayOptionsTests
+{
+    [Fact]
+    public void The_defaults_are_valid_and_match_what_the_gateway_did_before()
+    {
+        var options = new GatewayOptions().Validated(GatewayOptions.Section);
+
+        Assert.Equal(TimeSpan.FromSeconds(2), options.ConnectTimeout);
+        Assert.Equal(30_000_000, options.MaxRequestBodySize);
+        Assert.Empty(options.TrustedProxies);
+    }
+
+    [Theory]
+    [InlineData("00:00:00.050", "Gateway:ConnectTimeout")]
+    [InlineData("00:01:01", "Gateway:ConnectTimeout")]
+    public void A_connect_timeout_outside_100_ms_to_a_minute_is_refused(string timeout, string key)
+    {
+        var options = new GatewayOptions { ConnectTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture) };
+
+        var error = Assert.Throws<InvalidConfigurationException>(() => options.Validated(GatewayOptions.Section));
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_body_limit_below_one_byte_is_refused()
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => new GatewayOptions { MaxRequestBodySize = 0 }.Validated(GatewayOptions.Section));
+        Assert.Contains("Gateway:MaxRequestBodySize", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trusted_proxies_must_be_addresses_or_networks()
+    {
+        new GatewayOptions { TrustedProxies = ["10.0.0.0/8", "::1", "192.0.2.1"] }.Validated(GatewayOptions.Section);
+
+        var error = Assert.Throws<InvalidConfigurationException>(() =>
+            new GatewayOptions { TrustedProxies = ["10.0.0.0/8", "proxy.internal"] }.Validated(GatewayOptions.Section));
+        Assert.Contains("Gateway:TrustedProxies", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'proxy.internal'", error.Message, StringComparison.Ordinal);
+    }
+}
