@@ -3,7 +3,7 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.UnitTests.Routing;
 
 /// <summary>A draining replica is skipped like a down one, by the snapshot's routing and its bounded-load count; the table keeps its place.</summary>
-public sealed class DrainingRoutingTests
+public sealed class SnapshotDrainTests
 {
     [Theory]
     [MemberData(nameof(AllAlgorithms))]

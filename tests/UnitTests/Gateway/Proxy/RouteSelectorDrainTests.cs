@@ -4,7 +4,7 @@ using Orleans.LoadBalancer.UnitTests.Routing;
 namespace Orleans.LoadBalancer.UnitTests.Gateway.Proxy;
 
 /// <summary>The gateway's side of a drain: draining replicas get no new requests, and a removed replica's count outlives its removal while busy.</summary>
-public sealed class DrainRoutingTests : IDisposable
+public sealed class RouteSelectorDrainTests : IDisposable
 {
     private readonly RouteSelectorRig _rig = new();
 

@@ -1,7 +1,7 @@
 using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Hosting;
 
-namespace Orleans.LoadBalancer.UnitTests.Gateway.Hosting;
+namespace Orleans.LoadBalancer.UnitTests.Gateway.Configuration;
 
 /// <summary>The edge settings are checked at start-up, and a wrong one names its key.</summary>
 public sealed class GatewayOptionsTests
