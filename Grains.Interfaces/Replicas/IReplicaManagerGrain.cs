@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Replicas;
 
@@ -20,7 +21,7 @@ public interface IReplicaManagerGrain : IGrainWithStringKey
 
     /// <summary><c>POST /add {"replicas": [...]}</c>: registers replicas that run elsewhere, by address, in one version step.</summary>
     [Alias("AddExternal"), ResponseTimeout("00:02:00")]
-    Task<AdminResult> AddExternal(IReadOnlyList<ExternalReplica> replicas);
+    Task<AdminResult> AddExternal(IReadOnlyList<ReplicaRecord> replicas);
 
     /// <summary>
     /// <c>PUT /replicas/{name}/state</c>: <paramref name="draining"/> true takes the replica out of routing without

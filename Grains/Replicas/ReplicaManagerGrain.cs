@@ -90,7 +90,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
             return _changes.AddAsync(Ring, names, ring, weight);
         });
 
-    public Task<AdminResult> AddExternal(IReadOnlyList<ExternalReplica> replicas)
+    public Task<AdminResult> AddExternal(IReadOnlyList<ReplicaRecord> replicas)
     {
         ArgumentNullException.ThrowIfNull(replicas);
         var names = replicas.Select(r => r.Name).ToList();
@@ -147,10 +147,14 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
 
     public Task<AdminResult> SetWeight(string name, int weight) => InTurnAsync(_ => null, ring => _weights.SetAsync(Ring, name, weight, ring));
 
-    public async Task<IReadOnlyList<ReplicaStatus>> GetReplicas() => (await Ring.GetState()).Replicas
-        .Select(r => new ReplicaStatus(r.Name, r.Address, ExternalReplica.Is(r) ? ExternalReplica.RuntimeId : _runtime.Kind, r.RuntimeId,
-            _book.StateOf(r), _book.RestartsOf(r.Name), r.Share, r.Weight, r.Draining, r.Host))
-        .ToList();
+    public async Task<IReadOnlyList<ReplicaStatus>> GetReplicas()
+    {
+        var ring = await Ring.GetState();
+        return ring.Replicas
+            .Select((r, i) => new ReplicaStatus(r.Name, r.Address, ExternalReplicas.Is(r) ? ExternalReplicas.RuntimeId : _runtime.Kind, r.RuntimeId,
+                _book.StateOf(r), _book.RestartsOf(r.Name), ring.Shares[i], r.Weight, r.Draining, r.Host))
+            .ToList();
+    }
 
     public async Task EnsureStarted()
     {
