@@ -19,7 +19,10 @@ public interface IReplicaManagerGrain : IGrainWithStringKey
     [Alias("AddWeighted"), ResponseTimeout("00:02:00")]
     Task<AdminResult> AddWeighted(int count, IReadOnlyList<string> hostnames, int weight);
 
-    /// <summary><c>POST /add {"replicas": [...]}</c>: registers replicas that run elsewhere, by address, in one version step.</summary>
+    /// <summary>
+    /// <c>POST /add {"replicas": [...]}</c>: registers replicas that run elsewhere, by address, in one version step. Only
+    /// each record's name, address and weight are taken: every one joins with runtime id <see cref="ExternalReplicas.RuntimeId"/>.
+    /// </summary>
     [Alias("AddExternal"), ResponseTimeout("00:02:00")]
     Task<AdminResult> AddExternal(IReadOnlyList<ReplicaRecord> replicas);
 
