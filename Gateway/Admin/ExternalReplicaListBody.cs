@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
@@ -21,7 +22,7 @@ internal static class ExternalReplicaListBody
             return (null, NotList);
         }
 
-        var replicas = new List<ExternalReplica>();
+        var replicas = new List<ReplicaRecord>();
         foreach (var entry in list.EnumerateArray())
         {
             if (entry.ValueKind != JsonValueKind.Object)
@@ -43,7 +44,7 @@ internal static class ExternalReplicaListBody
             : (new AdminRequest(replicas.Count, replicas.Select(r => r.Name).ToList(), Replicas: replicas), null);
     }
 
-    private static (ExternalReplica? Replica, string? Error) ReadEntry(JsonElement entry, Func<string, string> field)
+    private static (ReplicaRecord? Replica, string? Error) ReadEntry(JsonElement entry, Func<string, string> field)
     {
         var given = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var member in entry.EnumerateObject())
@@ -83,6 +84,6 @@ internal static class ExternalReplicaListBody
 
         var weight = given.TryGetValue("weight", out var w) && AdminJson.ReadWeight(w, field("weight"), out var read) is null ? read : ReplicaSetRules.DefaultWeight;
         var (address, addressError) = ReplicaAddresses.Normalize(given.TryGetValue("address", out var a) ? AdminJson.Text(a) : null, field("address"));
-        return addressError is null ? (new ExternalReplica(name, address!, weight), null) : (null, addressError);
+        return addressError is null ? (ExternalReplicas.Of(name, address!, weight), null) : (null, addressError);
     }
 }

@@ -21,16 +21,7 @@ internal static class ReplicaSetEndpoints
     public static async Task<IResult> ReplicasAsync(IClusterClient client, RingSnapshotStore store)
     {
         var replicas = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).GetReplicas();
-        var snapshot = store.Current;
-        return Results.Json(new
-        {
-            message = new
-            {
-                N = replicas.Count,
-                replicas = replicas.Select(r => ReplicaJson.Of(r, snapshot)),
-            },
-            status = "successful",
-        }, SeedJson.AsWritten);
+        return ReplicaJson.List(replicas, store.Current);
     }
 
     /// <summary>The HTTP status of a failed admin change.</summary>

@@ -51,6 +51,6 @@ public static class ReplicaWeightEndpoint
         var replica = (await manager.GetReplicas()).FirstOrDefault(r => r.Name == name);
         return replica is null
             ? SeedJson.Failure(StatusCodes.Status404NotFound, $"Replica '{ReplicaNames.Escape(name)}' was removed meanwhile")
-            : Results.Ok(new { message = ReplicaJson.Of(replica, store.Current), status = "successful" });
+            : ReplicaJson.One(replica, store.Current);
     }
 }

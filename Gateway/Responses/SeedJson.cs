@@ -11,9 +11,6 @@ public static class SeedJson
 
     private static readonly JsonSerializerOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Property names as the code spells them (the seed's <c>"N"</c> included), for our own bodies in the seed's envelope.</summary>
-    public static JsonSerializerOptions AsWritten { get; } = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = null };
-
     /// <summary><c>{"message": {"N": 3, "replicas": [...]}, "status": "successful"}</c></summary>
     public static string Replicas(IReadOnlyList<string> replicas)
     {

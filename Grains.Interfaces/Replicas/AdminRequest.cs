@@ -1,3 +1,5 @@
+using Orleans.LoadBalancer.Ring;
+
 namespace Orleans.LoadBalancer.Replicas;
 
 /// <summary>
@@ -10,4 +12,4 @@ public sealed record AdminRequest(
     int Count,
     IReadOnlyList<string> Hostnames,
     int Weight = ReplicaSetRules.DefaultWeight,
-    IReadOnlyList<ExternalReplica>? Replicas = null);
+    IReadOnlyList<ReplicaRecord>? Replicas = null);

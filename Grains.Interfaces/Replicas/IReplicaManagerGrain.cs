@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Replicas;
 
@@ -18,9 +19,12 @@ public interface IReplicaManagerGrain : IGrainWithStringKey
     [Alias("AddWeighted"), ResponseTimeout("00:02:00")]
     Task<AdminResult> AddWeighted(int count, IReadOnlyList<string> hostnames, int weight);
 
-    /// <summary><c>POST /add {"replicas": [...]}</c>: registers replicas that run elsewhere, by address, in one version step.</summary>
+    /// <summary>
+    /// <c>POST /add {"replicas": [...]}</c>: registers replicas that run elsewhere, by address, in one version step. Only
+    /// each record's name, address and weight are taken: every one joins with runtime id <see cref="ExternalReplicas.RuntimeId"/>.
+    /// </summary>
     [Alias("AddExternal"), ResponseTimeout("00:02:00")]
-    Task<AdminResult> AddExternal(IReadOnlyList<ExternalReplica> replicas);
+    Task<AdminResult> AddExternal(IReadOnlyList<ReplicaRecord> replicas);
 
     /// <summary>
     /// <c>PUT /replicas/{name}/state</c>: <paramref name="draining"/> true takes the replica out of routing without

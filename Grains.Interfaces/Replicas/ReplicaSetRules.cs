@@ -1,5 +1,6 @@
 using System.Globalization;
 using Orleans.LoadBalancer.Routing;
+using Orleans.LoadBalancer.Ring;
 
 namespace Orleans.LoadBalancer.Replicas;
 
@@ -128,7 +129,7 @@ public static class ReplicaSetRules
     }
 
     /// <summary>Every rule of a list of external replicas on its own (count, names, addresses, weights); null when it is good.</summary>
-    public static string? ValidateExternal(IReadOnlyList<ExternalReplica> replicas)
+    public static string? ValidateExternal(IReadOnlyList<ReplicaRecord> replicas)
     {
         ArgumentNullException.ThrowIfNull(replicas);
         if (replicas.Count == 0)
@@ -165,7 +166,7 @@ public static class ReplicaSetRules
     /// <c>Replicas:Static</c>, checked at start-up with the rules of <c>POST /add {"replicas": [...]}</c>: each error with
     /// the entry it is about (null for the list as a whole).
     /// </summary>
-    public static IEnumerable<(int? Entry, string Error)> ValidateStatic(IReadOnlyList<ExternalReplica> entries, int maxCount)
+    public static IEnumerable<(int? Entry, string Error)> ValidateStatic(IReadOnlyList<ReplicaRecord> entries, int maxCount)
     {
         ArgumentNullException.ThrowIfNull(entries);
         if (entries.Count > maxCount)
@@ -189,14 +190,14 @@ public static class ReplicaSetRules
     }
 
     /// <summary>The entry with its address in canonical form (<c>scheme://host[:port]</c>); call once it is valid.</summary>
-    public static ExternalReplica Canonical(ExternalReplica replica)
+    public static ReplicaRecord Canonical(ReplicaRecord replica)
     {
         ArgumentNullException.ThrowIfNull(replica);
         return ReplicaAddresses.Normalize(replica.Address, "address").Address is { } address ? replica with { Address = address } : replica;
     }
 
     /// <summary>One entry's rules in their order: its name, its weight, its address; <paramref name="field"/> names its fields.</summary>
-    private static string? EntryError(ExternalReplica replica, Func<string, string> field, bool showWeight)
+    private static string? EntryError(ReplicaRecord replica, Func<string, string> field, bool showWeight)
     {
         ArgumentNullException.ThrowIfNull(replica);
         if (!ReplicaNames.IsValid(replica.Name))

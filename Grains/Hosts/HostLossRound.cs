@@ -15,7 +15,7 @@ internal sealed class HostLossRound(ClusterReplicaRuntime hosts, ReplicaReplacer
     {
         var state = await ring.GetState();
         var active = hosts.ActiveHosts().Keys;
-        var lost = HostLoss.Lost(state.Replicas.Select(r => r.Record), active, book.Busy)
+        var lost = HostLoss.Lost(state.Replicas, active, book.Busy)
             .Where(r => book.HealthOf(r.Name).NextRestart <= book.Now)
             .ToList();
         if (lost.Count == 0)

@@ -18,11 +18,11 @@ internal sealed class HealthPolicy(ReplicaOptions options)
     /// are marked down and up, never replaced. Under <see cref="ReplicaOptions.ReplaceWithNewName"/> a replaced replica
     /// is never marked: its replacement takes its place in one step.
     /// </summary>
-    public ProbeVerdict OnRoundProbe(ReplicaHealthState state, HeartbeatResult result, RingReplicaState replica, DateTimeOffset now)
+    public ProbeVerdict OnRoundProbe(ReplicaHealthState state, HeartbeatResult result, ReplicaRecord replica, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(replica);
         var (health, action) = OnProbe(state, result, replica.IsUp, now);
-        var replaceable = !ExternalReplica.Is(replica) && !replica.Draining;
+        var replaceable = !ExternalReplicas.Is(replica) && !replica.Draining;
         if (!replaceable)
         {
             (health, action) = NotReplaced(health, action, result);

@@ -15,7 +15,7 @@ internal sealed class HealthRound(
     {
         var state = await ring.GetState();
         var members = state.Replicas.Where(r => !book.Busy.Contains(r.Name)).ToList();
-        var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r.Record, cancellationToken)));
+        var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r, cancellationToken)));
         var (marks, replace) = (new List<ReplicaRecord>(), new List<ReplicaRecord>());
         for (var i = 0; i < members.Count; i++)
         {
@@ -41,12 +41,12 @@ internal sealed class HealthRound(
 
             if (verdict.MarkUp is { } up)
             {
-                marks.Add(replica.Record with { IsUp = up });
+                marks.Add(replica with { IsUp = up });
             }
 
             if (verdict.Replace)
             {
-                replace.Add(replica.Record);
+                replace.Add(replica);
             }
         }
 

@@ -20,7 +20,7 @@ internal sealed class ReconcileExecutor(
         LastRun = book.Now;
         book.Learn(running);
 
-        var members = state.Replicas.Select(r => r.Record).ToList();
+        var members = state.Replicas.ToList();
         var plan = Reconciler.Plan(new ReconcileInput(members, running, book.Busy, respawnMissing, options.MaxCount, RingIsNew: state.Version == 0));
         var adopted = new List<ReplicaRecord>();
         foreach (var action in plan.Actions)
@@ -44,7 +44,7 @@ internal sealed class ReconcileExecutor(
         {
             // On a fresh activation, say what was found running and kept as it is.
             var acted = plan.Actions.Select(NameOf).ToHashSet(StringComparer.Ordinal);
-            foreach (var member in members.Where(m => !acted.Contains(m.Name) && !book.Busy.Contains(m.Name) && !Orleans.LoadBalancer.Replicas.ExternalReplica.Is(m)))
+            foreach (var member in members.Where(m => !acted.Contains(m.Name) && !book.Busy.Contains(m.Name) && !Orleans.LoadBalancer.Replicas.ExternalReplicas.Is(m)))
             {
                 logger.LogInformation("Adopted running replica {Replica} at {Address}", member.Name, member.Address);
             }

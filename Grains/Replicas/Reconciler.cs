@@ -91,7 +91,7 @@ internal static class Reconciler
     {
         var byName = candidates.ToLookup(i => i.Name, Names);
         // External replicas run elsewhere: nothing to adopt, respawn or stop for them (their names stay taken).
-        var members = input.Ring.Where(r => !ExternalReplica.Is(r)).DistinctBy(r => r.Name, Names).ToList();
+        var members = input.Ring.Where(r => !ExternalReplicas.Is(r)).DistinctBy(r => r.Name, Names).ToList();
         foreach (var record in members.Where(r => !input.Busy.Contains(r.Name)))
         {
             var instances = byName[record.Name].ToList();

@@ -30,7 +30,7 @@ internal sealed class ReplicaBook(TimeProvider time)
     public void Set(string name, ReplicaHealthState health) => _health[name] = health;
 
     /// <summary>The lifecycle state <c>/replicas</c> shows: what the health loop found, else what the ring says.</summary>
-    public ReplicaHealth StateOf(RingReplicaState replica) =>
+    public ReplicaHealth StateOf(ReplicaRecord replica) =>
         _health.TryGetValue(replica.Name, out var health) ? health.Health : replica.IsUp ? ReplicaHealth.Healthy : ReplicaHealth.Dead;
 
     public int RestartsOf(string name) => _health.GetValueOrDefault(name)?.Restarts ?? 0;

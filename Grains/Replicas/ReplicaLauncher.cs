@@ -17,7 +17,7 @@ internal sealed class ReplicaLauncher(IReplicaRuntime runtime, HeartbeatProbe pr
 
     /// <summary>Probes a ring member: its heartbeat, or for an external replica <see cref="ReplicaOptions.ExternalHealthPath"/>.</summary>
     public Task<HeartbeatResult> ProbeAsync(ReplicaRecord replica, CancellationToken cancellationToken) =>
-        ExternalReplica.Is(replica)
+        ExternalReplicas.Is(replica)
             ? probe.ProbeAsync(replica.Address, options.ExternalHealthPath, options.HealthCheckTimeout, cancellationToken, redirectIsAlive: true)
             : ProbeAsync(replica.Address, cancellationToken);
 

@@ -90,14 +90,14 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
             return _changes.AddAsync(Ring, names, ring, weight);
         });
 
-    public Task<AdminResult> AddExternal(IReadOnlyList<ExternalReplica> replicas)
+    public Task<AdminResult> AddExternal(IReadOnlyList<ReplicaRecord> replicas)
     {
         ArgumentNullException.ThrowIfNull(replicas);
         var names = replicas.Select(r => r.Name).ToList();
         return InTurnAsync(
             ring => ReplicaSetRules.ValidateExternal(replicas)
                 ?? ReplicaSetRules.ValidateAdd(names.Count, names, Names(ring), _options.MaxCount, _runtime.NameKey),
-            ring => _changes.AddExternalAsync(Ring, replicas.Select(ReplicaSetRules.Canonical).ToList(), ring));
+            ring => _changes.AddExternalAsync(Ring, replicas.Select(r => ReplicaSetRules.Canonical(ExternalReplicas.Of(r.Name, r.Address, r.Weight))).ToList(), ring));
     }
 
     public async Task<AdminResult> SetDraining(string name, bool draining)
@@ -147,10 +147,14 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
 
     public Task<AdminResult> SetWeight(string name, int weight) => InTurnAsync(_ => null, ring => _weights.SetAsync(Ring, name, weight, ring));
 
-    public async Task<IReadOnlyList<ReplicaStatus>> GetReplicas() => (await Ring.GetState()).Replicas
-        .Select(r => new ReplicaStatus(r.Name, r.Address, ExternalReplica.Is(r) ? ExternalReplica.RuntimeId : _runtime.Kind, r.RuntimeId,
-            _book.StateOf(r), _book.RestartsOf(r.Name), r.Share, r.Weight, r.Draining, r.Host))
-        .ToList();
+    public async Task<IReadOnlyList<ReplicaStatus>> GetReplicas()
+    {
+        var ring = await Ring.GetState();
+        return ring.Replicas
+            .Select((r, i) => new ReplicaStatus(r.Name, r.Address, ExternalReplicas.Is(r) ? ExternalReplicas.RuntimeId : _runtime.Kind, r.RuntimeId,
+                _book.StateOf(r), _book.RestartsOf(r.Name), ring.Shares[i], r.Weight, r.Draining, r.Host))
+            .ToList();
+    }
 
     public async Task EnsureStarted()
     {

@@ -110,7 +110,7 @@ public sealed class ReplicaOptions : IValidatableObject
             yield return new ValidationResult($"'{ExternalHealthPath}' must be a path starting with '/'.", [nameof(ExternalHealthPath)]);
         }
 
-        var entries = Static.Select(s => new ExternalReplica(s.Name, s.Address, s.Weight)).ToList();
+        var entries = Static.Select(s => s.AsGiven()).ToList();
         foreach (var (entry, error) in ReplicaSetRules.ValidateStatic(entries, MaxCount))
         {
             yield return new ValidationResult($"{error}.", [entry is { } i ? $"{nameof(Static)}:{i}" : nameof(Static)]);

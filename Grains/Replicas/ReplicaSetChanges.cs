@@ -49,7 +49,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
     /// Registers replicas that run elsewhere, in one version step: each up when it answers its health check now, else
     /// down (the health loop marks it up once it answers). Nothing is started.
     /// </summary>
-    public async Task<AdminResult> AddExternalAsync(IRingGrain grain, IReadOnlyList<ExternalReplica> replicas, RingState ring)
+    public async Task<AdminResult> AddExternalAsync(IRingGrain grain, IReadOnlyList<ReplicaRecord> replicas, RingState ring)
     {
         var names = replicas.Select(r => r.Name).ToList();
         book.Busy.UnionWith(names);
@@ -58,8 +58,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
         {
             foreach (var replica in replicas)
             {
-                var record = replica.ToRecord(isUp: true);
-                records.Add(record with { IsUp = await launcher.ProbeAsync(record, CancellationToken.None) == HeartbeatResult.Alive });
+                records.Add(replica with { IsUp = await launcher.ProbeAsync(replica, CancellationToken.None) == HeartbeatResult.Alive });
             }
         }
         finally
@@ -98,9 +97,9 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
 
         var removed = ring.Replicas.Where(r => names.Contains(r.Name)).ToList();
         removed.ForEach(r => book.Forget(r.Name));
-        foreach (var replica in removed.Where(r => !ExternalReplica.Is(r)))
+        foreach (var replica in removed.Where(r => !ExternalReplicas.Is(r)))
         {
-            drainer.Start(ReplicaInstance.Of(replica.Record));
+            drainer.Start(ReplicaInstance.Of(replica));
         }
 
         logger.LogInformation("Removed replicas {Replicas}; {Count} remain", names, snapshot.Count);

@@ -15,7 +15,7 @@ internal sealed class StaticReplicas(ReplicaOptions options, ILogger logger)
     public bool Done { get; private set; } = options.Static.Count == 0;
 
     /// <summary>The entries to register now; none once they have been.</summary>
-    public IReadOnlyList<ExternalReplica> Missing(RingState ring)
+    public IReadOnlyList<ReplicaRecord> Missing(RingState ring)
     {
         if (Done)
         {
@@ -23,8 +23,8 @@ internal sealed class StaticReplicas(ReplicaOptions options, ILogger logger)
         }
 
         var held = ring.Replicas.ToDictionary(r => r.Name, StringComparer.Ordinal);
-        var missing = new List<ExternalReplica>();
-        foreach (var entry in options.Static.Select(s => s.ToExternal()))
+        var missing = new List<ReplicaRecord>();
+        foreach (var entry in options.Static.Select(s => s.ToRecord()))
         {
             if (!held.TryGetValue(entry.Name, out var replica))
             {

@@ -113,10 +113,8 @@ public sealed class RingGrain : Grain, IRingGrain, IRampTarget
     public Task<RingState> GetState()
     {
         var (ring, snapshot) = (CurrentRing, CurrentSnapshot);
-        var replicas = ring.Replicas
-            .Select((r, i) => RingReplicaState.Of(r, snapshot.Share(i)))
-            .ToList();
-        return Task.FromResult(new RingState(snapshot.Version, snapshot.Settings.Algorithm, replicas, RuntimeIdentity));
+        var shares = ring.Replicas.Select((_, i) => snapshot.Share(i)).ToList();
+        return Task.FromResult(new RingState(snapshot.Version, snapshot.Settings.Algorithm, ring.Replicas.ToList(), RuntimeIdentity, shares));
     }
 
     public async Task<RoutingSnapshot> AddReplicas(IReadOnlyList<ReplicaRecord> replicas)

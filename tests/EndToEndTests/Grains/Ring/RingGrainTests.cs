@@ -123,8 +123,8 @@ public sealed class RingGrainTests(GrainClusterFixture fixture)
         var state = await ring.GetState();
         Assert.Equal(snapshot.Version, state.Version);
         Assert.Equal("slots", state.Algorithm);
-        Assert.Equal(0.5, state.Replicas[0].Share, 3);
-        Assert.Equal(1.0, state.Replicas.Sum(r => r.Share), 9);
+        Assert.Equal(0.5, state.Shares[0], 3);
+        Assert.Equal(1.0, state.Shares.Sum(), 9);
     }
 
     [Fact]

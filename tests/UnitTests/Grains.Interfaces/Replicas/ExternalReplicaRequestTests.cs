@@ -71,7 +71,7 @@ public sealed class ExternalReplicaRequestTests
         Assert.Equal(3, request!.Count);
         Assert.Equal(["api-7", "Zoë", "v6"], request.Hostnames);
         Assert.Equal(
-            [new ExternalReplica("api-7", "http://10.0.0.7:8080", 2), new ExternalReplica("Zoë", "https://backend.example.com", 1), new ExternalReplica("v6", "http://[::1]", 1)],
+            [ExternalReplicas.Of("api-7", "http://10.0.0.7:8080", 2), ExternalReplicas.Of("Zoë", "https://backend.example.com", 1), ExternalReplicas.Of("v6", "http://[::1]", 1)],
             request.Replicas!);
     }
 
@@ -176,13 +176,13 @@ public sealed class ExternalReplicaRequestTests
     [Fact]
     public void The_manager_checks_lists_again_with_the_same_rules()
     {
-        Assert.Null(ReplicaSetRules.ValidateExternal([new ExternalReplica("a", "http://h:1", 100)]));
-        Assert.Equal("'replicas[0].weight' must be an integer from 1 to 100, not 0", ReplicaSetRules.ValidateExternal([new ExternalReplica("a", "http://h:1", 0)]));
-        Assert.StartsWith("'replicas[1].address' 'http://h:1/x'", ReplicaSetRules.ValidateExternal([new ExternalReplica("a", "http://h:1"), new ExternalReplica("b", "http://h:1/x")]));
-        Assert.Equal("Hostname 'a' is given more than once", ReplicaSetRules.ValidateExternal([new ExternalReplica("a", "http://h:1"), new ExternalReplica("a", "http://h:2")]));
+        Assert.Null(ReplicaSetRules.ValidateExternal([ExternalReplicas.Of("a", "http://h:1", 100)]));
+        Assert.Equal("'replicas[0].weight' must be an integer from 1 to 100, not 0", ReplicaSetRules.ValidateExternal([ExternalReplicas.Of("a", "http://h:1", 0)]));
+        Assert.StartsWith("'replicas[1].address' 'http://h:1/x'", ReplicaSetRules.ValidateExternal([ExternalReplicas.Of("a", "http://h:1"), ExternalReplicas.Of("b", "http://h:1/x")]));
+        Assert.Equal("Hostname 'a' is given more than once", ReplicaSetRules.ValidateExternal([ExternalReplicas.Of("a", "http://h:1"), ExternalReplicas.Of("a", "http://h:2")]));
         Assert.Equal("'replicas' must list at least one replica", ReplicaSetRules.ValidateExternal([]));
         Assert.Equal(
             "'replicas' must list at most 1024 replicas",
-            ReplicaSetRules.ValidateExternal(Enumerable.Range(0, 1025).Select(i => new ExternalReplica($"r{i}", "http://h:1")).ToList()));
+            ReplicaSetRules.ValidateExternal(Enumerable.Range(0, 1025).Select(i => ExternalReplicas.Of($"r{i}", "http://h:1")).ToList()));
     }
 }

@@ -369,8 +369,8 @@ public sealed class HealthPolicyTests
         }
     }
 
-    private static RingReplicaState Started(bool external = false, bool draining = false) =>
-        new("api-1", "http://127.0.0.1:5001", external ? ExternalReplica.RuntimeId : "process-1", IsUp: true, Share: 1, Draining: draining);
+    private static ReplicaRecord Started(bool external = false, bool draining = false) =>
+        new("api-1", "http://127.0.0.1:5001", external ? ExternalReplicas.RuntimeId : "process-1", IsUp: true, Draining: draining);
 
     private sealed class Sequence
     {

@@ -360,7 +360,7 @@ public sealed class ReconcilerTests
     [Fact]
     public void External_replicas_are_never_respawned_adopted_or_stopped_and_a_draining_busy_replica_is_left_running()
     {
-        var external = new ReplicaRecord("api-7", "http://10.0.0.7:8080", Orleans.LoadBalancer.Replicas.ExternalReplica.RuntimeId, IsUp: false);
+        var external = new ReplicaRecord("api-7", "http://10.0.0.7:8080", Orleans.LoadBalancer.Replicas.ExternalReplicas.RuntimeId, IsUp: false);
         var draining = Run("old", 1);
 
         // Respawn mode (a fresh activation) would start a ring member with nothing running: not an external one.

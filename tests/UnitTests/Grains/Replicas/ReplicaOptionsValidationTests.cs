@@ -90,6 +90,6 @@ public sealed class ReplicaOptionsValidationTests
         var options = new ReplicaOptions { Static = [new StaticReplica { Name = "api-7", Address = "HTTP://10.0.0.7:8080/", Weight = 2 }] };
 
         Assert.Same(options, options.Validated(ReplicaOptions.Section));
-        Assert.Equal(new Orleans.LoadBalancer.Replicas.ExternalReplica("api-7", "http://10.0.0.7:8080", 2), options.Static[0].ToExternal());
+        Assert.Equal(Orleans.LoadBalancer.Replicas.ExternalReplicas.Of("api-7", "http://10.0.0.7:8080", 2), options.Static[0].ToRecord());
     }
 }

@@ -1,0 +1,24 @@
+using Orleans.LoadBalancer.Ring;
+
+namespace Orleans.LoadBalancer.Replicas;
+
+/// <summary>
+/// Replicas registered by address (<c>POST /add {"replicas": [...]}</c> or <c>Replicas:Static</c>): they run elsewhere,
+/// are health-checked and marked down or up like any other, but never started, stopped or replaced by the cluster.
+/// Each is a <see cref="ReplicaRecord"/> whose runtime id is <see cref="RuntimeId"/>.
+/// </summary>
+public static class ExternalReplicas
+{
+    /// <summary>The runtime id an external replica has in the ring (and the runtime <c>/replicas</c> shows for it).</summary>
+    public const string RuntimeId = "external";
+
+    /// <summary>A replica to register by address; whether it is up is found when it is registered.</summary>
+    public static ReplicaRecord Of(string name, string address, int weight = ReplicaSetRules.DefaultWeight) =>
+        new(name, address, RuntimeId, IsUp: true, weight);
+
+    public static bool Is(ReplicaRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record.RuntimeId == RuntimeId;
+    }
+}
