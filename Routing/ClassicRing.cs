@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Routing;
 /// number n (1, 2, 3… in order of addition) and j = 0…8, linear probing on collisions, and a request goes to the
 /// nearest virtual server clockwise. It is badly unbalanced; it exists to reproduce the assignment's analysis.
 /// </summary>
-public static class ClassicRing
+internal static class ClassicRing
 {
     public const int Slots = 512;
     public const int VirtualServers = 9;

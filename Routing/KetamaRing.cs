@@ -7,7 +7,7 @@ namespace Orleans.LoadBalancer.Routing;
 /// A key belongs to the first point at or after its hash. Points per replica never depend on the number of replicas,
 /// so adding one moves keys only to it.
 /// </summary>
-public static class KetamaRing
+internal static class KetamaRing
 {
     /// <summary>The sorted point positions and, parallel to them, each point's owner (replica index).</summary>
     public static (ulong[] Points, ushort[] Owners) Build(IReadOnlyList<string> names, int pointsPerReplica) =>

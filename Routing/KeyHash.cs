@@ -5,7 +5,7 @@ using System.Text;
 namespace Orleans.LoadBalancer.Routing;
 
 /// <summary>A stable 64-bit hash of a routing key: XxHash3 over its UTF-8 bytes, identical in every process.</summary>
-public static class KeyHash
+internal static class KeyHash
 {
     private const int StackLimit = 512;
 

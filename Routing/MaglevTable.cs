@@ -6,7 +6,7 @@ namespace Orleans.LoadBalancer.Routing;
 /// Weighted as in the paper's §3.4 and Envoy's maglev: a replica of weight w takes a turn in a round only while it has
 /// taken fewer than round · w / max(w) turns, so it claims entries in proportion to its weight.
 /// </summary>
-public static class MaglevTable
+internal static class MaglevTable
 {
     /// <summary>Owner (replica index) of each of the <paramref name="size"/> entries.</summary>
     public static ushort[] Build(IReadOnlyList<string> names, int size) => Build(names, size, null);

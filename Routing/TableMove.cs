@@ -18,7 +18,7 @@ public abstract record TableMove
 /// new replica, so an add costs a few numbers per donor, whatever the table's size.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.SpreadMove")]
-public sealed record SpreadMove(
+internal sealed record SpreadMove(
     [property: Id(0)] ushort From,
     [property: Id(1)] ushort To,
     [property: Id(2)] int Count,
@@ -26,12 +26,12 @@ public sealed record SpreadMove(
 
 /// <summary>Every entry <see cref="From"/> holds, in entry order, goes to the owner at the same position of <see cref="Owners"/>.</summary>
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.ListMove")]
-public sealed record ListMove(
+internal sealed record ListMove(
     [property: Id(0)] ushort From,
     [property: Id(1)] ushort[] Owners) : TableMove;
 
 /// <summary>Entry <c>Indices[i]</c> goes to <c>Owners[i]</c>: whatever no pattern describes.</summary>
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Routing.EntriesMove")]
-public sealed record EntriesMove(
+internal sealed record EntriesMove(
     [property: Id(0)] int[] Indices,
     [property: Id(1)] ushort[] Owners) : TableMove;

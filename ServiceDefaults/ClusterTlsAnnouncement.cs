@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Orleans.LoadBalancer.Hosting;
 
 /// <summary>Says at start-up that the Orleans ports speak TLS, with which certificate and how peers are checked.</summary>
-public sealed partial class ClusterTlsAnnouncement(ClusterCertificates certificates, ILogger<ClusterTlsAnnouncement> logger) : IHostedService
+internal sealed partial class ClusterTlsAnnouncement(ClusterCertificates certificates, ILogger<ClusterTlsAnnouncement> logger) : IHostedService
 {
     /// <summary>
     /// Registers the announcement ahead of every other hosted service: a gateway's Orleans client does not finish starting

@@ -7,7 +7,7 @@ namespace Orleans.LoadBalancer.Hosting;
 /// The rules a settings class declares itself (data annotations, <see cref="IValidatableObject"/>), each failure naming
 /// its key: <c>Section:Key: what is wrong</c>.
 /// </summary>
-public sealed class SectionValidator<T>(string section) : IValidateOptions<T>
+internal sealed class SectionValidator<T>(string section) : IValidateOptions<T>
     where T : class
 {
     public ValidateOptionsResult Validate(string? name, T options)

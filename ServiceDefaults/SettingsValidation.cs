@@ -4,7 +4,7 @@ namespace Orleans.LoadBalancer.Hosting;
 /// For code and tests that hold a settings object rather than configuration: the same rules as at start-up
 /// (<see cref="SectionValidator{T}"/>), failing with <see cref="InvalidConfigurationException"/>.
 /// </summary>
-public static class SettingsValidation
+internal static class SettingsValidation
 {
     public static T Validated<T>(this T settings, string section)
         where T : class

@@ -4,7 +4,7 @@ using Orleans.LoadBalancer.Hosting;
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
 /// <summary>Where the admin API listens and who may call it, decided once at start-up from <c>Urls</c>, <c>Admin:*</c> and <c>AllowedHosts</c>.</summary>
-public sealed record AdminAccess
+internal sealed record AdminAccess
 {
     /// <summary><c>Urls</c> as Kestrel reads them: the traffic listeners.</summary>
     public required IReadOnlyList<string> TrafficUrls { get; init; }

@@ -2,7 +2,7 @@ using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
-public static class AdminAccessHosting
+internal static class AdminAccessHosting
 {
     /// <summary>
     /// Decides where the admin API listens and who may call it (<see cref="AdminAccess"/>), refusing to start in

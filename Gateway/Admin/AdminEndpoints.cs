@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
 /// <summary>The seed's admin API (<c>/rep</c>, <c>/add</c>, <c>/rm</c>) and ours (<c>/replicas</c>, <c>/ring</c>): the route table.</summary>
-public static class AdminEndpoints
+internal static class AdminEndpoints
 {
     /// <summary>The paths the gateway answers itself (and <c>/metrics</c>); every other path is proxied.</summary>
     public static FrozenSet<string> Paths { get; } = new[]

@@ -19,7 +19,7 @@ internal static class AdminHostFilter
             return next(context);
         }
 
-        return SeedJson.WriteFailureAsync(
+        return ApiEnvelope.WriteFailureAsync(
             context.Response,
             StatusCodes.Status400BadRequest,
             $"Host '{host.Host}' is not served: the admin API listens on loopback only (AllowedHosts lists the host names to serve)");

@@ -1,7 +1,7 @@
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
 /// <summary>Section <c>Admin</c>.</summary>
-public sealed class AdminOptions
+internal sealed class AdminOptions
 {
     public const string Section = "Admin";
 

@@ -34,7 +34,7 @@ internal sealed class AdminRequestGuard(AdminAccess access) : IEndpointFilter
         return next(context);
     }
 
-    private static ValueTask<object?> Refuse(int status, string message) => ValueTask.FromResult<object?>(SeedJson.Failure(status, message));
+    private static ValueTask<object?> Refuse(int status, string message) => ValueTask.FromResult<object?>(ApiEnvelope.Failure(status, message));
 
     private static bool IsCrossSite(HttpRequest request)
     {

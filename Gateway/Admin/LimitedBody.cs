@@ -4,7 +4,7 @@ using Orleans.LoadBalancer.Gateway.Responses;
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
 /// <summary>Reads a request body of at most a given size, and no more of a larger one than that size plus one byte.</summary>
-public static class LimitedBody
+internal static class LimitedBody
 {
     /// <summary>
     /// The body, or the seed-shaped answer when it cannot be had: 413 when it is larger than <paramref name="limit"/>
@@ -38,7 +38,7 @@ public static class LimitedBody
         {
             // A broken chunked encoding, a body shorter than its Content-Length, too slow a sender: the client's fault.
             context.Response.Headers.Connection = "close";
-            return (null, SeedJson.Failure(ex.StatusCode, $"Request body could not be read: {ex.Message}"));
+            return (null, ApiEnvelope.Failure(ex.StatusCode, $"Request body could not be read: {ex.Message}"));
         }
         finally
         {
@@ -50,6 +50,6 @@ public static class LimitedBody
     private static IResult TooLarge(HttpContext context, int limit)
     {
         context.Response.Headers.Connection = "close";
-        return SeedJson.Failure(StatusCodes.Status413PayloadTooLarge, $"Request body is larger than {limit} bytes");
+        return ApiEnvelope.Failure(StatusCodes.Status413PayloadTooLarge, $"Request body is larger than {limit} bytes");
     }
 }

@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// <summary>The seed's <c>/rep</c>, <c>/add</c> and <c>/rm</c>, and <c>/replicas</c>.</summary>
 internal static class ReplicaSetEndpoints
 {
-    public static IResult Rep(RingSnapshotStore store) => SeedJson.Ok(store.Current.Replicas.Select(r => r.Name).ToList());
+    public static IResult Rep(RingSnapshotStore store) => ApiEnvelope.Ok(store.Current.Replicas.Select(r => r.Name).ToList());
 
     public static Task<IResult> AddAsync(HttpContext context, IClusterClient client, RingFollower follower, ILoggerFactory loggers) =>
         ChangeAsync(context, client, follower, loggers, AdminOperation.Add, (grain, request) => request.Replicas is { } external
@@ -49,14 +49,14 @@ internal static class ReplicaSetEndpoints
         var (request, error) = AdminRequestBody.Read(body, operation);
         if (request is null)
         {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);
+            return ApiEnvelope.Failure(StatusCodes.Status400BadRequest, error!);
         }
 
         // A cluster that does not answer (a silo failing over, storage down) ends in the pipeline's 503.
         var result = await change(client.GetGrain<IReplicaManagerGrain>(RingKeys.Default), request);
         if (!result.Succeeded)
         {
-            return SeedJson.Failure(StatusOf(result.Error), result.Message!);
+            return ApiEnvelope.Failure(StatusOf(result.Error), result.Message!);
         }
 
         try
@@ -70,6 +70,6 @@ internal static class ReplicaSetEndpoints
                 ex, "Could not pull ring version {Version} after an admin change; the push or the next renewal brings it", result.Version);
         }
 
-        return SeedJson.Ok(result.Replicas);
+        return ApiEnvelope.Ok(result.Replicas);
     }
 }

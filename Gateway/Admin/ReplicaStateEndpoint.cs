@@ -22,18 +22,18 @@ internal static class ReplicaStateEndpoint
         var (state, error) = ReplicaStateBody.Read(body);
         if (state is null)
         {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);
+            return ApiEnvelope.Failure(StatusCodes.Status400BadRequest, error!);
         }
 
         if (!ReplicaNames.IsValid(name))
         {
-            return SeedJson.Failure(StatusCodes.Status404NotFound, ReplicaSetRules.DoesNotExist(name));
+            return ApiEnvelope.Failure(StatusCodes.Status404NotFound, ReplicaSetRules.DoesNotExist(name));
         }
 
         var result = await client.GetGrain<IReplicaManagerGrain>(RingKeys.Default).SetDraining(name, state == ReplicaSetRules.Drain);
         if (!result.Succeeded)
         {
-            return SeedJson.Failure(ReplicaSetEndpoints.StatusOf(result.Error), result.Message!);
+            return ApiEnvelope.Failure(ReplicaSetEndpoints.StatusOf(result.Error), result.Message!);
         }
 
         try

@@ -9,7 +9,7 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// <c>PUT /replicas/{name}/weight {"weight": 3}</c>: 200 with the replica as <c>/replicas</c> shows it, 400 for a bad
 /// body or weight (or any weight but 1 under <c>classic</c>), 404 for an unknown replica; a refused request changes nothing.
 /// </summary>
-public static class ReplicaWeightEndpoint
+internal static class ReplicaWeightEndpoint
 {
     internal static async Task<IResult> SetWeightAsync(
         string name, HttpContext context, IClusterClient client, RingFollower follower, RingSnapshotStore store, ILoggerFactory loggers)
@@ -23,14 +23,14 @@ public static class ReplicaWeightEndpoint
         var (weight, error) = ReplicaWeightBody.Read(body);
         if (error is not null)
         {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, error);
+            return ApiEnvelope.Failure(StatusCodes.Status400BadRequest, error);
         }
 
         var manager = client.GetGrain<IReplicaManagerGrain>(RingKeys.Default);
         var result = await manager.SetWeight(name, weight);
         if (!result.Succeeded)
         {
-            return SeedJson.Failure(result.Error switch
+            return ApiEnvelope.Failure(result.Error switch
             {
                 AdminError.NotFound => StatusCodes.Status404NotFound,
                 AdminError.InvalidRequest => StatusCodes.Status400BadRequest,
@@ -50,7 +50,7 @@ public static class ReplicaWeightEndpoint
 
         var replica = (await manager.GetReplicas()).FirstOrDefault(r => r.Name == name);
         return replica is null
-            ? SeedJson.Failure(StatusCodes.Status404NotFound, $"Replica '{ReplicaNames.Escape(name)}' was removed meanwhile")
+            ? ApiEnvelope.Failure(StatusCodes.Status404NotFound, $"Replica '{ReplicaNames.Escape(name)}' was removed meanwhile")
             : ReplicaJson.One(replica, store.Current);
     }
 }

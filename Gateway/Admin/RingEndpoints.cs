@@ -51,7 +51,7 @@ internal static class RingEndpoints
         var (settings, error) = RingSettingsBody.Read(bytes, store.Current.Settings);
         if (settings is null)
         {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, error!);
+            return ApiEnvelope.Failure(StatusCodes.Status400BadRequest, error!);
         }
 
         try
@@ -63,7 +63,7 @@ internal static class RingEndpoints
         }
         catch (ArgumentException ex)
         {
-            return SeedJson.Failure(StatusCodes.Status400BadRequest, RejectionMessage.Of(ex));
+            return ApiEnvelope.Failure(StatusCodes.Status400BadRequest, RejectionMessage.Of(ex));
         }
     }
 

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>Section <c>Routing</c> as the gateway reads it.</summary>
-public sealed class BalancingOptions : IValidatableObject
+internal sealed class BalancingOptions : IValidatableObject
 {
     public const string Section = "Routing";
 

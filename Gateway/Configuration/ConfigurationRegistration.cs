@@ -2,7 +2,7 @@ using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Gateway.Configuration;
 
-public static class ConfigurationRegistration
+internal static class ConfigurationRegistration
 {
     /// <summary>Sections <c>Gateway</c> and <c>Routing</c>, bound and checked at start-up and on every reload by the same rules.</summary>
     public static IHostApplicationBuilder AddGatewayOptions(this IHostApplicationBuilder builder)

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>The gateway's behaviour, section <c>Gateway</c>.</summary>
-public sealed class GatewayOptions : IValidatableObject
+internal sealed class GatewayOptions : IValidatableObject
 {
     public const string Section = "Gateway";
 

@@ -1,7 +1,7 @@
 namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>Key sources for the requests under one path prefix, overriding the gateway-wide chain.</summary>
-public sealed class KeyRouteOptions
+internal sealed class KeyRouteOptions
 {
     public string PathPrefix { get; set; } = "/";
 

@@ -1,7 +1,7 @@
 namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>One place to take the routing key from; the first source that yields a value wins (like Envoy's hash_policy).</summary>
-public sealed class KeySourceOptions
+internal sealed class KeySourceOptions
 {
     /// <summary><c>Header</c>, <c>Cookie</c>, <c>Query</c>, <c>PathSegment</c> or <c>ClientIp</c>.</summary>
     public KeySourceType Type { get; set; } = KeySourceType.Header;
@@ -19,7 +19,7 @@ public sealed class KeySourceOptions
     public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
 }
 
-public enum KeySourceType
+internal enum KeySourceType
 {
     Header,
     Cookie,

@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Gateway.Configuration;
 /// Where the entries come from: the binder silently leaves out a list entry it cannot convert (a misspelt
 /// <c>Type</c>), so each entry is read again here to say which one and why.
 /// </param>
-public sealed class KeySourcesValidator(IConfiguration configuration) : IValidateOptions<GatewayOptions>
+internal sealed class KeySourcesValidator(IConfiguration configuration) : IValidateOptions<GatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Orleans.LoadBalancer.Gateway.Configuration;
 
 /// <summary>How an entry of <c>Gateway:TrustedProxies</c> reads, and the address form it is compared in.</summary>
-public static class TrustedProxyEntry
+internal static class TrustedProxyEntry
 {
     /// <summary>An address (<c>10.0.0.7</c>, <c>::1</c>) or a network (<c>10.0.0.0/8</c>, <c>fd00::/8</c>).</summary>
     public static bool TryParse(string? entry, out System.Net.IPNetwork network)

@@ -1,7 +1,7 @@
 namespace Orleans.LoadBalancer.Gateway.Health;
 
 /// <summary>How many of the cluster's gateways this Orleans client is connected to, as the client reports it.</summary>
-public sealed class ClusterConnectionMonitor : IClusterConnectionStatusObserver
+internal sealed class ClusterConnectionMonitor : IClusterConnectionStatusObserver
 {
     private int _gateways;
 

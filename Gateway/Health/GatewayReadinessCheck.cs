@@ -7,7 +7,7 @@ namespace Orleans.LoadBalancer.Gateway.Health;
 /// Ready to route: start-up completed (until then every other path answers 503), a ring snapshot from the cluster is
 /// in, and the cluster client is connected.
 /// </summary>
-public sealed class GatewayReadinessCheck(RingSnapshotStore store, ClusterConnectionMonitor connection, IHostApplicationLifetime lifetime) : IHealthCheck
+internal sealed class GatewayReadinessCheck(RingSnapshotStore store, ClusterConnectionMonitor connection, IHostApplicationLifetime lifetime) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

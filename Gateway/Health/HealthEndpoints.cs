@@ -4,7 +4,7 @@ using Orleans.LoadBalancer.Hosting;
 namespace Orleans.LoadBalancer.Gateway.Health;
 
 /// <summary><c>/healthz</c> (the process answers) and <c>/readyz</c> (<see cref="GatewayReadinessCheck"/>).</summary>
-public static class HealthEndpoints
+internal static class HealthEndpoints
 {
     public const string LivenessPath = "/healthz";
     public const string ReadinessPath = "/readyz";

@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Gateway.Hosting;
 /// How the gateway meets the network beyond proxying: <c>/healthz</c> and <c>/readyz</c>, served from the moment the
 /// process listens, and the request body limit.
 /// </summary>
-public static class GatewayEdgeHosting
+internal static class GatewayEdgeHosting
 {
     /// <summary>The hosted service that starts ASP.NET Core's server (internal to the framework).</summary>
     private const string WebHostService = "Microsoft.AspNetCore.Hosting.GenericWebHostService";
@@ -65,6 +65,6 @@ public static class GatewayEdgeHosting
     private static Task StartingAsync(HttpContext context)
     {
         context.Response.Headers.RetryAfter = "1";
-        return SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "The gateway is starting: waiting for the cluster's ring");
+        return ApiEnvelope.WriteFailureAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "The gateway is starting: waiting for the cluster's ring");
     }
 }

@@ -8,7 +8,7 @@ using ClusterOptions = Orleans.Configuration.ClusterOptions;
 
 namespace Orleans.LoadBalancer.Gateway.Hosting;
 
-public static class GatewayHostingExtensions
+internal static class GatewayHostingExtensions
 {
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 

@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Gateway.Hosting;
 /// port (<c>SO_REUSEPORT</c>, so the kernel spreads new connections over both), then the old one gets SIGTERM, stops
 /// accepting, finishes its in-flight requests within <see cref="GatewayOptions.ShutdownTimeout"/> and exits.
 /// </summary>
-public static class GatewayListener
+internal static class GatewayListener
 {
     // Linux values; other systems keep the default listener (one process per port).
     private const int SolSocket = 1;

@@ -4,7 +4,7 @@ using Orleans.LoadBalancer.Gateway.Responses;
 
 namespace Orleans.LoadBalancer.Gateway.Hosting;
 
-public static class ReplicaProxyPipeline
+internal static class ReplicaProxyPipeline
 {
     /// <summary>
     /// Proxies every request that is not for the gateway itself straight away, ahead of endpoint routing (which the hot
@@ -33,12 +33,12 @@ public static class ReplicaProxyPipeline
             app.Use(AdminHostFilter.InvokeAsync);
         }
 
-        app.UseExceptionHandler(error => error.Run(context => SeedJson.WriteFailureAsync(
+        app.UseExceptionHandler(error => error.Run(context => ApiEnvelope.WriteFailureAsync(
             context.Response, StatusCodes.Status503ServiceUnavailable, "The cluster did not complete the request; check /rep and retry")));
         app.UseRouting();
         if (access.HasOwnListener)
         {
-            app.Map("/{**path}", (HttpContext context) => SeedJson.Failure(
+            app.Map("/{**path}", (HttpContext context) => ApiEnvelope.Failure(
                 StatusCodes.Status404NotFound, $"No admin endpoint answers '{context.Request.Method} {context.Request.Path}' here; the traffic port (Urls) proxies requests to the replicas"));
         }
         else

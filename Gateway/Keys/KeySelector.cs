@@ -9,7 +9,7 @@ namespace Orleans.LoadBalancer.Gateway.Keys;
 /// issued as a cookie when a cookie source asks for that, so a new client becomes sticky. The <c>ClientIp</c> source is
 /// the forwarded client's address when the request came through one of the <see cref="TrustedProxies"/>.
 /// </summary>
-public sealed class KeySelector
+internal sealed class KeySelector
 {
     private readonly string _requestIdHeader;
     private readonly KeySourceOptions[] _default;

@@ -9,7 +9,7 @@ namespace Orleans.LoadBalancer.Gateway.Keys;
 /// them has its <c>X-Forwarded-For</c> believed. The client is then the nearest address in that chain that is not a
 /// trusted proxy, read from the right, as nginx's <c>real_ip_recursive</c> does. Empty: the peer is the client.
 /// </summary>
-public sealed class TrustedProxies
+internal sealed class TrustedProxies
 {
     public const string ForwardedForHeader = "X-Forwarded-For";
 

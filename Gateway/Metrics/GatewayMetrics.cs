@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Gateway.Metrics;
 /// The gateway's instruments (meter <see cref="MeterName"/>). Labels are replica names and status codes only,
 /// never request ids, so cardinality stays bounded.
 /// </summary>
-public sealed class GatewayMetrics : IDisposable
+internal sealed class GatewayMetrics : IDisposable
 {
     public const string MeterName = "Orleans.LoadBalancer.Gateway";
 

@@ -2,7 +2,7 @@ using OpenTelemetry.Metrics;
 
 namespace Orleans.LoadBalancer.Gateway.Metrics;
 
-public static class MetricsRegistration
+internal static class MetricsRegistration
 {
     /// <summary>The gateway's instruments and Orleans', exported for Prometheus.</summary>
     public static IServiceCollection AddGatewayMetrics(this IServiceCollection services)

@@ -11,7 +11,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// <param name="SuspectFor"><c>Gateway:SuspectFor</c>.</param>
 /// <param name="RequestConfig">The forwarder's per-request settings, <c>Gateway:ReplicaTimeout</c> among them.</param>
 /// <param name="Values">What they were built from, by configuration key, as the reload log shows them.</param>
-public sealed record GatewaySettings(
+internal sealed record GatewaySettings(
     RouteSelector Router,
     int RetryAttempts,
     TimeSpan SuspectFor,

@@ -4,7 +4,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// The gateway's current <see cref="GatewaySettings"/>: one volatile read per request, replaced atomically by
 /// <see cref="GatewaySettingsReloader"/>, as the ring snapshot is.
 /// </summary>
-public sealed class GatewaySettingsStore
+internal sealed class GatewaySettingsStore
 {
     private GatewaySettings _current;
 

@@ -4,7 +4,7 @@ using Orleans.LoadBalancer.Ring;
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>Reports suspect replicas to the ReplicaManagerGrain, whose health loop then checks them at once.</summary>
-public sealed class ManagerSuspectReporter(IClusterClient client, ILogger<ManagerSuspectReporter> logger) : ISuspectReporter
+internal sealed class ManagerSuspectReporter(IClusterClient client, ILogger<ManagerSuspectReporter> logger) : ISuspectReporter
 {
     public void Report(string replica) => _ = ReportAsync(replica);
 

@@ -3,7 +3,7 @@ using Orleans.LoadBalancer.Gateway.Configuration;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
-public static class ProxyRegistration
+internal static class ProxyRegistration
 {
     /// <summary>
     /// The forwarder and the <see cref="ReplicaProxy"/>, with the settings it runs on (<see cref="GatewaySettingsStore"/>),

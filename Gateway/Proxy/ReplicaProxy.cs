@@ -17,7 +17,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// client's side (an upload cut short, bad chunking, a body over the limit, a client gone) is answered as such and
 /// never held against a replica.
 /// </summary>
-public sealed class ReplicaProxy : IDisposable
+internal sealed class ReplicaProxy : IDisposable
 {
     private readonly IHttpForwarder _forwarder;
     private readonly RingSnapshotStore _store;
@@ -72,7 +72,7 @@ public sealed class ReplicaProxy : IDisposable
                 context.Response.Headers[_transformer.RequestIdHeader] = choice.GeneratedKey;
             }
 
-            await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "No replicas available");
+            await ApiEnvelope.WriteFailureAsync(context.Response, StatusCodes.Status503ServiceUnavailable, "No replicas available");
             _metrics.Routed(GatewayMetrics.NoReplica, context.Response.StatusCode, start);
             return;
         }
@@ -159,7 +159,7 @@ public sealed class ReplicaProxy : IDisposable
                 // The forwarder took the status from Kestrel's reader: 413 (too large), 408 (too slow) or 400 (malformed).
                 var status = context.Response.StatusCode;
                 ClearResponse(context, decision);
-                await SeedJson.WriteFailureAsync(context.Response, status, status switch
+                await ApiEnvelope.WriteFailureAsync(context.Response, status, status switch
                 {
                     StatusCodes.Status413PayloadTooLarge => $"The request body is larger than the gateway takes ({_maxRequestBodySize} bytes)",
                     StatusCodes.Status408RequestTimeout => "The request body did not arrive in time",
@@ -180,7 +180,7 @@ public sealed class ReplicaProxy : IDisposable
                 context.Response.Headers[_transformer.RequestIdHeader] = decision.GeneratedKey;
             }
 
-            await SeedJson.WriteFailureAsync(context.Response, StatusCodes.Status502BadGateway, $"Replica '{decision.Replica}' did not answer");
+            await ApiEnvelope.WriteFailureAsync(context.Response, StatusCodes.Status502BadGateway, $"Replica '{decision.Replica}' did not answer");
         }
 
         return current;
@@ -195,7 +195,7 @@ public sealed class ReplicaProxy : IDisposable
             context.Response.Headers.Connection = "close";
         }
 
-        return SeedJson.WriteFailureAsync(
+        return ApiEnvelope.WriteFailureAsync(
             context.Response,
             StatusCodes.Status413PayloadTooLarge,
             $"The request body of {context.Request.ContentLength} bytes is larger than the gateway takes ({_maxRequestBodySize} bytes)");

@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// failed, not to the name: a replacement at a new address, or one the ring marks up again after it was down, is used
 /// at once. Costs one volatile read per request while empty.
 /// </summary>
-public sealed class ReplicaSuspects
+internal sealed class ReplicaSuspects
 {
     private readonly ConcurrentDictionary<string, long> _until = new(StringComparer.Ordinal);
     private readonly ISuspectReporter _reporter;

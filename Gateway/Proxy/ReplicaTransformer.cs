@@ -62,7 +62,7 @@ internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNot
                 headers.Remove(header);
             }
 
-            await SeedJson.WriteFailureAsync(
+            await ApiEnvelope.WriteFailureAsync(
                 httpContext.Response,
                 StatusCodes.Status400BadRequest,
                 $"'{httpContext.Request.Path}' endpoint does not exist in server replicas");

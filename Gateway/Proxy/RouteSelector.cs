@@ -11,7 +11,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// preference order (up in the ring, not suspect here, and with bounded loads under the cap), holding an in-flight
 /// place on it until <see cref="Release"/>. No lock and no allocation on the way.
 /// </summary>
-public sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, InFlightTracker inFlight, GatewayMetrics metrics, double balanceFactor)
+internal sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, InFlightTracker inFlight, GatewayMetrics metrics, double balanceFactor)
 {
     private const int MaxCandidates = 32;
 

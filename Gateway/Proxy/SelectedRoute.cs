@@ -7,4 +7,4 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// itself when the gateway made it up (returned to the client so it can stick to its replica), and the in-flight
 /// counters, indexed like the snapshot's replicas, that its place is held in.
 /// </summary>
-public readonly record struct SelectedRoute(int Index, ulong Hash, string? GeneratedKey, StrongBox<int>[] Places);
+internal readonly record struct SelectedRoute(int Index, ulong Hash, string? GeneratedKey, StrongBox<int>[] Places);

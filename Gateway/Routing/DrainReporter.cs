@@ -9,7 +9,7 @@ namespace Orleans.LoadBalancer.Gateway.Routing;
 /// of the replicas it drains this gateway holds nothing on: not routable in this gateway's snapshot for a moment, and
 /// none of its requests in flight there. The manager stops a removed replica once every live gateway has said so.
 /// </summary>
-public sealed class DrainReporter(
+internal sealed class DrainReporter(
     IClusterClient client, RingSnapshotStore store, InFlightTracker inFlight, TimeProvider time, ILogger<DrainReporter> logger) : BackgroundService
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);

@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Gateway.Routing;
 /// store installs it, off the request path. A place is taken atomically against a cap, so two requests racing for the
 /// last place cannot both get it.
 /// </summary>
-public sealed class InFlightTracker
+internal sealed class InFlightTracker
 {
     private readonly ConcurrentDictionary<string, StrongBox<int>> _byName = new(StringComparer.Ordinal);
     private CounterTable _current;

@@ -10,7 +10,7 @@ namespace Orleans.LoadBalancer.Gateway.Routing;
 /// background loop renews the subscription and pulls by version, healing missed pushes and grain reactivations.
 /// Start-up completes only once the first snapshot is in, so the gateway never serves without a ring.
 /// </summary>
-public sealed class RingFollower(
+internal sealed class RingFollower(
     IClusterClient client,
     RingSnapshotStore store,
     IOptions<GatewayOptions> options,

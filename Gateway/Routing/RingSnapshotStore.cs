@@ -7,7 +7,7 @@ namespace Orleans.LoadBalancer.Gateway.Routing;
 /// replaced by an older version of the same ring. A snapshot of another ring (the cluster lost its storage and made
 /// the ring anew) replaces it whatever its version: the old ring's replicas are gone with it.
 /// </summary>
-public sealed class RingSnapshotStore
+internal sealed class RingSnapshotStore
 {
     private RoutingSnapshot _current = RoutingSnapshot.Empty;
 

@@ -1,6 +1,6 @@
 namespace Orleans.LoadBalancer.Gateway.Routing;
 
-public static class RoutingRegistration
+internal static class RoutingRegistration
 {
     /// <summary>
     /// The ring snapshot this gateway routes on, kept current by <see cref="RingFollower"/>; the requests in flight per

@@ -3,7 +3,7 @@ using Orleans.LoadBalancer.Ring;
 namespace Orleans.LoadBalancer.Grains.Hosts;
 
 /// <summary>Which ring members run on a host the cluster no longer holds as active; pure.</summary>
-public static class HostLoss
+internal static class HostLoss
 {
     /// <summary>
     /// Members with a host that is not among <paramref name="activeHosts"/> (its silo was declared dead or left), that no

@@ -9,14 +9,14 @@ namespace Orleans.LoadBalancer.Grains.Hosts;
 /// one step and replaced on the active hosts under the same names, through the one replacement path
 /// (<see cref="ReplicaReplacer"/>), with its backoff. Their keys move to their next replicas meanwhile and come back.
 /// </summary>
-internal sealed class HostLossRound(ClusterReplicaRuntime hosts, ReplicaReplacer replacer, ReplicaBook book, ILogger logger)
+internal sealed class HostLossRound(ClusterReplicaRuntime hosts, ReplicaReplacer replacer, ReplicaTracker tracker, ILogger logger)
 {
     public async Task RunAsync(IRingGrain ring)
     {
         var state = await ring.GetState();
         var active = hosts.ActiveHosts().Keys;
-        var lost = HostLoss.Lost(state.Replicas, active, book.Busy)
-            .Where(r => book.HealthOf(r.Name).NextRestart <= book.Now)
+        var lost = HostLoss.Lost(state.Replicas, active, tracker.Busy)
+            .Where(r => tracker.HealthOf(r.Name).NextRestart <= tracker.Now)
             .ToList();
         if (lost.Count == 0)
         {

@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Grains.Hosts;
 /// that silo only, so a call to the host of a silo that is gone fails instead of running somewhere else.
 /// </summary>
 [Alias("Orleans.LoadBalancer.Grains.Hosts.IReplicaHostGrain")]
-public interface IReplicaHostGrain : IGrainWithStringKey
+internal interface IReplicaHostGrain : IGrainWithStringKey
 {
     [Alias("Start"), ResponseTimeout("00:01:00")]
     Task<ReplicaInstance> Start(string name, long ordinal);

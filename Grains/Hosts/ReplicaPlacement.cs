@@ -6,7 +6,7 @@ namespace Orleans.LoadBalancer.Grains.Hosts;
 /// host with the fewest replicas, a replacement preferring any host but the one it ran on (which may be why it died);
 /// ties go to the first host by name, so the same inputs always give the same host. Host names compare ignoring case.
 /// </summary>
-public static class ReplicaPlacement
+internal static class ReplicaPlacement
 {
     private static readonly StringComparer Hosts = StringComparer.OrdinalIgnoreCase;
 

@@ -9,25 +9,25 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// replacements started without waiting for them.
 /// </summary>
 internal sealed class HealthRound(
-    ReplicaLauncher launcher, HealthPolicy policy, ReplicaBook book, ReplicaReplacer replacer, ReplicaMetrics metrics, ILogger logger)
+    ReplicaLauncher launcher, HealthPolicy policy, ReplicaTracker tracker, ReplicaReplacer replacer, ReplicaMetrics metrics, ILogger logger)
 {
     public async Task RunAsync(IRingGrain ring, CancellationToken cancellationToken)
     {
         var state = await ring.GetState();
-        var members = state.Replicas.Where(r => !book.Busy.Contains(r.Name)).ToList();
+        var members = state.Replicas.Where(r => !tracker.Busy.Contains(r.Name)).ToList();
         var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r, cancellationToken)));
         var (marks, replace) = (new List<ReplicaRecord>(), new List<ReplicaRecord>());
         for (var i = 0; i < members.Count; i++)
         {
             var replica = members[i];
-            if (book.Busy.Contains(replica.Name))
+            if (tracker.Busy.Contains(replica.Name))
             {
                 // An admin change or a replacement took it while the probes ran.
                 continue;
             }
 
-            var verdict = policy.OnRoundProbe(book.HealthOf(replica.Name), results[i], replica, book.Now);
-            book.Set(replica.Name, verdict.State);
+            var verdict = policy.OnRoundProbe(tracker.HealthOf(replica.Name), results[i], replica, tracker.Now);
+            tracker.Set(replica.Name, verdict.State);
             if (verdict.Died)
             {
                 logger.LogWarning("Replica {Replica} at {Address} is dead after {Failures} failed heartbeats", replica.Name, replica.Address, verdict.State.Failures);
@@ -58,6 +58,6 @@ internal sealed class HealthRound(
 
         replace.ForEach(replica => replacer.Start(ring, replica));
 
-        metrics.Observed(state.Replicas.Select(r => (r.Name, book.StateOf(r))).ToList());
+        metrics.Observed(state.Replicas.Select(r => (r.Name, tracker.StateOf(r))).ToList());
     }
 }

@@ -8,20 +8,20 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// on its own: adopt, rebuild a lost ring from what runs, respawn, stop strays.
 /// </summary>
 internal sealed class ReconcileExecutor(
-    ReplicaLauncher launcher, ReplicaBook book, ReplicaReplacer replacer, ReplicaOptions options, ILogger logger)
+    ReplicaLauncher launcher, ReplicaTracker tracker, ReplicaReplacer replacer, ReplicaOptions options, ILogger logger)
 {
     public DateTimeOffset LastRun { get; private set; }
 
     public async Task RunAsync(IRingGrain ring, bool respawnMissing)
     {
         // What runs first, then the ring: a change that finishes in between is in the ring, or still busy.
-        var running = (await launcher.Runtime.ListAsync(CancellationToken.None)).Where(i => !book.Draining.Contains(i.RuntimeId)).ToList();
+        var running = (await launcher.Runtime.ListAsync(CancellationToken.None)).Where(i => !tracker.Draining.Contains(i.RuntimeId)).ToList();
         var state = await ring.GetState();
-        LastRun = book.Now;
-        book.Learn(running);
+        LastRun = tracker.Now;
+        tracker.Learn(running);
 
         var members = state.Replicas.ToList();
-        var plan = Reconciler.Plan(new ReconcileInput(members, running, book.Busy, respawnMissing, options.MaxCount, RingIsNew: state.Version == 0));
+        var plan = Reconciler.Plan(new ReconcileInput(members, running, tracker.Busy, respawnMissing, options.MaxCount, RingIsNew: state.Version == 0));
         var adopted = new List<ReplicaRecord>();
         foreach (var action in plan.Actions)
         {
@@ -44,7 +44,7 @@ internal sealed class ReconcileExecutor(
         {
             // On a fresh activation, say what was found running and kept as it is.
             var acted = plan.Actions.Select(NameOf).ToHashSet(StringComparer.Ordinal);
-            foreach (var member in members.Where(m => !acted.Contains(m.Name) && !book.Busy.Contains(m.Name) && !Orleans.LoadBalancer.Replicas.ExternalReplicas.Is(m)))
+            foreach (var member in members.Where(m => !acted.Contains(m.Name) && !tracker.Busy.Contains(m.Name) && !Orleans.LoadBalancer.Replicas.ExternalReplicas.Is(m)))
             {
                 logger.LogInformation("Adopted running replica {Replica} at {Address}", member.Name, member.Address);
             }
@@ -67,7 +67,7 @@ internal sealed class ReconcileExecutor(
         await ring.AddReplicas(replicas.Select(i => i.ToRecord()).ToList());
         foreach (var instance in replicas)
         {
-            book.Started(instance.Name, ReplicaHealthState.Started(book.Now), instance.Ordinal);
+            tracker.Started(instance.Name, ReplicaHealthState.Started(tracker.Now), instance.Ordinal);
             logger.LogInformation("Adopted running replica {Replica} at {Address}", instance.Name, instance.Address);
         }
 
@@ -78,10 +78,10 @@ internal sealed class ReconcileExecutor(
     private Task Adopt(List<ReplicaRecord> adopted, ReplicaInstance instance)
     {
         adopted.Add(instance.ToRecord());
-        if (!book.Knows(instance.Name, out _))
+        if (!tracker.Knows(instance.Name, out _))
         {
             // Known replicas keep their history (restarts, backoff): the ring only learns where they run.
-            book.Started(instance.Name, ReplicaHealthState.Started(book.Now), instance.Ordinal);
+            tracker.Started(instance.Name, ReplicaHealthState.Started(tracker.Now), instance.Ordinal);
         }
 
         logger.LogInformation("Adopted running replica {Replica} at {Address}", instance.Name, instance.Address);

@@ -8,9 +8,9 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// holds nothing on any more (<see cref="Report"/>); a replica is stopped once every gateway heard from in the last
 /// <see cref="GatewayExpiry"/> has reported it idle, or after <see cref="ReplicaOptions.DrainTimeout"/>, whichever
 /// comes first. A gateway that died stops being waited for once its reports stop. The reconciler leaves a draining
-/// process alone (<see cref="ReplicaBook.Draining"/>, by runtime id); its name may be added again meanwhile.
+/// process alone (<see cref="ReplicaTracker.Draining"/>, by runtime id); its name may be added again meanwhile.
 /// </summary>
-internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book, ReplicaOptions options, ILogger logger)
+internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaTracker tracker, ReplicaOptions options, ILogger logger)
 {
     /// <summary>A gateway not heard from for this long is taken as gone (it reports every second, or every 250 ms while something drains).</summary>
     public static readonly TimeSpan GatewayExpiry = TimeSpan.FromSeconds(3);
@@ -21,13 +21,13 @@ internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book,
     /// <summary>By runtime id.</summary>
     private readonly Dictionary<string, Drain> _drains = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _gateways = new(StringComparer.Ordinal);
-    private readonly DateTimeOffset _since = book.Now;
+    private readonly DateTimeOffset _since = tracker.Now;
 
     /// <summary>Starts draining a replica that has just left the ring; it is stopped in the background.</summary>
     public void Start(ReplicaInstance instance)
     {
-        book.Draining.Add(instance.RuntimeId);
-        var drain = new Drain(instance, book.Now);
+        tracker.Draining.Add(instance.RuntimeId);
+        var drain = new Drain(instance, tracker.Now);
         _drains[instance.RuntimeId] = drain;
         _ = RunAsync(drain);
     }
@@ -35,7 +35,7 @@ internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book,
     /// <summary>A gateway is alive and holds nothing on <paramref name="idle"/>; answers the names still draining.</summary>
     public IReadOnlyList<string> Report(string gateway, IReadOnlyList<string> idle)
     {
-        var now = book.Now;
+        var now = tracker.Now;
         _gateways[gateway] = now;
         var idleNames = idle.ToHashSet(StringComparer.Ordinal);
         foreach (var drain in _drains.Values.Where(d => idleNames.Contains(d.Instance.Name)))
@@ -58,7 +58,7 @@ internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book,
         {
             while (true)
             {
-                var now = book.Now;
+                var now = tracker.Now;
                 var waiting = Waiting(drain, now);
                 if (waiting.Count == 0)
                 {
@@ -81,7 +81,7 @@ internal sealed class ReplicaDrainer(ReplicaLauncher launcher, ReplicaBook book,
         finally
         {
             _drains.Remove(drain.Instance.RuntimeId);
-            book.Draining.Remove(drain.Instance.RuntimeId);
+            tracker.Draining.Remove(drain.Instance.RuntimeId);
         }
     }
 

@@ -8,7 +8,7 @@ using Orleans.LoadBalancer.Ring;
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
 /// <summary>
-/// Orchestrates replica lifecycle and holds what it learns (<see cref="ReplicaBook"/>); the rules live beside it
+/// Orchestrates replica lifecycle and holds what it learns (<see cref="ReplicaTracker"/>); the rules live beside it
 /// (<see cref="ReplicaSetRules"/>, <see cref="HealthPolicy"/>, <see cref="Reconciler"/>) and the slow work in
 /// <see cref="ReplicaLauncher"/>. Reentrant: while a start waits for a heartbeat the grain keeps answering, so the
 /// health round never waits behind an admin change. Admin changes queue behind each other; the names a change or a
@@ -22,7 +22,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
     private readonly ILogger<ReplicaManagerGrain> _logger;
     private readonly ReplicaLauncher _launcher;
     private readonly HealthPolicy _policy;
-    private readonly ReplicaBook _book;
+    private readonly ReplicaTracker _tracker;
     private readonly ReconcileExecutor _reconciler;
     private readonly HealthRound _round;
     private readonly ReplicaSetChanges _changes;
@@ -46,15 +46,15 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         (_runtime, _options, _logger) = (runtime, options.Value, logger);
         _launcher = new ReplicaLauncher(runtime, probe, _options, logger);
         _policy = new HealthPolicy(_options);
-        _book = new ReplicaBook(time);
-        _drainer = new ReplicaDrainer(_launcher, _book, _options, logger);
-        _changes = new ReplicaSetChanges(_launcher, _book, _drainer, logger);
+        _tracker = new ReplicaTracker(time);
+        _drainer = new ReplicaDrainer(_launcher, _tracker, _options, logger);
+        _changes = new ReplicaSetChanges(_launcher, _tracker, _drainer, logger);
         _weights = new ReplicaWeightChanges(logger);
         _statics = new StaticReplicas(_options, logger);
-        var replacer = new ReplicaReplacer(_launcher, _policy, _book, metrics, _options, logger);
-        _reconciler = new ReconcileExecutor(_launcher, _book, replacer, _options, logger);
-        _round = new HealthRound(_launcher, _policy, _book, replacer, metrics, logger);
-        _hostLoss = runtime is ClusterReplicaRuntime hosts ? new HostLossRound(hosts, replacer, _book, logger) : null;
+        var replacer = new ReplicaReplacer(_launcher, _policy, _tracker, metrics, _options, logger);
+        _reconciler = new ReconcileExecutor(_launcher, _tracker, replacer, _options, logger);
+        _round = new HealthRound(_launcher, _policy, _tracker, replacer, metrics, logger);
+        _hostLoss = runtime is ClusterReplicaRuntime hosts ? new HostLossRound(hosts, replacer, _tracker, logger) : null;
     }
 
     private IRingGrain Ring => GrainFactory.GetGrain<IRingGrain>(RingKeys.Default);
@@ -152,7 +152,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         var ring = await Ring.GetState();
         return ring.Replicas
             .Select((r, i) => new ReplicaStatus(r.Name, r.Address, ExternalReplicas.Is(r) ? ExternalReplicas.RuntimeId : _runtime.Kind, r.RuntimeId,
-                _book.StateOf(r), _book.RestartsOf(r.Name), ring.Shares[i], r.Weight, r.Draining, r.Host))
+                _tracker.StateOf(r), _tracker.RestartsOf(r.Name), ring.Shares[i], r.Weight, r.Draining, r.Host))
             .ToList();
     }
 
@@ -180,9 +180,9 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
 
     public Task ReportSuspect(string name)
     {
-        if (_book.Knows(name, out var health) && _policy.OnSuspectReport(health) is var suspect && suspect != health)
+        if (_tracker.Knows(name, out var health) && _policy.OnSuspectReport(health) is var suspect && suspect != health)
         {
-            _book.Set(name, suspect);
+            _tracker.Set(name, suspect);
             _logger.LogInformation("A gateway reported replica {Replica} as suspect", name);
             // Check now rather than at the next tick (a round under way is not repeated: the next tick covers it).
             _checkNow?.Dispose();
@@ -235,7 +235,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         try
         {
             await _logger.TryAsync("first reconcile", EnsureActivatedAsync);
-            if (_book.Now - _reconciler.LastRun > _options.ReconcileInterval)
+            if (_tracker.Now - _reconciler.LastRun > _options.ReconcileInterval)
             {
                 await _logger.TryAsync("reconcile", () => _reconciler.RunAsync(Ring, respawnMissing: false));
             }

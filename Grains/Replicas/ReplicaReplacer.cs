@@ -10,12 +10,12 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// the replacement answers its heartbeat and the ring has its address (or it failed, and the policy backs off).
 /// </summary>
 internal sealed class ReplicaReplacer(
-    ReplicaLauncher launcher, HealthPolicy policy, ReplicaBook book, ReplicaMetrics metrics, ReplicaOptions options, ILogger logger)
+    ReplicaLauncher launcher, HealthPolicy policy, ReplicaTracker tracker, ReplicaMetrics metrics, ReplicaOptions options, ILogger logger)
 {
     public void Start(IRingGrain ring, ReplicaRecord replica)
     {
-        book.Busy.Add(replica.Name);
-        book.Set(replica.Name, policy.OnReplacing(book.HealthOf(replica.Name), book.Now));
+        tracker.Busy.Add(replica.Name);
+        tracker.Set(replica.Name, policy.OnReplacing(tracker.HealthOf(replica.Name), tracker.Now));
         _ = ReplaceAsync(ring, replica);
     }
 
@@ -30,18 +30,18 @@ internal sealed class ReplicaReplacer(
             var name = options.ReplaceWithNewName
                 ? ReplicaNames.NewRandom((await ring.GetState()).Replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal))
                 : replica.Name;
-            var instance = await launcher.StartHealthyAsync(name, name == replica.Name ? book.OrdinalOf(name) : book.NextOrdinal());
+            var instance = await launcher.StartHealthyAsync(name, name == replica.Name ? tracker.OrdinalOf(name) : tracker.NextOrdinal());
             _ = name == replica.Name
                 ? await ring.UpdateReplicas([instance.ToRecord()])
                 : await ring.ReplaceReplica(replica.Name, instance.ToRecord() with { Weight = replica.Weight });
 
-            var health = policy.OnReplaced(book.HealthOf(replica.Name), book.Now);
+            var health = policy.OnReplaced(tracker.HealthOf(replica.Name), tracker.Now);
             if (name != replica.Name)
             {
-                book.Forget(replica.Name);
+                tracker.Forget(replica.Name);
             }
 
-            book.Started(name, health, instance.Ordinal);
+            tracker.Started(name, health, instance.Ordinal);
             metrics.Restarted(replica.Name);
             logger.LogInformation("Replaced replica {Replica} by {Replacement} at {Address} in {Elapsed:0} ms (restart {Restarts})",
                 replica.Name, name == replica.Name ? "a new one" : name, instance.Address, Stopwatch.GetElapsedTime(started).TotalMilliseconds, health.Restarts);
@@ -52,14 +52,14 @@ internal sealed class ReplicaReplacer(
         }
         catch (Exception ex)
         {
-            var health = policy.OnReplaceFailed(book.HealthOf(replica.Name), book.Now);
-            book.Set(replica.Name, health);
+            var health = policy.OnReplaceFailed(tracker.HealthOf(replica.Name), tracker.Now);
+            tracker.Set(replica.Name, health);
             logger.LogError(ex, "Could not replace replica {Replica} (attempt {Attempt}); next try after {NextRestart:O}",
                 replica.Name, health.CrashStreak, health.NextRestart);
         }
         finally
         {
-            book.Busy.Remove(replica.Name);
+            tracker.Busy.Remove(replica.Name);
         }
     }
 }

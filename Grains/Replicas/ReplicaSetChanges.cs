@@ -9,20 +9,20 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// The replica set's admin changes, all or none: an add starts every replica and registers them in one version step;
 /// a remove takes them out in one step, then stops them. A change that fails leaves the ring and the runtime as they were.
 /// </summary>
-internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook book, ReplicaDrainer drainer, ILogger logger)
+internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaTracker tracker, ReplicaDrainer drainer, ILogger logger)
 {
     /// <summary>Starts every replica and waits for its heartbeat; registers all of them in one version step, or none.</summary>
     public async Task<AdminResult> AddAsync(IRingGrain grain, IReadOnlyList<string> names, RingState ring, int weight = ReplicaSetRules.DefaultWeight)
     {
         IReadOnlyList<ReplicaInstance> instances;
-        book.Busy.UnionWith(names);
+        tracker.Busy.UnionWith(names);
         try
         {
-            instances = await launcher.StartAllAsync(names.Select(n => (n, book.OrdinalOf(n))).ToList());
+            instances = await launcher.StartAllAsync(names.Select(n => (n, tracker.OrdinalOf(n))).ToList());
         }
         catch (ReplicaStartException ex)
         {
-            book.Busy.ExceptWith(names);
+            tracker.Busy.ExceptWith(names);
             logger.LogWarning(ex, "Could not start replicas {Replicas}; nothing was changed", names);
             return AdminResult.RuntimeFailure(ex.Message, Names(ring), ring.Version);
         }
@@ -38,7 +38,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
 
         foreach (var instance in instances)
         {
-            book.Started(instance.Name, ReplicaHealthState.Started(book.Now), instance.Ordinal);
+            tracker.Started(instance.Name, ReplicaHealthState.Started(tracker.Now), instance.Ordinal);
         }
 
         logger.LogInformation("Added replicas {Replicas}; {Count} in the ring", names, snapshot.Count);
@@ -52,7 +52,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
     public async Task<AdminResult> AddExternalAsync(IRingGrain grain, IReadOnlyList<ReplicaRecord> replicas, RingState ring)
     {
         var names = replicas.Select(r => r.Name).ToList();
-        book.Busy.UnionWith(names);
+        tracker.Busy.UnionWith(names);
         var records = new List<ReplicaRecord>();
         try
         {
@@ -63,7 +63,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
         }
         finally
         {
-            book.Busy.ExceptWith(names);
+            tracker.Busy.ExceptWith(names);
         }
 
         var (snapshot, failure) = await ChangeRingAsync(grain, names, ring, "add the replicas to the ring", () => grain.AddReplicas(records),
@@ -75,7 +75,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
 
         foreach (var record in records)
         {
-            book.Started(record.Name, ReplicaHealthState.Started(book.Now) with { Health = record.IsUp ? ReplicaHealth.Healthy : ReplicaHealth.Dead }, 0);
+            tracker.Started(record.Name, ReplicaHealthState.Started(tracker.Now) with { Health = record.IsUp ? ReplicaHealth.Healthy : ReplicaHealth.Dead }, 0);
         }
 
         logger.LogInformation("Registered external replicas {Replicas} at {Addresses}; {Count} in the ring", names, records.Select(r => r.Address), snapshot.Count);
@@ -96,7 +96,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
         }
 
         var removed = ring.Replicas.Where(r => names.Contains(r.Name)).ToList();
-        removed.ForEach(r => book.Forget(r.Name));
+        removed.ForEach(r => tracker.Forget(r.Name));
         foreach (var replica in removed.Where(r => !ExternalReplicas.Is(r)))
         {
             drainer.Start(ReplicaInstance.Of(replica));
@@ -113,7 +113,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
     private async Task<(RoutingSnapshot? Snapshot, AdminResult? Failure)> ChangeRingAsync(
         IRingGrain grain, IReadOnlyList<string> names, RingState ring, string what, Func<Task<RoutingSnapshot>> change, Func<RoutingSnapshot, bool> landed)
     {
-        book.Busy.UnionWith(names);
+        tracker.Busy.UnionWith(names);
         try
         {
             return (await change(), null);
@@ -132,7 +132,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaBook bo
         }
         finally
         {
-            book.Busy.ExceptWith(names);
+            tracker.Busy.ExceptWith(names);
         }
     }
 

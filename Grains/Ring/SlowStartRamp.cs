@@ -7,7 +7,7 @@ namespace Orleans.LoadBalancer.Grains.Ring;
 /// of <see cref="Steps"/> even steps until it has its whole weight at <see cref="Duration"/>. Weights are table weights
 /// (hundredths, <see cref="RoutingTable.WeightScale"/>), so a tenth of weight 1 is 10. A zero duration is off.
 /// </summary>
-public sealed record SlowStartRamp(TimeSpan Duration)
+internal sealed record SlowStartRamp(TimeSpan Duration)
 {
     /// <summary>Steps after the start; each is one version of the ring.</summary>
     public const int Steps = 9;

@@ -7,7 +7,7 @@ namespace Orleans.LoadBalancer.Silo.Hosting;
 /// Guards the dashboard with the admin key when one is configured: a bearer token for tools, or HTTP Basic
 /// (any user name, the key as password) so a browser can log in.
 /// </summary>
-public static class DashboardAuthorization
+internal static class DashboardAuthorization
 {
     /// <summary>Protected mode: a silo whose <c>Urls</c> reach beyond loopback does not start without a key or the explicit opt-out.</summary>
     /// <exception cref="InvalidConfigurationException">No key, no <c>Admin:AllowAnonymous</c>, and a listener beyond loopback.</exception>

@@ -9,7 +9,7 @@ namespace Orleans.LoadBalancer.Silo.Hosting;
 /// itself for a long while (it read the table last before the cut), so the fence reads the membership table every
 /// <see cref="RefreshInterval"/>: once the host can reach the table again, it learns within that interval.
 /// </summary>
-public sealed class HostFence(
+internal sealed class HostFence(
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
     HostReplicaRuntime local,

@@ -11,7 +11,7 @@ namespace Orleans.LoadBalancer.Silo.Hosting;
 /// manager dies, the next of these calls from any surviving silo reactivates it, so the health loop and reconciliation
 /// never wait for an admin request.
 /// </summary>
-public sealed class ReplicaBootstrapper(
+internal sealed class ReplicaBootstrapper(
     IGrainFactory grains,
     IHostApplicationLifetime lifetime,
     IOptions<ReplicaOptions> options,

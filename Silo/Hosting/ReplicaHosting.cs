@@ -11,7 +11,7 @@ namespace Orleans.LoadBalancer.Silo.Hosting;
 /// silo's own runtime behind it, and, with <see cref="PlacementOptions.Spread"/>, the manager's cluster-wide runtime,
 /// replicas on the host's advertised address, and the fence that ends a host's replicas with its silo.
 /// </summary>
-public static class ReplicaHosting
+internal static class ReplicaHosting
 {
     /// <summary>Call after the runtime is registered (<see cref="ReplicaRuntimes.AddReplicaRuntime"/>).</summary>
     public static void AddReplicaHosts(this WebApplicationBuilder builder, ClusterSettings cluster)

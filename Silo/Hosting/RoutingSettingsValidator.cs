@@ -4,7 +4,7 @@ using Orleans.LoadBalancer.Routing;
 namespace Orleans.LoadBalancer.Silo.Hosting;
 
 /// <summary>Section <c>Routing</c> as the silo reads it: the rules of <see cref="RoutingSettings.Validate"/>, naming the key.</summary>
-public sealed class RoutingSettingsValidator : IValidateOptions<RoutingSettings>
+internal sealed class RoutingSettingsValidator : IValidateOptions<RoutingSettings>
 {
     public const string Section = "Routing";
 

@@ -1,7 +1,7 @@
 namespace Orleans.LoadBalancer.Silo.Hosting;
 
 /// <summary>Section <c>Admin</c>: the same key the gateways use.</summary>
-public sealed class SiloAdminOptions
+internal sealed class SiloAdminOptions
 {
     public const string Section = "Admin";
 

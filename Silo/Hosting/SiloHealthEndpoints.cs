@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Silo.Hosting;
 /// <c>GET /healthz</c> (the process answers) and <c>GET /readyz</c> (<see cref="SiloReadiness"/>), unauthenticated
 /// for orchestrators, with the gateway's body: <c>{"status": "healthy", "checks": {…}}</c>.
 /// </summary>
-public static class SiloHealthEndpoints
+internal static class SiloHealthEndpoints
 {
     private const string ReadyTag = "ready";
 

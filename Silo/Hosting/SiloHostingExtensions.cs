@@ -10,7 +10,7 @@ using Orleans.LoadBalancer.Silo.Replicas;
 
 namespace Orleans.LoadBalancer.Silo.Hosting;
 
-public static class SiloHostingExtensions
+internal static class SiloHostingExtensions
 {
     /// <summary>Adds the silo and the infrastructure its grains ask for (replica runtime, storage), with settings validated at start-up.</summary>
     public static WebApplicationBuilder AddLoadBalancerSilo(this WebApplicationBuilder builder)

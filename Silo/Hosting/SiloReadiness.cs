@@ -5,7 +5,7 @@ using Orleans.Runtime;
 namespace Orleans.LoadBalancer.Silo.Hosting;
 
 /// <summary>Ready: this silo is an active member of the cluster and the RingGrain answers a read within a short time.</summary>
-public sealed class SiloReadiness(ISiloStatusOracle membership, IGrainFactory grains) : IHealthCheck
+internal sealed class SiloReadiness(ISiloStatusOracle membership, IGrainFactory grains) : IHealthCheck
 {
     private static readonly TimeSpan RingTimeout = TimeSpan.FromSeconds(2);
 

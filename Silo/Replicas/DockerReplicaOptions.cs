@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Orleans.LoadBalancer.Silo.Replicas;
 
 /// <summary>The Docker runtime, section <c>Replicas:Docker</c>.</summary>
-public sealed class DockerReplicaOptions
+internal sealed class DockerReplicaOptions
 {
     public const string Section = "Replicas:Docker";
 
@@ -45,7 +45,7 @@ public sealed class DockerReplicaOptions
         : "unix:///var/run/docker.sock";
 }
 
-public enum DockerAddressMode
+internal enum DockerAddressMode
 {
     Loopback,
     Network,

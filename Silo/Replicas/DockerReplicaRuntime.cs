@@ -14,7 +14,7 @@ namespace Orleans.LoadBalancer.Silo.Replicas;
 /// Runs replicas as Docker containers on a user-defined bridge network, labelled as this cluster's so that a silo can
 /// find, adopt or remove them after a restart. Docker never restarts them: the ReplicaManagerGrain decides.
 /// </summary>
-public sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
+internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposable
 {
     public const string ClusterLabel = "orleans-lb.cluster";
     public const string ReplicaLabel = "orleans-lb.replica";

@@ -12,7 +12,7 @@ namespace Orleans.LoadBalancer.Silo.Replicas;
 /// and exit with it, even when it is killed. Warm spares are never adopted: they exit with a normal stop, and the next
 /// silo stops the spares of one that died.
 /// </summary>
-public sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
+internal sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 {
     /// <summary>Set on every replica process to its cluster id, so that an operator (or a test) can tell whose it is.</summary>
     public const string ClusterVariable = "ORLEANS_LB_CLUSTER";

@@ -1,7 +1,7 @@
 namespace Orleans.LoadBalancer.Silo.Replicas;
 
 /// <summary>The local-process runtime, section <c>Replicas:Process</c>.</summary>
-public sealed class ProcessReplicaOptions
+internal sealed class ProcessReplicaOptions
 {
     public const string Section = "Replicas:Process";
 

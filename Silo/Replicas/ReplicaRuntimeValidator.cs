@@ -4,7 +4,7 @@ using Orleans.LoadBalancer.Grains.Replicas;
 namespace Orleans.LoadBalancer.Silo.Replicas;
 
 /// <summary><c>Replicas:Runtime</c> names one of <see cref="ReplicaRuntimes.Names"/>.</summary>
-public sealed class ReplicaRuntimeValidator : IValidateOptions<ReplicaOptions>
+internal sealed class ReplicaRuntimeValidator : IValidateOptions<ReplicaOptions>
 {
     public ValidateOptionsResult Validate(string? name, ReplicaOptions options)
     {

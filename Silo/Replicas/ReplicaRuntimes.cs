@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Silo.Replicas;
 /// The replica runtimes by name (<c>Replicas:Runtime</c>). A new runtime (say, Kubernetes) is one more entry here and an
 /// <see cref="IReplicaRuntime"/>; nothing else compares runtime names.
 /// </summary>
-public static class ReplicaRuntimes
+internal static class ReplicaRuntimes
 {
     private static readonly Dictionary<string, Action<WebApplicationBuilder>> Registered = new(StringComparer.OrdinalIgnoreCase)
     {

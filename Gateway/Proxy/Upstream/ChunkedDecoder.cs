@@ -1,7 +1,7 @@
 namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 
 /// <summary>What <see cref="ChunkedDecoder.Decode"/> found at the start of its input.</summary>
-public enum ChunkedStatus
+internal enum ChunkedStatus
 {
     /// <summary>Framing is incomplete: call again with more input (the unconsumed bytes first).</summary>
     NeedMoreData,
@@ -21,7 +21,7 @@ public enum ChunkedStatus
 /// framing and hands out data, and never guesses. Chunk extensions are skipped; trailer fields are consumed and dropped
 /// (a proxy to an HTTP/1.1 client has nowhere to put them).
 /// </summary>
-public sealed class ChunkedDecoder
+internal sealed class ChunkedDecoder
 {
     /// <summary>The longest chunk-size line (extensions included) and the largest trailer section taken.</summary>
     public const int MaxLineLength = 4096;

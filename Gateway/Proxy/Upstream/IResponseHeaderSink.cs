@@ -1,7 +1,7 @@
 namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 
 /// <summary>Receives a final response's header fields as <see cref="ResponseHeadParser"/> meets them (name without colon, value trimmed).</summary>
-public interface IResponseHeaderSink
+internal interface IResponseHeaderSink
 {
     void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value);
 }

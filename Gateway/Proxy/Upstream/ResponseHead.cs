@@ -18,7 +18,7 @@ public enum BodyFraming
 /// A parsed response head: what framing needs, nothing more. <paramref name="HeadLength"/> is the length of the head
 /// with its final CRLF; <paramref name="ReasonStart"/>/<paramref name="ReasonLength"/> locate the reason phrase in it.
 /// </summary>
-public readonly record struct ResponseHead(
+internal readonly record struct ResponseHead(
     int StatusCode,
     int MinorVersion,
     BodyFraming Framing,

@@ -4,7 +4,7 @@ using System.Text;
 namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 
 /// <summary>What <see cref="ResponseHeadParser.TryParse"/> made of the bytes it was given.</summary>
-public enum HeadStatus
+internal enum HeadStatus
 {
     /// <summary>The head is not complete yet (and not over the limit).</summary>
     Incomplete,
@@ -25,7 +25,7 @@ public enum HeadStatus
 /// a second <c>Content-Length</c> (even an equal one), <c>Content-Length</c> with <c>Transfer-Encoding</c>, a coding
 /// other than exactly <c>chunked</c>.
 /// </summary>
-public static class ResponseHeadParser
+internal static class ResponseHeadParser
 {
     private static readonly SearchValues<byte> TokenChars =
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);

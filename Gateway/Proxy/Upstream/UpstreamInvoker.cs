@@ -4,7 +4,7 @@ using Orleans.LoadBalancer.Gateway.Configuration;
 namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 
 /// <summary>Builds the <see cref="HttpMessageInvoker"/> the forwarder sends proxied requests with.</summary>
-public static class UpstreamInvoker
+internal static class UpstreamInvoker
 {
     /// <summary>How long a pooled connection may sit idle before it is closed.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(1);

@@ -4,8 +4,8 @@ using System.Text.Json;
 
 namespace Orleans.LoadBalancer.Gateway.Responses;
 
-/// <summary>The seed's response bodies, byte for byte: existing clients parse these strings.</summary>
-public static class SeedJson
+/// <summary>The API's bodies, <c>{"message": …, "status": …}</c>, byte for byte the seed's (README, glossary): existing clients parse these strings.</summary>
+internal static class ApiEnvelope
 {
     public const string ContentType = "application/json";
 

@@ -7,7 +7,7 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// What the replica manager knows beyond the ring: each replica's health, its place in the order of addition, and the
 /// names an admin change or a replacement is working on (busy: the health round and the reconciler leave them alone).
 /// </summary>
-internal sealed class ReplicaBook(TimeProvider time)
+internal sealed class ReplicaTracker(TimeProvider time)
 {
     private readonly Dictionary<string, ReplicaHealthState> _health = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _ordinals = new(StringComparer.Ordinal);
