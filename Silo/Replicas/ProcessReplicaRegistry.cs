@@ -45,26 +45,8 @@ internal sealed class ProcessReplicaRegistry
     }
 
     /// <summary>Every replica registered, as started; unreadable files are skipped.</summary>
-    public IEnumerable<ReplicaInstance> Replicas()
-    {
-        foreach (var file in Directory.EnumerateFiles(Path, "*.json"))
-        {
-            ReplicaInstance? instance;
-            try
-            {
-                instance = JsonSerializer.Deserialize<ReplicaInstance>(File.ReadAllText(file));
-            }
-            catch (Exception ex) when (ex is IOException or JsonException)
-            {
-                continue;
-            }
-
-            if (instance is not null)
-            {
-                yield return instance;
-            }
-        }
-    }
+    public IEnumerable<ReplicaInstance> Replicas() =>
+        ReadAll<ReplicaInstance>(Path).Select(entry => entry.Value).OfType<ReplicaInstance>();
 
     /// <summary>Registers the detached spare <paramref name="pid"/>; throws when the file cannot be written.</summary>
     public void RegisterSpare(int pid, SpareRegistration registration)
@@ -78,28 +60,8 @@ internal sealed class ProcessReplicaRegistry
     public bool IsSpare(int pid) => File.Exists(SpareFile(pid));
 
     /// <summary>Every spare registered, with the file it is registered in; unreadable files are skipped.</summary>
-    public IEnumerable<(string File, SpareRegistration? Registration)> Spares()
-    {
-        if (!Directory.Exists(_spares))
-        {
-            yield break;
-        }
-
-        foreach (var file in Directory.EnumerateFiles(_spares, "*.json"))
-        {
-            SpareRegistration? registration;
-            try
-            {
-                registration = JsonSerializer.Deserialize<SpareRegistration>(File.ReadAllText(file));
-            }
-            catch (Exception ex) when (ex is IOException or JsonException)
-            {
-                continue;
-            }
-
-            yield return (file, registration);
-        }
-    }
+    public IEnumerable<(string File, SpareRegistration? Registration)> Spares() =>
+        Directory.Exists(_spares) ? ReadAll<SpareRegistration>(_spares) : [];
 
     public void DeleteQuietly(string file)
     {
@@ -110,6 +72,25 @@ internal sealed class ProcessReplicaRegistry
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _logger.LogWarning(ex, "Could not delete {File}", file);
+        }
+    }
+
+    /// <summary>Each registration file in <paramref name="directory"/> with what it holds; files that cannot be read are skipped.</summary>
+    private static IEnumerable<(string File, T? Value)> ReadAll<T>(string directory)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory, "*.json"))
+        {
+            T? value;
+            try
+            {
+                value = JsonSerializer.Deserialize<T>(File.ReadAllText(file));
+            }
+            catch (Exception ex) when (ex is IOException or JsonException)
+            {
+                continue;
+            }
+
+            yield return (file, value);
         }
     }
 
