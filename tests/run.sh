@@ -15,6 +15,9 @@ fi
 
 # Both test projects, one after the other (-m:1: the unit tests' CPU burst never overlaps the end-to-end tests'
 # clusters); each writes a trx file of its own (no fixed LogFileName, or the second would overwrite the first).
+# Every silo, gateway and replica a test starts writes its output to a file of its own here.
+export ORLEANS_LB_TEST_LOGS="$PWD/$results/logs"
+
 status=0
 dotnet build Orleans.LoadBalancer.sln -c Release --nologo || status=$?
 if [ "$status" = 0 ]; then

@@ -3,16 +3,29 @@ using System.Diagnostics;
 
 namespace Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 
-/// <summary>A real program run by a test: its output is kept for diagnostics, and it is killed on dispose.</summary>
+/// <summary>
+/// A real program run by a test: its output is kept for diagnostics (and written to a file of its own under
+/// <c>ORLEANS_LB_TEST_LOGS</c> when that is set, as <c>tests/run.sh</c> does), and it is killed on dispose.
+/// </summary>
 public sealed class ManagedProcess : IAsyncDisposable
 {
+    private static readonly string? LogDirectory = Environment.GetEnvironmentVariable("ORLEANS_LB_TEST_LOGS");
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly StreamWriter? _log;
 
     private ManagedProcess(string name, Process process)
     {
         Name = name;
         _process = process;
+        if (!string.IsNullOrEmpty(LogDirectory))
+        {
+            Directory.CreateDirectory(LogDirectory);
+            var file = Path.Combine(LogDirectory, $"{DateTime.UtcNow:HHmmss.fff}-{string.Concat(name.Split(Path.GetInvalidFileNameChars()))}-{process.Id}.log");
+            _log = new StreamWriter(file) { AutoFlush = true };
+        }
+
         _process.OutputDataReceived += (_, e) => Keep(e.Data);
         _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
@@ -109,6 +122,10 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        lock (_output)
+        {
+            _log?.Dispose();
+        }
     }
 
     private void Keep(string? line)
@@ -119,6 +136,17 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
 
         _output.Enqueue(line);
+        lock (_output)
+        {
+            try
+            {
+                _log?.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
         while (_output.Count > 2000)
         {
             _output.TryDequeue(out _);

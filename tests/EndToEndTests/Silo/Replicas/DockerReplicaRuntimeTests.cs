@@ -151,9 +151,9 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
 
         // Cancelled before, during and after the create call, during the start and during the inspection: delays from
         // zero to a little more than one whole start takes on this machine now.
-        for (var step = 0; step <= 15; step++)
+        for (var step = 0; step <= 8; step++)
         {
-            var delay = whole * step / 12;
+            var delay = whole * step / 7;
             using var cts = new CancellationTokenSource(delay);
             try
             {
