@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests and benchmarks need, idempotently (a second run takes a second or two).
-# Runs as root on Debian: docker.io (dockerd), redis-server, prometheus, chromium, nginx, haproxy, wrk.
+# Runs as root on Debian: docker.io (dockerd), redis-server, prometheus, chromium, nginx, haproxy, wrk, systemd (systemd-analyze verifies the units; nothing is started with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io docker-compose redis-server prometheus chromium nginx haproxy wrk curl procps iproute2 python3)
+packages=(docker.io docker-compose redis-server prometheus chromium nginx haproxy wrk curl procps iproute2 python3 systemd)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -41,10 +41,10 @@ if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
 fi
 echo "setup: redis $(redis-cli -p 6379 ping)"
 
-for tool in prometheus chromium nginx haproxy wrk; do
+for tool in prometheus promtool chromium nginx haproxy wrk systemd-analyze; do
   command -v "$tool" >/dev/null 2>&1 || { echo "setup: $tool is missing after install" >&2; exit 1; }
 done
-echo "setup: prometheus, chromium, nginx, haproxy and wrk are installed"
+echo "setup: prometheus, promtool, chromium, nginx, haproxy, wrk and systemd-analyze are installed"
 
 # The replica image for the Docker runtime, built from the local .NET runtime (no registry needed).
 bash deploy/build-images.sh
