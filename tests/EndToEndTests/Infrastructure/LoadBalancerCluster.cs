@@ -145,11 +145,29 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         Silos[siloPort] = process;
     }
 
-    /// <summary>Kills the silo (as a crash would) and starts it again with the same settings.</summary>
-    public async Task RestartSiloAsync()
+    /// <summary>
+    /// Kills the silo (as a crash would) and starts it again with the same settings; with <paramref name="loseState"/>,
+    /// its stored ring is deleted in between (a lost disk), so the new silo starts from what still runs.
+    /// </summary>
+    public async Task RestartSiloAsync(bool loseState = false)
     {
         Silo.Kill();
         await Silo.DisposeAsync();
+        if (loseState)
+        {
+            foreach (var stored in Directory.EnumerateFileSystemEntries(StateDirectory))
+            {
+                if (Directory.Exists(stored))
+                {
+                    Directory.Delete(stored, recursive: true);
+                }
+                else
+                {
+                    File.Delete(stored);
+                }
+            }
+        }
+
         Silo = ManagedProcess.StartDotnet("silo", RepoPaths.Silo, _siloSettings);
         _processes.Add(Silo);
         Silos[int.Parse(_siloSettings["Cluster__SiloPort"], System.Globalization.CultureInfo.InvariantCulture)] = Silo;
