@@ -60,7 +60,11 @@ internal sealed class FileGrainStorage(string directory, IGrainStorageSerializer
         using (Lock(path))
         {
             ThrowIfChanged(path, grainState.ETag);
-            File.Delete(path);
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+
             grainState.ETag = null;
             grainState.RecordExists = false;
             grainState.State = Activator.CreateInstance<T>();
