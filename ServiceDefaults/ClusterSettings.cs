@@ -7,7 +7,7 @@ public sealed class ClusterSettings
 {
     public const string Section = "Cluster";
 
-    /// <summary><c>Localhost</c> (the embedded default: one machine, memory storage) or <c>Redis</c>.</summary>
+    /// <summary><c>Localhost</c> (the embedded default: one machine, state in a local file) or <c>Redis</c>.</summary>
     [Required, RegularExpression("^(Localhost|Redis)$", ErrorMessage = "Cluster:Provider must be 'Localhost' or 'Redis'.")]
     public string Provider { get; set; } = "Localhost";
 
@@ -52,6 +52,13 @@ public sealed class ClusterSettings
 
     /// <summary>How long a silo waits for a peer's answer to a liveness probe; two missed probes declare it dead.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Silos without Redis: where the ring's state (table, weights, drains, external replicas, algorithm) is kept, one
+    /// folder per <see cref="ServiceId"/>. Empty: <c>$STATE_DIRECTORY</c> (systemd), else <c>$XDG_STATE_HOME/orleans-lb</c>,
+    /// else <c>~/.local/state/orleans-lb</c>. Silos of one cluster on one machine share it, as they would share Redis.
+    /// </summary>
+    public string StateDirectory { get; set; } = "";
 
     /// <summary>TLS between silos and from gateways to silos (off by default).</summary>
     public ClusterTlsSettings Tls { get; set; } = new();

@@ -12,9 +12,10 @@ internal static class RingEndpoints
 {
     private static readonly Lazy<string> ViewPage = new(() => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "wwwroot", "ring-view.html")));
 
-    public static IResult Ring(RingSnapshotStore store, GatewayMetrics metrics, InFlightTracker inFlight)
+    public static IResult Ring(HttpContext context, RingSnapshotStore store, GatewayMetrics metrics, InFlightTracker inFlight)
     {
         var snapshot = store.Current;
+        context.Response.Headers.ETag = RingVersionTag.Of(snapshot.Version);
         return Results.Ok(new
         {
             message = new
@@ -34,12 +35,22 @@ internal static class RingEndpoints
                     rate = metrics.RequestRate(r.Name),
                     inflight = inFlight.Of(r.Name),
                 }),
+                settings = new
+                {
+                    slotCount = snapshot.Settings.SlotCount,
+                    pointsPerReplica = snapshot.Settings.PointsPerReplica,
+                    maglevTableSize = snapshot.Settings.MaglevTableSize,
+                },
             },
             status = "successful",
         });
     }
 
-    public static async Task<IResult> ChangeAlgorithmAsync(HttpContext context, IClusterClient client, RingFollower follower, RingSnapshotStore store)
+    /// <summary>
+    /// Merges the body into the settings the ring has when the RingGrain takes the change (two partial changes sent at
+    /// once both take effect); with <c>If-Match</c>, only at the named ring version, else 412 and nothing changes.
+    /// </summary>
+    public static async Task<IResult> ChangeAlgorithmAsync(HttpContext context, IClusterClient client, RingFollower follower)
     {
         var (bytes, unread) = await LimitedBody.ReadAsync(context, AdminJson.MaxBodyBytes);
         if (bytes is null)
@@ -47,19 +58,23 @@ internal static class RingEndpoints
             return unread!;
         }
 
-        // Only what the body names changes; the rest stays as the ring has it now.
-        var (settings, error) = RingSettingsBody.Read(bytes, store.Current.Settings);
-        if (settings is null)
+        var (change, error) = RingSettingsBody.Read(bytes);
+        if (change is null)
         {
             return ApiEnvelope.Failure(StatusCodes.Status400BadRequest, error!);
         }
 
         try
         {
-            settings.Validate();
-            var snapshot = await client.GetGrain<IRingGrain>(RingKeys.Default).ChangeSettings(settings);
+            var ifMatch = RingVersionTag.IfMatch(context.Request);
+            var (snapshot, preconditionFailed) = await client.GetGrain<IRingGrain>(RingKeys.Default).ChangeSettings(change, ifMatch);
             follower.Adopt(snapshot);
-            return Results.Ok(new { message = new { version = snapshot.Version, algorithm = snapshot.Settings.Algorithm }, status = "successful" });
+            context.Response.Headers.ETag = RingVersionTag.Of(snapshot.Version);
+            return preconditionFailed
+                ? ApiEnvelope.Failure(StatusCodes.Status412PreconditionFailed, ifMatch is { Count: > 0 }
+                    ? $"The ring is at version {snapshot.Version}, not {string.Join(" or ", ifMatch)} as If-Match requires; nothing was changed"
+                    : $"If-Match names no version of the ring (it is at version {snapshot.Version}); nothing was changed")
+                : Results.Ok(new { message = new { version = snapshot.Version, algorithm = snapshot.Settings.Algorithm }, status = "successful" });
         }
         catch (ArgumentException ex)
         {

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Orleans.LoadBalancer.Replicas;
+using Orleans.LoadBalancer.Ring;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
 /// <summary>
 /// The body of <c>PUT /ring/algorithm</c>: <c>{"algorithm": "maglev"}</c>, optionally with <c>slotCount</c>,
-/// <c>pointsPerReplica</c> or <c>maglevTableSize</c>. What the body does not name keeps the ring's current value.
+/// <c>pointsPerReplica</c> or <c>maglevTableSize</c>. What the body does not name keeps the value
+/// the ring has when the RingGrain applies the change (<see cref="RoutingSettingsChange"/>).
 /// </summary>
 internal static class RingSettingsBody
 {
@@ -30,8 +32,8 @@ internal static class RingSettingsBody
     /// <summary>The largest <c>pointsPerReplica</c> the admin API accepts.</summary>
     public const int MaxPointsPerReplica = RoutingSettings.MaxRingPoints / ReplicaSetRules.MaxReplicas;
 
-    /// <summary>The settings the body asks for, or why it cannot be read (a message for the seed's error shape).</summary>
-    public static (RoutingSettings? Settings, string? Error) Read(ReadOnlyMemory<byte> body, RoutingSettings current)
+    /// <summary>The change the body asks for, or why it cannot be read (a message for the seed's error shape).</summary>
+    public static (RoutingSettingsChange? Change, string? Error) Read(ReadOnlyMemory<byte> body)
     {
         using var document = AdminJson.Parse(body, seedBody: false, out var invalid);
         if (document is null)
@@ -41,7 +43,7 @@ internal static class RingSettingsBody
 
         try
         {
-            return (Apply(current, document.RootElement), null);
+            return (Apply(document.RootElement), null);
         }
         catch (InvalidOperationException)
         {
@@ -54,27 +56,27 @@ internal static class RingSettingsBody
         }
     }
 
-    private static RoutingSettings Apply(RoutingSettings current, JsonElement body)
+    private static RoutingSettingsChange Apply(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object)
         {
             throw new ArgumentException("Request body must be a JSON object like {\"algorithm\": \"maglev\"}");
         }
 
-        var settings = current;
+        var change = new RoutingSettingsChange();
         foreach (var property in body.EnumerateObject())
         {
-            settings = property.Name.ToLowerInvariant() switch
+            change = property.Name.ToLowerInvariant() switch
             {
-                "algorithm" => settings with { Algorithm = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : throw Invalid(property) },
-                "slotcount" => settings with { SlotCount = Limited(property, MaxSlotCount) },
-                "pointsperreplica" => settings with { PointsPerReplica = Limited(property, MaxPointsPerReplica) },
-                "maglevtablesize" => settings with { MaglevTableSize = Limited(property, MaxMaglevTableSize) },
+                "algorithm" => change with { Algorithm = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : throw Invalid(property) },
+                "slotcount" => change with { SlotCount = Limited(property, MaxSlotCount) },
+                "pointsperreplica" => change with { PointsPerReplica = Limited(property, MaxPointsPerReplica) },
+                "maglevtablesize" => change with { MaglevTableSize = Limited(property, MaxMaglevTableSize) },
                 _ => throw new ArgumentException($"Unknown setting '{property.Name}': use algorithm, slotCount, pointsPerReplica or maglevTableSize"),
             };
         }
 
-        return settings;
+        return change;
     }
 
     private static int Limited(JsonProperty property, int max)

@@ -70,6 +70,16 @@ public interface IRingGrain : IGrainWithStringKey
     Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings);
 
     /// <summary>
+    /// Applies <paramref name="change"/> to the settings the ring has at that moment, inside the grain's turn, and
+    /// rebuilds the table with them as <see cref="ChangeSettings(RoutingSettings)"/> does. With
+    /// <paramref name="ifVersions"/> (an HTTP <c>If-Match</c>), only when the ring is at one of those versions; otherwise
+    /// nothing changes and the result says the precondition failed. Throws <see cref="ArgumentException"/> and changes
+    /// nothing when the merged settings are invalid.
+    /// </summary>
+    [Alias("ChangeSettingsIfAt")]
+    Task<RingChangeResult> ChangeSettings(RoutingSettingsChange change, IReadOnlyList<long>? ifVersions);
+
+    /// <summary>
     /// Sets replicas' weights (1–100) as one table change, stored then published, one version step; ends their slow
     /// start. Throws <see cref="ArgumentException"/> and changes nothing for unknown names, weights outside 1–100, and
     /// any weight but 1 in the <c>classic</c> assignment.

@@ -12,8 +12,12 @@ internal sealed record RebuildRing(IReadOnlyList<ReplicaInstance> Replicas) : Re
 /// </summary>
 internal sealed record Adopt(ReplicaInstance Instance) : ReconcileAction;
 
-/// <summary>Running but not in the ring, a second copy of a name, or without an address: stop it.</summary>
-internal sealed record StopStray(ReplicaInstance Instance, string Reason) : ReconcileAction;
+/// <summary>
+/// Running but not in the ring, a second copy of a name, or without an address: stop it. With
+/// <paramref name="Drain"/> (a usable replica whose name left the ring, such as one removed with <c>/rm</c> while its
+/// silo died mid-drain), drain it first: gateways may still hold requests on it.
+/// </summary>
+internal sealed record StopStray(ReplicaInstance Instance, string Reason, bool Drain = false) : ReconcileAction;
 
 /// <summary>A ring member with nothing running (only when <see cref="ReconcileInput.RespawnMissing"/>): start it again.</summary>
 internal sealed record Respawn(string Name) : ReconcileAction;

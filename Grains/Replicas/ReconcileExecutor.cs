@@ -8,7 +8,7 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// on its own: adopt, rebuild a lost ring from what runs, respawn, stop strays.
 /// </summary>
 internal sealed class ReconcileExecutor(
-    ReplicaLauncher launcher, ReplicaTracker tracker, ReplicaReplacer replacer, ReplicaOptions options, ILogger logger)
+    ReplicaLauncher launcher, ReplicaTracker tracker, ReplicaReplacer replacer, ReplicaDrainer drainer, ReplicaOptions options, ILogger logger)
 {
     public DateTimeOffset LastRun { get; private set; }
 
@@ -97,6 +97,14 @@ internal sealed class ReconcileExecutor(
 
     private Task StopStrayAsync(StopStray stray)
     {
+        if (stray.Drain)
+        {
+            // Removed while its silo died mid-drain, most likely: requests may still run on it, so it leaves as /rm leaves.
+            logger.LogWarning("Draining, then stopping replica {Replica} ({RuntimeId}): {Reason}", stray.Instance.Name, stray.Instance.RuntimeId, stray.Reason);
+            drainer.Start(stray.Instance);
+            return Task.CompletedTask;
+        }
+
         logger.LogWarning("Stopping replica {Replica} ({RuntimeId}): {Reason}", stray.Instance.Name, stray.Instance.RuntimeId, stray.Reason);
         return launcher.StopQuietlyAsync(stray.Instance);
     }

@@ -28,7 +28,7 @@ internal static class Reconciler
     /// else the lowest ordinal, 0 last); the others are stopped. The kept one is an <see cref="Adopt"/> when its address
     /// or runtime id differ from the record, or when the record is down and <see cref="ReconcileInput.RespawnMissing"/>.
     /// None usable: a <see cref="Respawn"/> when <see cref="ReconcileInput.RespawnMissing"/>, else nothing (the health
-    /// loop replaces it). Instances whose name is not a member are stopped.
+    /// loop replaces it). Instances whose name is not a member are stopped, usable ones after a drain.
     /// </item>
     /// <item>
     /// Order: the rebuild; adoptions in ring order; stops by name, then runtime id; respawns in ring order. Stops go
@@ -115,7 +115,7 @@ internal static class Reconciler
         }
 
         var memberNames = members.Select(r => r.Name).ToHashSet(Names);
-        steps.Stops.AddRange(candidates.Where(i => !memberNames.Contains(i.Name)).Select(i => new StopStray(i, "not in the ring")));
+        steps.Stops.AddRange(candidates.Where(i => !memberNames.Contains(i.Name)).Select(i => new StopStray(i, "not in the ring", Drain: IsUsable(i))));
     }
 
     private static bool IsUsable(ReplicaInstance instance) =>

@@ -52,7 +52,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         _weights = new ReplicaWeightChanges(logger);
         _statics = new StaticReplicas(_options, logger);
         var replacer = new ReplicaReplacer(_launcher, _policy, _tracker, metrics, _options, logger);
-        _reconciler = new ReconcileExecutor(_launcher, _tracker, replacer, _options, logger);
+        _reconciler = new ReconcileExecutor(_launcher, _tracker, replacer, _drainer, _options, logger);
         _round = new HealthRound(_launcher, _policy, _tracker, replacer, metrics, logger);
         _hostLoss = runtime is ClusterReplicaRuntime hosts ? new HostLossRound(hosts, replacer, _tracker, logger) : null;
     }

@@ -63,7 +63,7 @@ public sealed class RingGrain : Grain, IRingGrain, IRampTarget
             _logger.LogWarning(
                 "Configured routing settings changed from {OldSettings} to {NewSettings}; rebuilding the table for {Count} replicas",
                 ring.Configured, _configured, ring.CurrentTable.Members.Count);
-            ring = ring.Next(ring.Version + 1, Rebuilt(_configured, ring.CurrentTable), ring.Replicas);
+            ring = ring.Next(ring.Version + 1, RingTables.Rebuilt(_configured, ring.CurrentTable, _logger), ring.Replicas);
             ring.Configured = _configured;
         }
 
@@ -77,6 +77,7 @@ public sealed class RingGrain : Grain, IRingGrain, IRampTarget
 
         // Ramps an earlier activation left unfinished resume where their weight is.
         _slowStart.Resume(ring);
+        this.RegisterGrainTimer(_writeBehind.RestoreIfLostAsync, new GrainTimerCreationOptions(RingWriteBehind.LossCheck, RingWriteBehind.LossCheck) { Interleave = true });
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -177,13 +178,30 @@ public sealed class RingGrain : Grain, IRingGrain, IRampTarget
                 : throw new ArgumentException($"Replica '{name}' does not exist.", nameof(name)));
     }
 
-    public Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings)
+    public async Task<RoutingSnapshot> ChangeSettings(RoutingSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return settings == CurrentRing.CurrentTable.Settings
-            ? Task.FromResult(CurrentSnapshot)
-            : ChangeTableAsync("Changed settings for", [settings.ToString()], ring =>
-                (RoutingTable.Create(settings).Add(ring.CurrentTable.Members, ring.CurrentTable.MemberWeights), ring.Replicas));
+        return (await ChangeSettings(new RoutingSettingsChange(settings.Algorithm, settings.SlotCount, settings.PointsPerReplica, settings.MaglevTableSize), null)).Snapshot;
+    }
+
+    public async Task<RingChangeResult> ChangeSettings(RoutingSettingsChange change, IReadOnlyList<long>? ifVersions)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var (failed, changed) = (false, new List<string>());
+        var snapshot = await ChangeTableAsync("Changed settings for", changed, ring =>
+        {
+            var settings = change.ApplyTo(ring.CurrentTable.Settings);
+            failed = ifVersions is not null && !ifVersions.Contains(ring.Version);
+            if (failed || settings == ring.CurrentTable.Settings)
+            {
+                return (ring.CurrentTable, ring.Replicas);
+            }
+
+            settings.Validate();
+            changed.Add(settings.ToString());
+            return (RoutingTable.Create(settings).Add(ring.CurrentTable.Members, ring.CurrentTable.MemberWeights), ring.Replicas);
+        });
+        return new RingChangeResult(snapshot, failed);
     }
 
     public async Task<RoutingSnapshot> ChangeWeights(IReadOnlyDictionary<string, int> weights)
@@ -283,20 +301,6 @@ public sealed class RingGrain : Grain, IRingGrain, IRampTarget
         replicas.Select(r => updates.TryGetValue(r.Name, out var update) ? update with { Weight = r.Weight, Draining = r.Draining } : r).ToList();
 
     private static int Weight(ReplicaRecord record) => RoutingTable.TableWeight(record.Weight, record.Name) / RoutingTable.WeightScale;
-
-    /// <summary>The table with other settings and the same members and weights; weights of 1 where the new algorithm has none (<c>classic</c>).</summary>
-    private RoutingTable Rebuilt(RoutingSettings settings, RoutingTable table)
-    {
-        try
-        {
-            return RoutingTable.Create(settings).Add(table.Members, table.MemberWeights);
-        }
-        catch (ArgumentException ex)
-        {
-            _logger.LogWarning(ex, "The configured routing settings {Settings} cannot keep the replicas' weights; every replica has weight 1 in the table", settings);
-            return RoutingTable.Create(settings).Add(table.Members);
-        }
-    }
 
     /// <summary>
     /// Stores a table change, then publishes it. Health changes published while the write was under way are kept: they

@@ -71,4 +71,40 @@ internal sealed class RingStore(IPersistentState<RingGrainState> state, ILogger 
             _writes.Release();
         }
     }
+
+    /// <summary>
+    /// Reads what storage holds and writes <paramref name="ring"/> back when storage has lost it (a flushed Redis, a
+    /// deleted file); true when it did. Throws <see cref="InconsistentStateException"/> when another writer has stored
+    /// the ring since this activation last did.
+    /// </summary>
+    public async Task<bool> RestoreIfLostAsync(RingGrainState ring)
+    {
+        await _writes.WaitAsync();
+        try
+        {
+            var (ours, etag) = (state.State, state.Etag);
+            await state.ReadStateAsync();
+            if (state.RecordExists)
+            {
+                if (!string.Equals(state.Etag, etag, StringComparison.Ordinal))
+                {
+                    throw new InconsistentStateException(
+                        $"Storage holds ring {state.State.RingId} epoch {state.State.Epoch} version {state.State.Version}, written by another activation", state.Etag, etag);
+                }
+
+                state.State = ours;
+                return false;
+            }
+
+            logger.LogWarning("Storage holds no ring {RingId}: it was lost; writing version {Version} back", ring.RingId, ring.Version);
+            ring.Change = Guid.NewGuid();
+            state.State = ring;
+            await state.WriteStateAsync();
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
 }

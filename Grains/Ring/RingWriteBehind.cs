@@ -11,6 +11,9 @@ internal sealed class RingWriteBehind(RingStore store, RingPublisher publisher, 
 {
     private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often storage is read to find a lost ring (a flushed Redis, a deleted file) and write it back.</summary>
+    public static readonly TimeSpan LossCheck = TimeSpan.FromSeconds(3);
+
     private bool _unstored;
     private Task? _storing;
 
@@ -30,6 +33,35 @@ internal sealed class RingWriteBehind(RingStore store, RingPublisher publisher, 
         if (_unstored)
         {
             await TryStoreAsync();
+        }
+    }
+
+    /// <summary>
+    /// Writes the published ring back when storage has lost it, so that a ring lost from storage is back within
+    /// <see cref="LossCheck"/> rather than at the next change (nor lost for good when the silo dies before one).
+    /// </summary>
+    public async Task RestoreIfLostAsync(CancellationToken cancellation)
+    {
+        if (_storing is { IsCompleted: false })
+        {
+            return;
+        }
+
+        try
+        {
+            if (await store.RestoreIfLostAsync(publisher.Ring))
+            {
+                logger.LogWarning("Wrote ring version {Version} back: storage had lost it", publisher.Ring.Version);
+            }
+        }
+        catch (Orleans.Storage.InconsistentStateException ex)
+        {
+            logger.LogError(ex, "Another activation has taken the ring over; this one stops");
+            deactivate();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not read the stored ring to check it is there; checking again in {Period}", LossCheck);
         }
     }
 

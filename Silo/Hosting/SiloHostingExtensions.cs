@@ -7,6 +7,9 @@ using Orleans.LoadBalancer.Grains.Ring;
 using Orleans.LoadBalancer.Hosting;
 using Orleans.LoadBalancer.Routing;
 using Orleans.LoadBalancer.Silo.Replicas;
+using Orleans.LoadBalancer.Silo.Storage;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 
 namespace Orleans.LoadBalancer.Silo.Hosting;
 
@@ -26,6 +29,11 @@ internal static class SiloHostingExtensions
         var replicas = builder.ReadSettings<ReplicaOptions>(ReplicaOptions.Section);
         builder.AddReplicaRuntime(replicas.Runtime);
         builder.AddReplicaHosts(cluster);
+        var stateDirectory = StateDirectory.ForService(cluster.StateDirectory, cluster.ServiceId);
+        if (!cluster.IsRedis)
+        {
+            StateDirectory.ThrowIfAnyUnreadable(stateDirectory);
+        }
 
         builder.Services.AddSingleton<HeartbeatProbe>();
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -66,7 +74,7 @@ internal static class SiloHostingExtensions
                 // One host reachable by name (a container): development clustering around the primary silo.
                 silo.UseDevelopmentClustering(new System.Net.IPEndPoint(advertised, cluster.PrimarySiloPort));
                 silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort);
-                silo.AddMemoryGrainStorage(RingGrain.StorageName);
+                AddFileGrainStorage(silo, stateDirectory);
             }
             else
             {
@@ -76,7 +84,7 @@ internal static class SiloHostingExtensions
                     new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, cluster.PrimarySiloPort),
                     cluster.ServiceId,
                     cluster.ClusterId);
-                silo.AddMemoryGrainStorage(RingGrain.StorageName);
+                AddFileGrainStorage(silo, stateDirectory);
             }
         });
 
@@ -85,4 +93,8 @@ internal static class SiloHostingExtensions
         return builder;
     }
 
+    /// <summary>The embedded default's storage: the ring in a local file, written atomically, so a silo killed loses nothing.</summary>
+    private static void AddFileGrainStorage(ISiloBuilder silo, string directory) =>
+        silo.Services.AddGrainStorage(RingGrain.StorageName, (services, _) =>
+            new FileGrainStorage(directory, new OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>())));
 }

@@ -125,6 +125,20 @@ public sealed class ControlPlaneStorageTests(ITestOutputHelper output) : IAsyncL
     }
 
     [Fact]
+    public async Task The_ring_key_deleted_in_redis_is_written_back_within_seconds_without_any_change()
+    {
+        var stored = (await _redis.CommandAsync("--scan")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var ringKey = stored.Single(k => k.StartsWith($"{_cluster.ServiceId}/state/ring/", StringComparison.Ordinal));
+        var version = await ControlPlaneProbe.RingVersionAsync(_cluster.Gateway);
+
+        Assert.Equal("1", await _redis.CommandAsync("DEL", ringKey));
+        var deleted = Stopwatch.StartNew();
+        await Eventually.TrueAsync(async () => await _redis.CommandAsync("EXISTS", ringKey) == "1", TimeSpan.FromSeconds(15), "the ring's key is back");
+        output.WriteLine($"the ring's key {ringKey} was back {deleted.ElapsedMilliseconds} ms after it was deleted");
+        Assert.Equal(version, await ControlPlaneProbe.RingVersionAsync(_cluster.Gateway));
+    }
+
+    [Fact]
     public async Task Losing_the_ring_key_in_redis_stops_no_running_replica_and_moves_no_key()
     {
         var gateway = _cluster.Gateway;

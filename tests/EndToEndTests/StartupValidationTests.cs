@@ -52,6 +52,28 @@ public sealed class StartupValidationTests
             message);
     }
 
+    [Fact]
+    public async Task An_unreadable_ring_state_file_stops_start_up_naming_the_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("orleans-lb-corrupt-state-");
+        try
+        {
+            var service = Directory.CreateDirectory(Path.Combine(directory.FullName, "corrupt-service"));
+            var file = Path.Combine(service.FullName, "ring-ring_default.state");
+            await File.WriteAllTextAsync(file, "{\"version\": 3}");
+
+            await AssertStartUpFailsAsync(
+                "silo",
+                new() { ["Cluster__StateDirectory"] = directory.FullName, ["Cluster__ServiceId"] = "corrupt-service" },
+                $"Invalid configuration: The state file '{file}' is unreadable: it is not a state file");
+            Assert.Equal("{\"version\": 3}", await File.ReadAllTextAsync(file));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     private static async Task AssertStartUpFailsAsync(string program, Dictionary<string, string> settings, string message)
     {
         var environment = new Dictionary<string, string>(settings)

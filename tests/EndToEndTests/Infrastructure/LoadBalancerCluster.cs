@@ -15,6 +15,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
     private Dictionary<string, string> _siloSettings = [];
     private readonly Dictionary<int, Dictionary<string, string>> _siloSettingsByPort = [];
     private readonly List<Dictionary<string, string>> _gatewaySettings = [];
+    private readonly DirectoryInfo _stateDirectory = Directory.CreateTempSubdirectory("orleans-lb-state-");
 
     private LoadBalancerCluster(Dictionary<string, string> clusterSettings)
     {
@@ -38,6 +39,9 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
     public string ClusterId => _clusterSettings["Cluster__ClusterId"];
 
     public string ServiceId => _clusterSettings["Cluster__ServiceId"];
+
+    /// <summary>The silos' <c>Cluster:StateDirectory</c>: a folder of this cluster's own, removed with it.</summary>
+    public string StateDirectory => _stateDirectory.FullName;
 
     /// <summary>Starts a silo and <paramref name="gateways"/> gateways and waits until the first gateway routes with the initial replicas.</summary>
     public static async Task<LoadBalancerCluster> StartAsync(
@@ -67,6 +71,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
                     ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}",
                     ["Logging__LogLevel__Default"] = "Information",
                     ["Cluster__SiloPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["Cluster__StateDirectory"] = cluster.StateDirectory,
                 };
                 if (i > 0)
                 {
@@ -140,11 +145,29 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         Silos[siloPort] = process;
     }
 
-    /// <summary>Kills the silo (as a crash would) and starts it again with the same settings.</summary>
-    public async Task RestartSiloAsync()
+    /// <summary>
+    /// Kills the silo (as a crash would) and starts it again with the same settings; with <paramref name="loseState"/>,
+    /// its stored ring is deleted in between (a lost disk), so the new silo starts from what still runs.
+    /// </summary>
+    public async Task RestartSiloAsync(bool loseState = false)
     {
         Silo.Kill();
         await Silo.DisposeAsync();
+        if (loseState)
+        {
+            foreach (var stored in Directory.EnumerateFileSystemEntries(StateDirectory))
+            {
+                if (Directory.Exists(stored))
+                {
+                    Directory.Delete(stored, recursive: true);
+                }
+                else
+                {
+                    File.Delete(stored);
+                }
+            }
+        }
+
         Silo = ManagedProcess.StartDotnet("silo", RepoPaths.Silo, _siloSettings);
         _processes.Add(Silo);
         Silos[int.Parse(_siloSettings["Cluster__SiloPort"], System.Globalization.CultureInfo.InvariantCulture)] = Silo;
@@ -206,6 +229,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
 
         // Replicas of a silo that was killed outlive it, and so does one it was starting as it died.
         ClusterProcesses.EndAll(ClusterId);
+        _stateDirectory.Delete(recursive: true);
     }
 }
 

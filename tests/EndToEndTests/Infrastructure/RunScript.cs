@@ -49,6 +49,8 @@ public sealed class RunScript : IAsyncDisposable
         // The tests built the programs already.
         start.Environment["NO_BUILD"] = RepoPaths.Configuration == "Release" ? "1" : "0";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        // A ring of this run's own: the script's silos share it across their restarts, and no other run sees it.
+        start.Environment["Cluster__StateDirectory"] = Directory.CreateTempSubdirectory("orleans-lb-script-state-").FullName;
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -163,6 +163,7 @@ public sealed class ReconcilerTests
         var stop = Assert.IsType<StopStray>(Assert.Single(plan.Actions));
         Assert.Equal(stray, stop.Instance);
         Assert.Equal("not in the ring", stop.Reason);
+        Assert.True(stop.Drain, "a usable replica whose name left the ring may still hold requests: drained first");
     }
 
     [Fact]
