@@ -158,6 +158,14 @@ internal sealed class ReplicaProxy : IDisposable
         }
 
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (IsIdleCut(context, error))
+        {
+            _logger.LogInformation(
+                "The exchange of {Client} with replica {Replica} was cut after {Limit} without a byte moving (Gateway:StreamIdleTimeout): {Error}",
+                _trustedProxies.ClientOf(context), decision.Replica, settings.RequestConfig.ActivityTimeout, error);
+            return current;
+        }
+
         if (IsClientFault(context, error))
         {
             _logger.LogInformation(
@@ -230,6 +238,11 @@ internal sealed class ReplicaProxy : IDisposable
     private static bool IsReplicaFailure(HttpContext context, ForwarderError error) =>
         error is ForwarderError.Request or ForwarderError.RequestTimedOut
         && !context.RequestAborted.IsCancellationRequested;
+
+    /// <summary>The stream idle limit (the forwarder's activity timeout) ended a body or an upgraded connection under way.</summary>
+    private static bool IsIdleCut(HttpContext context, ForwarderError error) =>
+        !context.RequestAborted.IsCancellationRequested && error is ForwarderError.ResponseBodyCanceled or ForwarderError.RequestBodyCanceled
+            or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeActivityTimeout;
 
     /// <summary>The client went away, or sent a body that could not be read (cut short, bad chunking, too large).</summary>
     private static bool IsClientFault(HttpContext context, ForwarderError error) =>
