@@ -55,6 +55,7 @@ public sealed class ProxyProtocolFixture : IAsyncLifetime
             siloSettings: new Dictionary<string, string>
             {
                 ["Replicas__InitialCount"] = "0",
+                ["Replicas__DrainTimeout"] = "00:00:05",
                 ["Replicas__ExternalHealthPath"] = PlainPath,
                 ["Replicas__Static__0__Name"] = "app-a",
                 ["Replicas__Static__0__Address"] = AppA.Address,

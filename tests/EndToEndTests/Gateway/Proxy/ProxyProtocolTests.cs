@@ -72,6 +72,45 @@ public sealed class ProxyProtocolTests(ProxyProtocolFixture fixture) : IClassFix
         Assert.Equal("app-b: back", await EchoAsync(again, "back"));
     }
 
+    [Fact]
+    public async Task A_websocket_on_a_removed_replica_is_closed_after_the_drain_time()
+    {
+        var gateway = fixture.Sockets;
+        await using var added = await ExternalBackend.StartAsync("app-c");
+        using (var response = await gateway.AddAsync($$"""{"replicas": [{"name": "app-c", "address": "{{added.Address}}"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        string? key = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var candidate in Enumerable.Range(0, 100).Select(i => $"removed-key-{i}"))
+            {
+                if (await gateway.RouteAsync(candidate, ProxyProtocolFixture.PlainPath) == "app-c")
+                {
+                    key = candidate;
+                    return true;
+                }
+            }
+
+            return false;
+        }, TimeSpan.FromSeconds(15), "app-c serves a key");
+        using var socket = await ConnectAsync(gateway, key!);
+        Assert.Equal("app-c: hello", await EchoAsync(socket, "hello"));
+
+        using (var removed = await gateway.RemoveAsync("""{"n": 1, "hostnames": ["app-c"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        }
+
+        var watch = Stopwatch.StartNew();
+        await AssertEndsAsync(socket, TimeSpan.FromSeconds(10));
+        Assert.InRange(watch.Elapsed, ProxyProtocolFixture.UpgradedDrain * 0.8, TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("app-c", await gateway.GetReplicaNamesAsync());
+        Assert.NotEqual("app-c", await gateway.RouteAsync(key!, ProxyProtocolFixture.PlainPath));
+    }
+
     [Theory]
     [InlineData("sockets")]
     [InlineData("lean")]
