@@ -122,7 +122,12 @@ public sealed class ProxyProtocolTests(ProxyProtocolFixture fixture) : IClassFix
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("app-a", response.Headers.GetValues("X-Replica").Single());
-        Assert.Equal("data: first from app-a\n\ndata: second\n\n", await response.Content.ReadAsStringAsync());
+        var watch = Stopwatch.StartNew();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        // The first event is passed on as it comes, not held until more arrives.
+        Assert.Equal("data: first from app-a", await reader.ReadLineAsync());
+        Assert.True(watch.Elapsed < gap - TimeSpan.FromSeconds(0.5), $"the first event took {watch.Elapsed}");
+        Assert.Equal("\ndata: second\n\n", await reader.ReadToEndAsync());
     }
 
     [Fact]
