@@ -23,7 +23,7 @@ internal sealed class GatewayOptions : IValidatableObject
     public TimeSpan RingRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long a replica may take to start answering: from sending the request (its body included) to the end of the
+    /// How long a replica may take to start answering: from the end of the request (its body sent) to the end of the
     /// response head. It bounds only that wait, never the body that follows or an upgraded connection (a WebSocket);
     /// past it the attempt is the replica's failure (504, or a retry).
     /// </summary>

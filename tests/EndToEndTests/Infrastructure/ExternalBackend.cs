@@ -9,7 +9,8 @@ namespace Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 /// A backend the cluster does not run: a Kestrel server of the test's own on 127.0.0.1, answering every path with its
 /// name (and <c>GET /</c>, the default external health path, with 200). Stopped and started again on the same port.
 /// Beside that, what real applications do: <c>/ws</c> echoes WebSocket messages prefixed with its name;
-/// <c>/stream?gapMs=N</c> sends an event, waits N ms, then sends another; <c>/odd-headers</c> answers with UTF-8 bytes
+/// <c>/stream?gapMs=N</c> sends an event, waits N ms, then sends another; <c>POST /upload</c> reads the whole body before
+/// answering with its length; <c>/odd-headers</c> answers with UTF-8 bytes
 /// and a TAB in its header values.
 /// </summary>
 public sealed class ExternalBackend : IAsyncDisposable
@@ -54,6 +55,18 @@ public sealed class ExternalBackend : IAsyncDisposable
         app.MapGet("/", () => Results.Ok());
         app.Map("/ws", EchoAsync);
         app.MapGet("/stream", StreamAsync);
+        app.MapPost("/upload", async (HttpContext context) =>
+        {
+            var received = 0L;
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                received += read;
+            }
+
+            return Results.Text($"{Name} received {received} bytes");
+        });
         app.MapGet("/odd-headers", (HttpContext context) =>
         {
             context.Response.Headers.ContentDisposition = OddContentDisposition;

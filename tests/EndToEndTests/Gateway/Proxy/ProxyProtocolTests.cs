@@ -130,6 +130,24 @@ public sealed class ProxyProtocolTests(ProxyProtocolFixture fixture) : IClassFix
         Assert.Equal("\ndata: second\n\n", await reader.ReadToEndAsync());
     }
 
+    [Theory]
+    [InlineData("sockets")]
+    [InlineData("lean")]
+    public async Task An_upload_taking_longer_than_the_headers_limit_is_not_cut(string client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/upload")
+        {
+            Headers = { { "X-Request-Id", fixture.KeyOf["app-a"] } },
+            Content = new SlowUpload(ProxyProtocolFixture.HeadersLimit + TimeSpan.FromSeconds(1)),
+        };
+
+        using var response = await Gateway(client).Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"app-a received {SlowUpload.Length} bytes", await response.Content.ReadAsStringAsync());
+        Assert.False(response.Headers.Contains("X-Attempts"));
+    }
+
     [Fact]
     public async Task With_a_stream_idle_limit_shorter_than_the_gap_the_stream_is_cut()
     {
@@ -259,4 +277,24 @@ public sealed class ProxyProtocolTests(ProxyProtocolFixture fixture) : IClassFix
 
     private static void AssertContains(byte[] head, byte[] expected) =>
         Assert.True(head.AsSpan().IndexOf(expected) >= 0, $"'{Encoding.Latin1.GetString(expected)}' not in:\n{Encoding.Latin1.GetString(head)}");
+
+    /// <summary>Two halves of a body, <c>gap</c> apart, with a declared length.</summary>
+    private sealed class SlowUpload(TimeSpan gap) : HttpContent
+    {
+        public const int Length = 2048;
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(new byte[Length / 2]);
+            await stream.FlushAsync();
+            await Task.Delay(gap);
+            await stream.WriteAsync(new byte[Length / 2]);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = Length;
+            return true;
+        }
+    }
 }
