@@ -22,9 +22,29 @@ internal sealed class GatewayOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:20")]
     public TimeSpan RingRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a proxied request may wait for the replica's response headers.</summary>
+    /// <summary>
+    /// How long a replica may take to start answering: from the end of the request (its body sent) to the end of the
+    /// response head. It bounds only that wait, never the body that follows or an upgraded connection (a WebSocket);
+    /// past it the attempt is the replica's failure (504, or a retry).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a proxied exchange may go without a byte moving either way once it is under way (nginx's
+    /// <c>proxy_read_timeout</c>, per read): response bodies, request bodies and upgraded connections. 0 (the
+    /// default) turns it off, so a quiet stream or WebSocket stays open for as long as both ends keep it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How long the gateway keeps relaying an upgraded connection (a WebSocket) on a replica that left routing (removed
+    /// with <c>/rm</c>, drained, or down); then it closes both of its connections. Until then the connection holds a
+    /// removed replica's drain, as a request in flight does. 0 closes them as soon as the replica leaves.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan UpgradedDrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How long opening a connection to a replica may take; past it the attempt is the replica's failure.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]

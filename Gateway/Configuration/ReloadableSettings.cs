@@ -12,10 +12,11 @@ internal static class ReloadableSettings
     public static readonly string Routes = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Routes)}";
     public static readonly string BalanceFactor = $"{BalancingOptions.Section}:{nameof(BalancingOptions.BalanceFactor)}";
     public static readonly string ReplicaTimeout = $"{GatewayOptions.Section}:{nameof(GatewayOptions.ReplicaTimeout)}";
+    public static readonly string StreamIdleTimeout = $"{GatewayOptions.Section}:{nameof(GatewayOptions.StreamIdleTimeout)}";
     public static readonly string RetryAttempts = $"{GatewayOptions.Section}:{nameof(GatewayOptions.RetryAttempts)}";
     public static readonly string SuspectFor = $"{GatewayOptions.Section}:{nameof(GatewayOptions.SuspectFor)}";
 
-    private static readonly string[] Keys = [KeySources, Routes, BalanceFactor, ReplicaTimeout, RetryAttempts, SuspectFor];
+    private static readonly string[] Keys = [KeySources, Routes, BalanceFactor, ReplicaTimeout, StreamIdleTimeout, RetryAttempts, SuspectFor];
 
     /// <summary>Whether configuration key <paramref name="key"/> (say <c>Gateway:KeySources:0:Type</c>) is one of them.</summary>
     public static bool Contains(string key) => Keys.Any(k =>
@@ -29,6 +30,7 @@ internal static class ReloadableSettings
             [Routes] = gateway.Routes.Count == 0 ? "none" : string.Join("; ", gateway.Routes.Select(r => $"{r.PathPrefix} → {Describe(r.KeySources)}")),
             [BalanceFactor] = balancing.BalanceFactor == 0 ? "0 (off)" : balancing.BalanceFactor.ToString(CultureInfo.InvariantCulture),
             [ReplicaTimeout] = gateway.ReplicaTimeout.ToString("c", CultureInfo.InvariantCulture),
+            [StreamIdleTimeout] = gateway.StreamIdleTimeout == TimeSpan.Zero ? "0 (off)" : gateway.StreamIdleTimeout.ToString("c", CultureInfo.InvariantCulture),
             [RetryAttempts] = gateway.RetryAttempts.ToString(CultureInfo.InvariantCulture),
             [SuspectFor] = gateway.SuspectFor.ToString("c", CultureInfo.InvariantCulture),
         };

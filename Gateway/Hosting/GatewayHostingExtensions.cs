@@ -61,10 +61,12 @@ internal static class GatewayHostingExtensions
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            // X-Replica carries the replica's name, which may hold non-ASCII letters ("Zoë"): Kestrel refuses those
-            // in a header unless told how to encode them.
+            // A replica's header values arrive decoded as Latin-1 (one char per byte, as SocketsHttpHandler and the lean
+            // client read them): written back as Latin-1 they leave byte for byte as they came, UTF-8 filenames and
+            // Locations included, where Kestrel would refuse any byte beyond ASCII. X-Replica is the gateway's own and
+            // carries the replica's name, which may hold non-ASCII letters ("Zoë"): UTF-8.
             kestrel.ResponseHeaderEncodingSelector = header =>
-                string.Equals(header, "X-Replica", StringComparison.OrdinalIgnoreCase) ? System.Text.Encoding.UTF8 : null;
+                string.Equals(header, "X-Replica", StringComparison.OrdinalIgnoreCase) ? System.Text.Encoding.UTF8 : System.Text.Encoding.Latin1;
         });
         builder.WebHost.UseSockets(sockets =>
         {

@@ -9,11 +9,13 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// <param name="Router">Key sources, routes and the balance factor.</param>
 /// <param name="RetryAttempts"><c>Gateway:RetryAttempts</c>.</param>
 /// <param name="SuspectFor"><c>Gateway:SuspectFor</c>.</param>
-/// <param name="RequestConfig">The forwarder's per-request settings, <c>Gateway:ReplicaTimeout</c> among them.</param>
+/// <param name="ResponseHeadersTimeout"><c>Gateway:ReplicaTimeout</c>: how long a replica may take to send its response head.</param>
+/// <param name="RequestConfig">The forwarder's per-request settings: its activity timeout is <c>Gateway:StreamIdleTimeout</c> (infinite when off).</param>
 /// <param name="Values">What they were built from, by configuration key, as the reload log shows them.</param>
 internal sealed record GatewaySettings(
     RouteSelector Router,
     int RetryAttempts,
     TimeSpan SuspectFor,
+    TimeSpan ResponseHeadersTimeout,
     ForwarderRequestConfig RequestConfig,
     IReadOnlyDictionary<string, string> Values);

@@ -22,9 +22,13 @@ internal sealed class GatewaySettingsFactory(ReplicaSuspects suspects, InFlightT
             new RouteSelector(keys, suspects, inFlight, metrics, balancing.BalanceFactor),
             gateway.RetryAttempts,
             gateway.SuspectFor,
+            gateway.ReplicaTimeout,
             new ForwarderRequestConfig
             {
-                ActivityTimeout = gateway.ReplicaTimeout,
+                // The forwarder's activity timeout covers the whole exchange, the wait for the head, bodies and upgraded
+                // connections alike, and is reset by every byte moved: it is the stream idle limit, and infinite when
+                // that is off. The wait for the head has its own limit (ResponseHeadersTimeoutHandler).
+                ActivityTimeout = gateway.StreamIdleTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : gateway.StreamIdleTimeout,
                 // Replicas speak HTTP/1.1 on plain http: ask for it exactly rather than for HTTP/2 and falling back.
                 Version = HttpVersion.Version11,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,

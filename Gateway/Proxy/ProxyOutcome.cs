@@ -18,4 +18,10 @@ internal sealed class ProxyOutcome
 
     /// <summary>How many replicas were tried; above 1, returned to the client in <c>X-Attempts</c> (like Envoy's attempt count).</summary>
     public int Attempts { get; set; } = 1;
+
+    /// <summary><c>Gateway:ReplicaTimeout</c> as the request read it with its settings: how long each attempt may wait for the response head.</summary>
+    public TimeSpan ResponseHeadersTimeout { get; init; }
+
+    /// <summary>The replica answered 101: the exchange became an upgraded connection (<see cref="UpgradedConnections"/>).</summary>
+    public bool Upgraded { get; set; }
 }

@@ -20,6 +20,8 @@ internal static class ProxyRegistration
         services.AddSingleton(sp => new GatewaySettingsStore(sp.GetRequiredService<GatewaySettingsFactory>().Create(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<IOptions<BalancingOptions>>().Value)));
         services.AddHostedService<GatewaySettingsReloader>();
+        services.AddSingleton<UpgradedConnections>();
+        services.AddHostedService<UpgradedConnectionCloser>();
         return services;
     }
 }

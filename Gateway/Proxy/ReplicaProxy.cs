@@ -28,6 +28,7 @@ internal sealed class ReplicaProxy : IDisposable
     private readonly HttpMessageInvoker _invoker;
     private readonly ReplicaTransformer _transformer;
     private readonly TrustedProxies _trustedProxies;
+    private readonly UpgradedConnections _upgraded;
     private readonly long _maxRequestBodySize;
 
     public ReplicaProxy(
@@ -36,6 +37,7 @@ internal sealed class ReplicaProxy : IDisposable
         ReplicaSuspects suspects,
         GatewayMetrics metrics,
         GatewaySettingsStore settings,
+        UpgradedConnections upgraded,
         IOptions<GatewayOptions> options,
         ILogger<ReplicaProxy> logger)
     {
@@ -45,11 +47,12 @@ internal sealed class ReplicaProxy : IDisposable
         _metrics = metrics;
         _logger = logger;
         _settings = settings;
+        _upgraded = upgraded;
         _trustedProxies = new TrustedProxies(options.Value.TrustedProxies);
         _maxRequestBodySize = options.Value.MaxRequestBodySize;
         _invoker = UpstreamInvoker.Create(options.Value.UpstreamClient, options.Value.ConnectTimeout);
         logger.LogInformation("Proxying to replicas with the {UpstreamClient} upstream client", options.Value.UpstreamClient);
-        _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies);
+        _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies, upgraded);
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -82,6 +85,7 @@ internal sealed class ReplicaProxy : IDisposable
             Replica = snapshot.Replicas[choice.Index].Name,
             GeneratedKey = choice.GeneratedKey,
             IssuedCookie = choice.GeneratedKey is null ? default : context.Response.Headers.SetCookie,
+            ResponseHeadersTimeout = settings.ResponseHeadersTimeout,
         };
         context.Features.Set(decision);
         var index = choice.Index;
@@ -95,6 +99,11 @@ internal sealed class ReplicaProxy : IDisposable
         }
         finally
         {
+            if (decision.Upgraded)
+            {
+                _upgraded.Remove(context);
+            }
+
             if (index >= 0)
             {
                 settings.Router.Release(choice, index);
@@ -149,6 +158,14 @@ internal sealed class ReplicaProxy : IDisposable
         }
 
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (IsIdleCut(context, error))
+        {
+            _logger.LogInformation(
+                "The exchange of {Client} with replica {Replica} was cut after {Limit} without a byte moving (Gateway:StreamIdleTimeout): {Error}",
+                _trustedProxies.ClientOf(context), decision.Replica, settings.RequestConfig.ActivityTimeout, error);
+            return current;
+        }
+
         if (IsClientFault(context, error))
         {
             _logger.LogInformation(
@@ -180,7 +197,9 @@ internal sealed class ReplicaProxy : IDisposable
                 context.Response.Headers[_transformer.RequestIdHeader] = decision.GeneratedKey;
             }
 
-            await ApiEnvelope.WriteFailureAsync(context.Response, StatusCodes.Status502BadGateway, $"Replica '{decision.Replica}' did not answer");
+            await ApiEnvelope.WriteFailureAsync(context.Response, StatusCodes.Status502BadGateway, error == ForwarderError.ResponseHeaders
+                ? $"The response of replica '{decision.Replica}' could not be passed on"
+                : $"Replica '{decision.Replica}' did not answer");
         }
 
         return current;
@@ -211,10 +230,19 @@ internal sealed class ReplicaProxy : IDisposable
         }
     }
 
-    /// <summary>The replica, not the client, failed: it refused, reset or did not answer in time, with the client still there.</summary>
+    /// <summary>
+    /// The replica, not the client, failed: it refused, reset or did not answer in time, with the client still there.
+    /// A response head the gateway cannot copy (<see cref="ForwarderError.ResponseHeaders"/>) is the gateway's problem:
+    /// another replica would send the same, and marking this one would let any client move keys by asking for it.
+    /// </summary>
     private static bool IsReplicaFailure(HttpContext context, ForwarderError error) =>
-        error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.ResponseHeaders
+        error is ForwarderError.Request or ForwarderError.RequestTimedOut
         && !context.RequestAborted.IsCancellationRequested;
+
+    /// <summary>The stream idle limit (the forwarder's activity timeout) ended a body or an upgraded connection under way.</summary>
+    private static bool IsIdleCut(HttpContext context, ForwarderError error) =>
+        !context.RequestAborted.IsCancellationRequested && error is ForwarderError.ResponseBodyCanceled or ForwarderError.RequestBodyCanceled
+            or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeActivityTimeout;
 
     /// <summary>The client went away, or sent a body that could not be read (cut short, bad chunking, too large).</summary>
     private static bool IsClientFault(HttpContext context, ForwarderError error) =>

@@ -1,5 +1,6 @@
 using Microsoft.Net.Http.Headers;
 using Orleans.LoadBalancer.Gateway.Keys;
+using Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 using Orleans.LoadBalancer.Gateway.Responses;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -10,7 +11,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// (the generated request id, and <c>X-Attempts</c> when the request was retried on another replica); when
 /// configured, turns a replica's 404 into the seed's 400 "endpoint does not exist".
 /// </summary>
-internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNotFound, TrustedProxies trustedProxies) : HttpTransformer
+internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNotFound, TrustedProxies trustedProxies, UpgradedConnections upgraded) : HttpTransformer
 {
     /// <summary>Headers that describe the replica's body or how to cache it: wrong for the body the gateway writes instead.</summary>
     private static readonly string[] ReplicaBodyHeaders =
@@ -25,6 +26,11 @@ internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNot
 
     public override ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
+        if (httpContext.Features.Get<ProxyOutcome>() is { } outcome)
+        {
+            proxyRequest.Options.Set(ResponseHeadersTimeoutHandler.Limit, outcome.ResponseHeadersTimeout);
+        }
+
         var copied = base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         if (!copied.IsCompletedSuccessfully)
         {
@@ -51,6 +57,12 @@ internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNot
             if (decision.Attempts > 1)
             {
                 headers["X-Attempts"] = decision.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (proxyResponse?.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols)
+            {
+                decision.Upgraded = true;
+                upgraded.Add(httpContext, decision.Replica);
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Orleans.LoadBalancer.Gateway.Configuration;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
@@ -21,9 +22,13 @@ internal static class UpstreamInvoker
             ConnectTimeout = connectTimeout,
             PooledConnectionIdleTimeout = IdleTimeout,
             ActivityHeadersPropagator = null,
+            // One char per byte for every header, Location included (which it would otherwise read as UTF-8), so that
+            // Kestrel, writing them back as Latin-1, sends the replica's bytes unchanged.
+            ResponseHeaderEncodingSelector = static (_, _) => Encoding.Latin1,
         };
-        return kind == UpstreamClientKind.Lean
-            ? new HttpMessageInvoker(new LeanHttpHandler(new LeanClientSettings(connectTimeout, IdleTimeout), sockets))
-            : new HttpMessageInvoker(sockets);
+        HttpMessageHandler client = kind == UpstreamClientKind.Lean
+            ? new LeanHttpHandler(new LeanClientSettings(connectTimeout, IdleTimeout), sockets)
+            : sockets;
+        return new HttpMessageInvoker(new ResponseHeadersTimeoutHandler(client));
     }
 }

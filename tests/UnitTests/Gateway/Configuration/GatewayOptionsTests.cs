@@ -16,6 +16,30 @@ public sealed class GatewayOptionsTests
         Assert.Empty(options.TrustedProxies);
     }
 
+    [Fact]
+    public void The_timeouts_by_phase_default_to_a_head_limit_only_with_no_idle_limit_on_streams()
+    {
+        var options = new GatewayOptions().Validated(GatewayOptions.Section);
+
+        Assert.Equal(TimeSpan.FromSeconds(30), options.ReplicaTimeout);
+        Assert.Equal(TimeSpan.Zero, options.StreamIdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(20), options.UpgradedDrainTimeout);
+        Assert.Equal("0 (off)", ReloadableSettings.Describe(options, new BalancingOptions(), "X-Request-Id")[ReloadableSettings.StreamIdleTimeout]);
+        Assert.True(ReloadableSettings.Contains("Gateway:StreamIdleTimeout"));
+        Assert.False(ReloadableSettings.Contains("Gateway:UpgradedDrainTimeout"));
+    }
+
+    [Theory]
+    [InlineData("-00:00:01", "Gateway:StreamIdleTimeout")]
+    [InlineData("1.00:00:01", "Gateway:StreamIdleTimeout")]
+    public void A_stream_idle_limit_outside_zero_to_a_day_is_refused(string timeout, string key)
+    {
+        var options = new GatewayOptions { StreamIdleTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture) };
+
+        var error = Assert.Throws<InvalidConfigurationException>(() => options.Validated(GatewayOptions.Section));
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("00:00:00.050", "Gateway:ConnectTimeout")]
     [InlineData("00:01:01", "Gateway:ConnectTimeout")]

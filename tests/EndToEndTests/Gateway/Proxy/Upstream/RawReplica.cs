@@ -176,6 +176,10 @@ public sealed class RawReplica : IAsyncDisposable
             case "switching-protocols":
                 await SendAsync(socket, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
                 return true;
+            case "control-char-header":
+                // A BEL in a header value: HTTP clients take it, but no HTTP server may send it on (RFC 9110 §5.5).
+                await SendAsync(socket, $"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nX-Raw: bell\u0007here\r\n\r\n{body}");
+                return true;
             case "bad-length":
                 await SendAsync(socket, "HTTP/1.1 200 OK\r\nContent-Length: 0x2\r\n\r\nok");
                 return true;
