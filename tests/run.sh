@@ -43,6 +43,11 @@ if [ -n "$leftover" ]; then
   kill -9 $leftover 2>/dev/null || true
 fi
 
+# The ring state folders the test processes used (one per test host process, named by its pid).
+for folder in "${TMPDIR:-/tmp}"/orleans-lb-tests/state-*; do
+  [ -d "$folder" ] && ! kill -0 "${folder##*state-}" 2>/dev/null && rm -rf "$folder"
+done
+
 python3 - "$results" "$status" "$(echo $leftover | wc -w)" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}

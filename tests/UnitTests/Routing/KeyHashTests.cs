@@ -39,9 +39,7 @@ public sealed class KeyHashTests
         var keys = new[] { "d3b07384-d9a0-4c9b-8f2e-6a1e0b7c5f41", new string('k', 2_000) };
         var expected = Sum();
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var again = Sum();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (allocated, again) = AllocationProbe.Steady(Sum);
 
         Assert.Equal(0, allocated);
         Assert.Equal(expected, again);

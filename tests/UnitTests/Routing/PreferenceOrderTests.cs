@@ -92,9 +92,7 @@ public sealed class PreferenceOrderTests
         var hashes = TestTables.Keys(50).Select(k => snapshot.Hash(k)).ToArray();
         var expected = Exercise();
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var again = Exercise();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (allocated, again) = AllocationProbe.Steady(Exercise);
 
         Assert.Equal(0, allocated);
         Assert.Equal(expected, again);

@@ -143,9 +143,7 @@ public sealed class BoundedLoadRoutingTests : IDisposable
         var diverted = 0;
         var expected = Exercise();
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var again = Exercise();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (allocated, again) = AllocationProbe.Steady(Exercise);
 
         Assert.Equal(0, allocated);
         Assert.Equal(expected, again);
