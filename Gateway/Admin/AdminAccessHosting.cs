@@ -18,6 +18,7 @@ internal static class AdminAccessHosting
         }
 
         builder.Services.AddSingleton(access);
+        builder.Services.AddSingleton<GatewayAddresses>();
         return builder;
     }
 }

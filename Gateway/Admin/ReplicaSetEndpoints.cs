@@ -10,9 +10,11 @@ internal static class ReplicaSetEndpoints
 {
     public static IResult Rep(RingSnapshotStore store) => ApiEnvelope.Ok(store.Current.Replicas.Select(r => r.Name).ToList());
 
-    public static Task<IResult> AddAsync(HttpContext context, IClusterClient client, RingFollower follower, ILoggerFactory loggers) =>
+    public static Task<IResult> AddAsync(HttpContext context, IClusterClient client, RingFollower follower, GatewayAddresses gateway, ILoggerFactory loggers) =>
         ChangeAsync(context, client, follower, loggers, AdminOperation.Add, (grain, request) => request.Replicas is { } external
-            ? grain.AddExternal(external)
+            ? gateway.Refuse(external) is { } refused
+                ? Task.FromResult(AdminResult.Invalid(refused, [], 0))
+                : grain.AddExternal(external)
             : grain.AddWeighted(request.Count, request.Hostnames, request.Weight));
 
     public static Task<IResult> RemoveAsync(HttpContext context, IClusterClient client, RingFollower follower, ILoggerFactory loggers) =>

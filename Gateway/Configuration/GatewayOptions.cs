@@ -106,6 +106,17 @@ internal sealed class GatewayOptions : IValidatableObject
     /// </summary>
     public bool ListenBeforeReady { get; set; } = true;
 
+    /// <summary>
+    /// This gateway's name in the <c>Via</c> header it adds to proxied requests, after the cluster id
+    /// (<c>Via: 1.1 &lt;cluster&gt;~&lt;name&gt;</c>); letters, digits, <c>.</c>, <c>_</c> and <c>-</c>. Empty (the
+    /// default): 8 random hex digits, new for each process.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9._-]{0,64}$", ErrorMessage = "Gateway:Name may hold only letters, digits, '.', '_' and '-' (at most 64).")]
+    public string Name { get; set; } = "";
+
+    /// <summary>The access log: off by default.</summary>
+    public AccessLogOptions AccessLog { get; set; } = new();
+
     /// <summary>On SIGTERM the gateway stops accepting and finishes its in-flight requests for at most this long.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -15,8 +15,10 @@ internal static class ReloadableSettings
     public static readonly string StreamIdleTimeout = $"{GatewayOptions.Section}:{nameof(GatewayOptions.StreamIdleTimeout)}";
     public static readonly string RetryAttempts = $"{GatewayOptions.Section}:{nameof(GatewayOptions.RetryAttempts)}";
     public static readonly string SuspectFor = $"{GatewayOptions.Section}:{nameof(GatewayOptions.SuspectFor)}";
+    public static readonly string AccessLogFormat = $"{GatewayOptions.Section}:{nameof(GatewayOptions.AccessLog)}:{nameof(AccessLogOptions.Format)}";
+    public static readonly string AccessLogKey = $"{GatewayOptions.Section}:{nameof(GatewayOptions.AccessLog)}:{nameof(AccessLogOptions.Key)}";
 
-    private static readonly string[] Keys = [KeySources, Routes, BalanceFactor, ReplicaTimeout, StreamIdleTimeout, RetryAttempts, SuspectFor];
+    private static readonly string[] Keys = [KeySources, Routes, BalanceFactor, ReplicaTimeout, StreamIdleTimeout, RetryAttempts, SuspectFor, AccessLogFormat, AccessLogKey];
 
     /// <summary>Whether configuration key <paramref name="key"/> (say <c>Gateway:KeySources:0:Type</c>) is one of them.</summary>
     public static bool Contains(string key) => Keys.Any(k =>
@@ -33,6 +35,8 @@ internal static class ReloadableSettings
             [StreamIdleTimeout] = gateway.StreamIdleTimeout == TimeSpan.Zero ? "0 (off)" : gateway.StreamIdleTimeout.ToString("c", CultureInfo.InvariantCulture),
             [RetryAttempts] = gateway.RetryAttempts.ToString(CultureInfo.InvariantCulture),
             [SuspectFor] = gateway.SuspectFor.ToString("c", CultureInfo.InvariantCulture),
+            [AccessLogFormat] = gateway.AccessLog.Format.ToString().ToLowerInvariant(),
+            [AccessLogKey] = gateway.AccessLog.Key.ToString().ToLowerInvariant(),
         };
 
     /// <summary>"key: old → new" for each setting that differs, in a fixed order.</summary>

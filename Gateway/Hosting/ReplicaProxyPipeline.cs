@@ -1,5 +1,6 @@
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Proxy;
+using Orleans.LoadBalancer.Gateway.Proxy.AccessLog;
 using Orleans.LoadBalancer.Gateway.Responses;
 
 namespace Orleans.LoadBalancer.Gateway.Hosting;
@@ -12,20 +13,21 @@ internal static class ReplicaProxyPipeline
     /// whatever arrives on an admin port, while the traffic port proxies every path. The gateway's endpoints come after,
     /// with a catch-all that proxies too, so a method they do not take (say <c>GET /add</c>) still reaches the replicas
     /// as it always did. An endpoint that fails because the cluster did not answer gets the seed's error shape, not an
-    /// empty 500.
+    /// empty 500. Requests for the gateway itself get their access log line here, proxied ones in the proxy.
     /// </summary>
     public static WebApplication UseReplicaProxy(this WebApplication app)
     {
         var proxy = app.Services.GetRequiredService<ReplicaProxy>();
         var access = app.Services.GetRequiredService<AdminAccess>();
+        var accessLog = app.Services.GetRequiredService<AccessLogRecorder>();
         if (access.HasOwnListener)
         {
             var adminPorts = access.AdminPorts;
-            app.Use((context, next) => adminPorts.Contains(context.Connection.LocalPort) ? next(context) : proxy.InvokeAsync(context));
+            app.Use((context, next) => adminPorts.Contains(context.Connection.LocalPort) ? accessLog.InvokeAsync(context, next) : proxy.InvokeAsync(context));
         }
         else
         {
-            app.Use((context, next) => IsOwnPath(context.Request.Path) ? next(context) : proxy.InvokeAsync(context));
+            app.Use((context, next) => IsOwnPath(context.Request.Path) ? accessLog.InvokeAsync(context, next) : proxy.InvokeAsync(context));
         }
 
         if (access.LoopbackHostsOnly)

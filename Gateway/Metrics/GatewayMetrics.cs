@@ -25,6 +25,7 @@ internal sealed class GatewayMetrics : IDisposable
     private readonly Counter<long> _retries;
     private readonly Counter<long> _suspects;
     private readonly Counter<long> _diverted;
+    private readonly Counter<long> _accessLogDropped;
     private readonly RequestRateWindow _rates;
 
     public GatewayMetrics(RingSnapshotStore store, TimeProvider time)
@@ -36,6 +37,8 @@ internal sealed class GatewayMetrics : IDisposable
         _retries = _meter.CreateCounter<long>("lb.gateway.retries", "{request}", "Requests retried on another replica, by the replica that failed");
         _suspects = _meter.CreateCounter<long>("lb.gateway.suspect_marks", "{mark}", "Times a replica was marked suspect by this gateway");
         _diverted = _meter.CreateCounter<long>("lb.gateway.diverted", "{request}", "Requests sent past their replica by bounded loads, by the replica skipped");
+        _accessLogDropped = _meter.CreateCounter<long>("lb.gateway.access_log.dropped", "{line}",
+            "Access log lines dropped because the output did not keep up (the queue was full)");
         _meter.CreateObservableGauge("lb.ring.version", () => store.Current.Version, "{version}", "The routing snapshot version this gateway routes with");
         _meter.CreateObservableGauge("lb.ring.replicas", () => store.Current.Count, "{replica}", "Replicas in the ring");
         _meter.CreateObservableGauge("lb.ring.share", () => Shares(store), "1", "Each replica's share of the key space");
@@ -62,6 +65,8 @@ internal sealed class GatewayMetrics : IDisposable
     public void MarkedSuspect(string replica) => _suspects.Add(1, new KeyValuePair<string, object?>("replica", replica));
 
     public void Diverted(string skippedReplica) => _diverted.Add(1, new KeyValuePair<string, object?>("replica", skippedReplica));
+
+    public void AccessLogDropped() => _accessLogDropped.Add(1);
 
     /// <summary>Requests per second to <paramref name="replica"/> over the sliding window.</summary>
     public double RequestRate(string replica) => _rates.Rate(replica);

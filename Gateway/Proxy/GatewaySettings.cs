@@ -1,3 +1,4 @@
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
@@ -11,6 +12,8 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// <param name="SuspectFor"><c>Gateway:SuspectFor</c>.</param>
 /// <param name="ResponseHeadersTimeout"><c>Gateway:ReplicaTimeout</c>: how long a replica may take to send its response head.</param>
 /// <param name="RequestConfig">The forwarder's per-request settings: its activity timeout is <c>Gateway:StreamIdleTimeout</c> (infinite when off).</param>
+/// <param name="AccessLog"><c>Gateway:AccessLog:Format</c>.</param>
+/// <param name="AccessLogKey"><c>Gateway:AccessLog:Key</c>.</param>
 /// <param name="Values">What they were built from, by configuration key, as the reload log shows them.</param>
 internal sealed record GatewaySettings(
     RouteSelector Router,
@@ -18,4 +21,6 @@ internal sealed record GatewaySettings(
     TimeSpan SuspectFor,
     TimeSpan ResponseHeadersTimeout,
     ForwarderRequestConfig RequestConfig,
+    AccessLogFormat AccessLog,
+    AccessLogKey AccessLogKey,
     IReadOnlyDictionary<string, string> Values);

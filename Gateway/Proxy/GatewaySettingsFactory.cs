@@ -33,6 +33,8 @@ internal sealed class GatewaySettingsFactory(ReplicaSuspects suspects, InFlightT
                 Version = HttpVersion.Version11,
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             },
+            gateway.AccessLog.Format,
+            gateway.AccessLog.Key,
             ReloadableSettings.Describe(gateway, balancing, requestIdHeader));
     }
 }

@@ -22,6 +22,12 @@ internal sealed class ProxyOutcome
     /// <summary><c>Gateway:ReplicaTimeout</c> as the request read it with its settings: how long each attempt may wait for the response head.</summary>
     public TimeSpan ResponseHeadersTimeout { get; init; }
 
+    /// <summary>The access log is on: each attempt's time is added to <see cref="UpstreamTicks"/>.</summary>
+    public bool Timed { get; init; }
+
+    /// <summary>Stopwatch ticks spent with replicas, every attempt summed (only when <see cref="Timed"/>).</summary>
+    public long UpstreamTicks { get; set; }
+
     /// <summary>The replica answered 101: the exchange became an upgraded connection (<see cref="UpgradedConnections"/>).</summary>
     public bool Upgraded { get; set; }
 }

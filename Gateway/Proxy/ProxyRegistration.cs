@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Configuration;
+using Orleans.LoadBalancer.Gateway.Proxy.AccessLog;
+using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
@@ -20,6 +22,11 @@ internal static class ProxyRegistration
         services.AddSingleton(sp => new GatewaySettingsStore(sp.GetRequiredService<GatewaySettingsFactory>().Create(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<IOptions<BalancingOptions>>().Value)));
         services.AddHostedService<GatewaySettingsReloader>();
+        services.AddSingleton(sp => new GatewayVia(
+            sp.GetRequiredService<IOptions<ClusterSettings>>().Value.ClusterId, sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Name));
+        services.AddSingleton<AccessLogWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<AccessLogWriter>());
+        services.AddSingleton<AccessLogRecorder>();
         services.AddSingleton<UpgradedConnections>();
         services.AddHostedService<UpgradedConnectionCloser>();
         return services;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Gateway.Metrics;
+using Orleans.LoadBalancer.Gateway.Proxy.AccessLog;
 using Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Gateway.Routing;
@@ -15,7 +16,8 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// The hot path: current snapshot and settings → <see cref="RouteSelector"/> → forward, retrying a safe request on
 /// the next replicas in the key's order when one fails. No grain call and no lock per request. A failure on the
 /// client's side (an upload cut short, bad chunking, a body over the limit, a client gone) is answered as such and
-/// never held against a replica.
+/// never held against a replica. A request that already passed through a gateway of this cluster (<see cref="GatewayVia"/>)
+/// is answered 508 and goes nowhere.
 /// </summary>
 internal sealed class ReplicaProxy : IDisposable
 {
@@ -30,6 +32,8 @@ internal sealed class ReplicaProxy : IDisposable
     private readonly TrustedProxies _trustedProxies;
     private readonly UpgradedConnections _upgraded;
     private readonly long _maxRequestBodySize;
+    private readonly GatewayVia _via;
+    private readonly AccessLogRecorder _accessLog;
 
     public ReplicaProxy(
         IHttpForwarder forwarder,
@@ -38,6 +42,8 @@ internal sealed class ReplicaProxy : IDisposable
         GatewayMetrics metrics,
         GatewaySettingsStore settings,
         UpgradedConnections upgraded,
+        GatewayVia via,
+        AccessLogRecorder accessLog,
         IOptions<GatewayOptions> options,
         ILogger<ReplicaProxy> logger)
     {
@@ -48,16 +54,55 @@ internal sealed class ReplicaProxy : IDisposable
         _logger = logger;
         _settings = settings;
         _upgraded = upgraded;
+        _via = via;
+        _accessLog = accessLog;
         _trustedProxies = new TrustedProxies(options.Value.TrustedProxies);
         _maxRequestBodySize = options.Value.MaxRequestBodySize;
         _invoker = UpstreamInvoker.Create(options.Value.UpstreamClient, options.Value.ConnectTimeout);
-        logger.LogInformation("Proxying to replicas with the {UpstreamClient} upstream client", options.Value.UpstreamClient);
-        _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies, upgraded);
+        logger.LogInformation(
+            "Proxying to replicas with the {UpstreamClient} upstream client, as '{Via}' in Via", options.Value.UpstreamClient, via.Pseudonym);
+        _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies, upgraded, via);
     }
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
+    {
+        var settings = _settings.Current;
+        if (settings.AccessLog == AccessLogFormat.Off)
+        {
+            return ProxyAsync(context, settings, Stopwatch.GetTimestamp(), null);
+        }
+
+        // A line the admin pipeline started (a method its endpoints do not take, proxied after all) is completed there.
+        return AccessLogRecorder.Current(context) is { } started
+            ? ProxyAsync(context, settings, Stopwatch.GetTimestamp(), started)
+            : LoggedAsync(context, settings);
+    }
+
+    public void Dispose() => _invoker.Dispose();
+
+    private async Task LoggedAsync(HttpContext context, GatewaySettings settings)
     {
         var start = Stopwatch.GetTimestamp();
+        var entry = _accessLog.Begin(context, settings.AccessLog)!;
+        try
+        {
+            await ProxyAsync(context, settings, start, entry);
+        }
+        finally
+        {
+            _accessLog.End(context, entry, start);
+        }
+    }
+
+    private async Task ProxyAsync(HttpContext context, GatewaySettings settings, long start, AccessLogEntry? log)
+    {
+        if (context.Request.Headers.Via.Count > 0 && _via.CameThroughCluster(context.Request.Headers.Via))
+        {
+            await RejectLoopAsync(context);
+            _metrics.Routed(GatewayMetrics.NoReplica, context.Response.StatusCode, start);
+            return;
+        }
+
         if (context.Request.ContentLength > _maxRequestBodySize)
         {
             await RejectTooLargeAsync(context);
@@ -66,8 +111,13 @@ internal sealed class ReplicaProxy : IDisposable
         }
 
         var snapshot = _store.Current;
-        var settings = _settings.Current;
         var choice = settings.Router.Choose(context, snapshot);
+        if (log is not null)
+        {
+            log.Key = settings.AccessLogKey == AccessLogKey.Plain ? choice.Key : null;
+            log.KeyHash = settings.AccessLogKey == AccessLogKey.Hash ? choice.Hash : null;
+        }
+
         if (choice.Index < 0)
         {
             if (choice.GeneratedKey is not null)
@@ -86,12 +136,13 @@ internal sealed class ReplicaProxy : IDisposable
             GeneratedKey = choice.GeneratedKey,
             IssuedCookie = choice.GeneratedKey is null ? default : context.Response.Headers.SetCookie,
             ResponseHeadersTimeout = settings.ResponseHeadersTimeout,
+            Timed = log is not null,
         };
         context.Features.Set(decision);
         var index = choice.Index;
         try
         {
-            var error = await _forwarder.SendAsync(context, snapshot.Replicas[index].Address, _invoker, settings.RequestConfig, _transformer);
+            var error = await ForwardAsync(context, snapshot.Replicas[index].Address, settings, decision);
             if (error != ForwarderError.None)
             {
                 index = await RecoverAsync(context, settings, snapshot, choice, error, decision);
@@ -108,12 +159,36 @@ internal sealed class ReplicaProxy : IDisposable
             {
                 settings.Router.Release(choice, index);
             }
+
+            if (log is not null)
+            {
+                log.Replica = decision.Replica;
+                log.Attempts = decision.Attempts;
+                log.UpstreamTime = Stopwatch.GetElapsedTime(0, decision.UpstreamTicks);
+            }
         }
 
         _metrics.Routed(decision.Replica, context.Response.StatusCode, start);
     }
 
-    public void Dispose() => _invoker.Dispose();
+    /// <summary>One attempt; timed for the access log only when it is on, so that off costs not even a clock read.</summary>
+    private ValueTask<ForwarderError> ForwardAsync(HttpContext context, string address, GatewaySettings settings, ProxyOutcome decision) =>
+        decision.Timed
+            ? TimedForwardAsync(context, address, settings, decision)
+            : _forwarder.SendAsync(context, address, _invoker, settings.RequestConfig, _transformer);
+
+    private async ValueTask<ForwarderError> TimedForwardAsync(HttpContext context, string address, GatewaySettings settings, ProxyOutcome decision)
+    {
+        var sent = Stopwatch.GetTimestamp();
+        try
+        {
+            return await _forwarder.SendAsync(context, address, _invoker, settings.RequestConfig, _transformer);
+        }
+        finally
+        {
+            decision.UpstreamTicks += Stopwatch.GetTimestamp() - sent;
+        }
+    }
 
     /// <summary>Retries a safe request on the next replicas in the key's order; returns the replica that holds its place (-1: none).</summary>
     private async Task<int> RecoverAsync(HttpContext context, GatewaySettings settings, RoutingSnapshot snapshot, SelectedRoute choice, ForwarderError error, ProxyOutcome decision)
@@ -145,7 +220,7 @@ internal sealed class ReplicaProxy : IDisposable
             decision.Replica = snapshot.Replicas[next].Name;
             decision.Attempts = attempt + 1;
             tried[attempt] = next;
-            error = await _forwarder.SendAsync(context, snapshot.Replicas[next].Address, _invoker, settings.RequestConfig, _transformer);
+            error = await ForwardAsync(context, snapshot.Replicas[next].Address, settings, decision);
             if (error == ForwarderError.None)
             {
                 return current;
@@ -203,6 +278,21 @@ internal sealed class ReplicaProxy : IDisposable
         }
 
         return current;
+    }
+
+    /// <summary>
+    /// Answers a request that came back to the cluster (an external replica's address leads to a gateway) at once: not
+    /// proxied, so the loop ends here, and no replica is held to blame.
+    /// </summary>
+    private Task RejectLoopAsync(HttpContext context)
+    {
+        _logger.LogWarning(
+            "A request from {Client} for {Path} came back to the cluster (Via: {Via}): answered 508; an external replica's address leads to a gateway",
+            _trustedProxies.ClientOf(context), context.Request.Path, context.Request.Headers.Via.ToString());
+        return ApiEnvelope.WriteFailureAsync(
+            context.Response,
+            StatusCodes.Status508LoopDetected,
+            "Loop detected: the request already passed through a gateway of this cluster; an external replica's address leads back to a gateway");
     }
 
     /// <summary>Answers a request whose declared body is over the limit before anything reaches a replica.</summary>

@@ -7,11 +7,11 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
-/// Adds the <see cref="ForwardedHeaders"/> to the request; copies the replica's response and adds <c>X-Replica</c>
+/// Adds the <see cref="ForwardedHeaders"/> and this gateway's <see cref="GatewayVia"/> entry to the request; copies the replica's response and adds <c>X-Replica</c>
 /// (the generated request id, and <c>X-Attempts</c> when the request was retried on another replica); when
 /// configured, turns a replica's 404 into the seed's 400 "endpoint does not exist".
 /// </summary>
-internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNotFound, TrustedProxies trustedProxies, UpgradedConnections upgraded) : HttpTransformer
+internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNotFound, TrustedProxies trustedProxies, UpgradedConnections upgraded, GatewayVia via) : HttpTransformer
 {
     /// <summary>Headers that describe the replica's body or how to cache it: wrong for the body the gateway writes instead.</summary>
     private static readonly string[] ReplicaBodyHeaders =
@@ -37,7 +37,7 @@ internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNot
             return ThenAddForwardedAsync(copied, httpContext, proxyRequest);
         }
 
-        ForwardedHeaders.Apply(httpContext, proxyRequest.Headers, trustedProxies);
+        AddForwarded(httpContext, proxyRequest);
         return default;
     }
 
@@ -87,6 +87,13 @@ internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNot
     private async ValueTask ThenAddForwardedAsync(ValueTask copied, HttpContext httpContext, HttpRequestMessage proxyRequest)
     {
         await copied;
+        AddForwarded(httpContext, proxyRequest);
+    }
+
+    private void AddForwarded(HttpContext httpContext, HttpRequestMessage proxyRequest)
+    {
         ForwardedHeaders.Apply(httpContext, proxyRequest.Headers, trustedProxies);
+        // After the entries the request came with, as each proxy on the way appends its own.
+        proxyRequest.Headers.TryAddWithoutValidation(GatewayVia.Header, via.EntryFor(httpContext.Request.Protocol));
     }
 }

@@ -27,7 +27,7 @@ internal sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, 
         var hash = snapshot.Hash(key.Value);
         var counters = inFlight.For(snapshot);
         var index = _balanceFactor > 0 ? ChooseBounded(snapshot, hash, counters) : ChooseAndHold(snapshot, hash, counters, []);
-        return new SelectedRoute(index, hash, key.Generated ? key.Value : null, counters);
+        return new SelectedRoute(index, hash, key.Generated ? key.Value : null, counters, key.Value);
     }
 
     /// <summary>

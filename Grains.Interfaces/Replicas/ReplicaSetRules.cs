@@ -57,6 +57,10 @@ public static class ReplicaSetRules
     public static string InvalidName(string subject, string name) =>
         $"{subject} '{ReplicaNames.Escape(name)}' is not a valid name ({ReplicaNames.Rule})";
 
+    /// <summary>An external replica's address that leads to a gateway of this cluster: its requests would come back to the gateway.</summary>
+    public static string GatewayAddress(string field, string address) =>
+        $"{field} '{ReplicaNames.Escape(address)}' is an address of a gateway of this cluster: requests sent there would come back to it";
+
     public static string NameGivenTwice(string name) => $"Hostname '{ReplicaNames.Escape(name)}' is given more than once";
 
     /// <summary>The checks of <c>n</c> on its own, for a count as the client wrote it (not cut to an <see cref="int"/>).</summary>

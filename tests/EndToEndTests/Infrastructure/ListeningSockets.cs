@@ -27,6 +27,27 @@ public static class ListeningSockets
         return addresses;
     }
 
+    /// <summary>Established TCP connections whose local port is <paramref name="port"/>: the server's side of its connections.</summary>
+    public static int EstablishedOn(int port)
+    {
+        const string Established = "01";
+        var count = 0;
+        foreach (var file in new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists))
+        {
+            foreach (var line in File.ReadLines(file).Skip(1))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var local = fields[1].Split(':');
+                if (fields[3] == Established && int.Parse(local[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port)
+                {
+                    count++;
+                }
+            }
+        }
+
+        return count;
+    }
+
     // The kernel prints each 32-bit word of the address in host (little-endian) order.
     private static IPAddress Parse(string hex)
     {

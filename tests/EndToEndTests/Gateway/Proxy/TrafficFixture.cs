@@ -1,0 +1,76 @@
+using Orleans.LoadBalancer.EndToEndTests.Infrastructure;
+
+namespace Orleans.LoadBalancer.EndToEndTests.Gateway.Proxy;
+
+/// <summary>
+/// A cluster for <see cref="TrafficTests"/>: the three replicas it runs and <c>faulty-1</c> (a static external replica
+/// that drops the connection on <c>/reset</c>); a first gateway with the JSON access log (keys as given), a second one
+/// with the combined format; and a small forwarding server in front of the second gateway, an application that proxies
+/// back to the cluster.
+/// </summary>
+public sealed class TrafficFixture : IAsyncLifetime
+{
+    public LoadBalancerCluster Cluster { get; private set; } = null!;
+
+    public FaultyBackend Faulty { get; private set; } = null!;
+
+    public ForwardingServer Forwarder { get; private set; } = null!;
+
+    /// <summary><c>Gateway:AccessLog:Format=Json</c>, <c>Key=Plain</c>.</summary>
+    public GatewayEndpoint Json => Cluster.Gateways[0];
+
+    /// <summary><c>Gateway:AccessLog:Format=Combined</c> (keys hashed, the default).</summary>
+    public GatewayEndpoint Combined { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Faulty = await FaultyBackend.StartAsync();
+        Cluster = await LoadBalancerCluster.StartAsync(
+            siloSettings: new Dictionary<string, string>
+            {
+                ["Replicas__Static__0__Name"] = "faulty-1",
+                ["Replicas__Static__0__Address"] = Faulty.Address,
+            },
+            gatewaySettings: new Dictionary<string, string>
+            {
+                ["Gateway__AccessLog__Format"] = "Json",
+                ["Gateway__AccessLog__Key"] = "Plain",
+                ["Gateway__Name"] = "json-gateway",
+            },
+            expectedReplicas: 4);
+        Combined = await Cluster.StartGatewayAsync(new Dictionary<string, string> { ["Gateway__AccessLog__Format"] = "Combined" });
+        Forwarder = await ForwardingServer.StartAsync(Combined.Address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Forwarder.DisposeAsync();
+        await Faulty.DisposeAsync();
+    }
+
+    /// <summary>
+    /// A key <paramref name="gateway"/> routes to a replica <paramref name="owner"/> accepts, found by asking it (each
+    /// caller with its own <paramref name="prefix"/>, so that the keys of one test never show in another's log lines).
+    /// </summary>
+    public static async Task<string> KeyOfAsync(GatewayEndpoint gateway, string prefix, Func<string, bool> owner)
+    {
+        foreach (var key in Enumerable.Range(0, 400).Select(i => $"{prefix}-{i}"))
+        {
+            using var response = await SendAsync(gateway, "/home", key);
+            if (response.Headers.TryGetValues("X-Replica", out var replica) && owner(replica.Single()))
+            {
+                return key;
+            }
+        }
+
+        throw new InvalidOperationException("No candidate key routes to the replica asked for");
+    }
+
+    public static Task<HttpResponseMessage> SendAsync(GatewayEndpoint gateway, string path, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Request-Id", key);
+        return gateway.Http.SendAsync(request);
+    }
+}
