@@ -4,7 +4,7 @@ namespace Orleans.LoadBalancer.EndToEndTests.Gateway.Proxy;
 
 /// <summary>
 /// A cluster for <see cref="TrafficTests"/>: the three replicas it runs and <c>faulty-1</c> (a static external replica
-/// that drops the connection on <c>/reset</c>); a first gateway with the JSON access log (keys as given), a second one
+/// that drops the connection on <c>/reset</c>) and <c>app-1</c> (one that echoes WebSocket messages); a first gateway with the JSON access log (keys as given), a second one
 /// with the combined format; and a small forwarding server in front of the second gateway, an application that proxies
 /// back to the cluster.
 /// </summary>
@@ -16,6 +16,8 @@ public sealed class TrafficFixture : IAsyncLifetime
 
     public ForwardingServer Forwarder { get; private set; } = null!;
 
+    public ExternalBackend App { get; private set; } = null!;
+
     /// <summary><c>Gateway:AccessLog:Format=Json</c>, <c>Key=Plain</c>.</summary>
     public GatewayEndpoint Json => Cluster.Gateways[0];
 
@@ -25,11 +27,14 @@ public sealed class TrafficFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Faulty = await FaultyBackend.StartAsync();
+        App = await ExternalBackend.StartAsync("app-1");
         Cluster = await LoadBalancerCluster.StartAsync(
             siloSettings: new Dictionary<string, string>
             {
                 ["Replicas__Static__0__Name"] = "faulty-1",
                 ["Replicas__Static__0__Address"] = Faulty.Address,
+                ["Replicas__Static__1__Name"] = "app-1",
+                ["Replicas__Static__1__Address"] = App.Address,
             },
             gatewaySettings: new Dictionary<string, string>
             {
@@ -37,7 +42,7 @@ public sealed class TrafficFixture : IAsyncLifetime
                 ["Gateway__AccessLog__Key"] = "Plain",
                 ["Gateway__Name"] = "json-gateway",
             },
-            expectedReplicas: 4);
+            expectedReplicas: 5);
         Combined = await Cluster.StartGatewayAsync(new Dictionary<string, string> { ["Gateway__AccessLog__Format"] = "Combined" });
         Forwarder = await ForwardingServer.StartAsync(Combined.Address);
     }
@@ -47,6 +52,7 @@ public sealed class TrafficFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
         await Forwarder.DisposeAsync();
         await Faulty.DisposeAsync();
+        await App.DisposeAsync();
     }
 
     /// <summary>

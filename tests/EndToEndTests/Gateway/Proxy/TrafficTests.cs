@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Orleans.LoadBalancer.EndToEndTests.Infrastructure;
@@ -154,6 +155,31 @@ public sealed partial class TrafficTests(TrafficFixture fixture, ITestOutputHelp
         Assert.All(combined, line => Assert.Matches(CombinedLine(), line));
         Assert.Contains(combined, line => line.Contains("\"GET /home HTTP/1.1\" 200 ", StringComparison.Ordinal) && line.Contains(" replica=\"Server ", StringComparison.Ordinal)
             && line.Contains(" attempts=1 ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_websocket_through_a_gateway_with_the_access_log_works_and_is_logged_when_it_ends()
+    {
+        var key = await TrafficFixture.KeyOfAsync(fixture.Combined, "ws-key", replica => replica == "app-1");
+        using (var socket = new ClientWebSocket())
+        {
+            socket.Options.SetRequestHeader("X-Request-Id", key);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await socket.ConnectAsync(new Uri($"ws://{fixture.Json.Address.Authority}/ws"), timeout.Token);
+            await socket.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, true, timeout.Token);
+            var buffer = new byte[256];
+            var received = await socket.ReceiveAsync(buffer, timeout.Token);
+            Assert.Equal("app-1: hello", System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count));
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        }
+
+        JsonElement? line = null;
+        await Eventually.TrueAsync(() =>
+        {
+            line = JsonLines(fixture.Json.Process.Output).Cast<JsonElement?>().FirstOrDefault(l => l!.Value.GetProperty("key").GetString() == key && l.Value.GetProperty("path").GetString() == "/ws");
+            return Task.FromResult(line is not null);
+        }, TimeSpan.FromSeconds(10), "the WebSocket's line is written once it ends");
+        Assert.Equal((101, "app-1", 1), (line!.Value.GetProperty("status").GetInt32(), line.Value.GetProperty("replica").GetString(), line.Value.GetProperty("attempts").GetInt32()));
     }
 
     private static JsonElement LineOf(List<JsonElement> lines, string key, string path) =>
