@@ -21,8 +21,11 @@ public sealed class TrafficFixture : IAsyncLifetime
     /// <summary><c>Gateway:AccessLog:Format=Json</c>, <c>Key=Plain</c>.</summary>
     public GatewayEndpoint Json => Cluster.Gateways[0];
 
-    /// <summary><c>Gateway:AccessLog:Format=Combined</c> (keys hashed, the default).</summary>
+    /// <summary><c>Gateway:AccessLog:Format=Combined</c> (keys hashed, the default), written to <see cref="CombinedLog"/>.</summary>
     public GatewayEndpoint Combined { get; private set; } = null!;
+
+    /// <summary>The second gateway's <c>Gateway:AccessLog:Path</c>.</summary>
+    public string CombinedLog { get; } = Path.Combine(Path.GetTempPath(), $"orleans-lb-access-{Guid.NewGuid():N}.log");
 
     public async Task InitializeAsync()
     {
@@ -43,7 +46,11 @@ public sealed class TrafficFixture : IAsyncLifetime
                 ["Gateway__Name"] = "json-gateway",
             },
             expectedReplicas: 5);
-        Combined = await Cluster.StartGatewayAsync(new Dictionary<string, string> { ["Gateway__AccessLog__Format"] = "Combined" });
+        Combined = await Cluster.StartGatewayAsync(new Dictionary<string, string>
+        {
+            ["Gateway__AccessLog__Format"] = "Combined",
+            ["Gateway__AccessLog__Path"] = CombinedLog,
+        });
         Forwarder = await ForwardingServer.StartAsync(Combined.Address);
     }
 
@@ -53,6 +60,7 @@ public sealed class TrafficFixture : IAsyncLifetime
         await Forwarder.DisposeAsync();
         await Faulty.DisposeAsync();
         await App.DisposeAsync();
+        File.Delete(CombinedLog);
     }
 
     /// <summary>

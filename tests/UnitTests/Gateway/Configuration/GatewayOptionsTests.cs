@@ -29,6 +29,29 @@ public sealed class GatewayOptionsTests
         Assert.False(ReloadableSettings.Contains("Gateway:UpgradedDrainTimeout"));
     }
 
+    [Fact]
+    public void The_access_log_is_off_by_default_and_its_format_and_key_reload_while_its_path_needs_a_restart()
+    {
+        var options = new GatewayOptions().Validated(GatewayOptions.Section);
+
+        Assert.Equal((AccessLogFormat.Off, AccessLogKey.Hash, ""), (options.AccessLog.Format, options.AccessLog.Key, options.AccessLog.Path));
+        Assert.Equal("off", ReloadableSettings.Describe(options, new BalancingOptions(), "X-Request-Id")[ReloadableSettings.AccessLogFormat]);
+        Assert.True(ReloadableSettings.Contains("Gateway:AccessLog:Format"));
+        Assert.True(ReloadableSettings.Contains("Gateway:AccessLog:Key"));
+        Assert.False(ReloadableSettings.Contains("Gateway:AccessLog:Path"));
+        Assert.False(ReloadableSettings.Contains("Gateway:Name"));
+    }
+
+    [Theory]
+    [InlineData("gw 1")]
+    [InlineData("gw~1")]
+    [InlineData("gateway/1")]
+    public void A_gateway_name_outside_letters_digits_dots_dashes_and_underscores_is_refused(string name)
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => new GatewayOptions { Name = name }.Validated(GatewayOptions.Section));
+        Assert.Contains("Gateway:Name", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("-00:00:01", "Gateway:StreamIdleTimeout")]
     [InlineData("1.00:00:01", "Gateway:StreamIdleTimeout")]
