@@ -13,13 +13,15 @@ internal static class ReplicaProxyPipeline
     /// whatever arrives on an admin port, while the traffic port proxies every path. The gateway's endpoints come after,
     /// with a catch-all that proxies too, so a method they do not take (say <c>GET /add</c>) still reaches the replicas
     /// as it always did. An endpoint that fails because the cluster did not answer gets the seed's error shape, not an
-    /// empty 500. Requests for the gateway itself get their access log line here, proxied ones in the proxy.
+    /// empty 500. Requests for the gateway itself get their access log line here, proxied ones in the proxy; both are
+    /// answered 508 when they came back to the cluster (<see cref="GatewayVia"/>).
     /// </summary>
     public static WebApplication UseReplicaProxy(this WebApplication app)
     {
         var proxy = app.Services.GetRequiredService<ReplicaProxy>();
         var access = app.Services.GetRequiredService<AdminAccess>();
         var accessLog = app.Services.GetRequiredService<AccessLogRecorder>();
+        var via = app.Services.GetRequiredService<GatewayVia>();
         if (access.HasOwnListener)
         {
             var adminPorts = access.AdminPorts;
@@ -30,6 +32,8 @@ internal static class ReplicaProxyPipeline
             app.Use((context, next) => IsOwnPath(context.Request.Path) ? accessLog.InvokeAsync(context, next) : proxy.InvokeAsync(context));
         }
 
+        // Only the gateway's own requests get here: the proxy never calls on.
+        app.Use((context, next) => via.CameBack(context.Request) ? proxy.RejectLoopAsync(context) : next(context));
         if (access.LoopbackHostsOnly)
         {
             app.Use(AdminHostFilter.InvokeAsync);

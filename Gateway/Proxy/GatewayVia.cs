@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Primitives;
+using Orleans.LoadBalancer.Replicas;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
@@ -9,13 +10,12 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// through one and came back (an external replica whose address leads to a gateway), and is answered 508 rather than
 /// proxied again. Any gateway of the cluster, not this one only: behind a shared port or a second gateway's address,
 /// the request comes back to another gateway of the cluster, which routes it by the same ring to the same replica.
+/// The replica manager's probes of external replicas carry the mark too (<see cref="ClusterVia"/>), so an external
+/// replica whose address leads to a gateway fails its health check there and is never routed to.
 /// </summary>
 internal sealed class GatewayVia
 {
-    public const string Header = "Via";
-
-    /// <summary>Between the cluster id and the gateway's name; never in either, as both are cleaned to <c>[A-Za-z0-9._-]</c>.</summary>
-    private const char Separator = '~';
+    public const string Header = ClusterVia.Header;
 
     private readonly string _http10;
     private readonly string _http11;
@@ -26,8 +26,8 @@ internal sealed class GatewayVia
     /// <param name="name"><c>Gateway:Name</c>; empty: 8 random hex digits.</param>
     public GatewayVia(string clusterId, string name)
     {
-        ClusterMark = Clean(clusterId) + Separator;
-        Pseudonym = ClusterMark + (name.Length > 0 ? Clean(name) : RandomNumberGenerator.GetHexString(8, lowercase: true));
+        ClusterMark = ClusterVia.Mark(clusterId);
+        Pseudonym = ClusterVia.Pseudonym(clusterId, name.Length > 0 ? name : RandomNumberGenerator.GetHexString(8, lowercase: true));
         _http10 = "1.0 " + Pseudonym;
         _http11 = "1.1 " + Pseudonym;
         _http2 = "2 " + Pseudonym;
@@ -44,7 +44,10 @@ internal sealed class GatewayVia
     public string EntryFor(string protocol) =>
         HttpProtocol.IsHttp2(protocol) ? _http2 : HttpProtocol.IsHttp3(protocol) ? _http3 : HttpProtocol.IsHttp10(protocol) ? _http10 : _http11;
 
-    /// <summary>Whether an entry of <paramref name="via"/> was added by a gateway of this cluster. Allocates nothing.</summary>
+    /// <summary>Whether <paramref name="request"/> came back: its <c>Via</c> names a member of this cluster.</summary>
+    public bool CameBack(HttpRequest request) => request.Headers.Via.Count > 0 && CameThroughCluster(request.Headers.Via);
+
+    /// <summary>Whether an entry of <paramref name="via"/> was added by a member of this cluster. Allocates nothing.</summary>
     public bool CameThroughCluster(StringValues via)
     {
         for (var i = 0; i < via.Count; i++)
@@ -73,13 +76,4 @@ internal sealed class GatewayVia
 
         return false;
     }
-
-    private static string Clean(string value) => string.Create(value.Length, value, static (span, source) =>
-    {
-        for (var i = 0; i < span.Length; i++)
-        {
-            var c = source[i];
-            span[i] = char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_';
-        }
-    });
 }

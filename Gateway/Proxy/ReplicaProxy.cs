@@ -96,7 +96,7 @@ internal sealed class ReplicaProxy : IDisposable
 
     private async Task ProxyAsync(HttpContext context, GatewaySettings settings, long start, AccessLogEntry? log)
     {
-        if (context.Request.Headers.Via.Count > 0 && _via.CameThroughCluster(context.Request.Headers.Via))
+        if (_via.CameBack(context.Request))
         {
             await RejectLoopAsync(context);
             _metrics.Routed(GatewayMetrics.NoReplica, context.Response.StatusCode, start);
@@ -282,9 +282,10 @@ internal sealed class ReplicaProxy : IDisposable
 
     /// <summary>
     /// Answers a request that came back to the cluster (an external replica's address leads to a gateway) at once: not
-    /// proxied, so the loop ends here, and no replica is held to blame.
+    /// proxied, so the loop ends here, and no replica is held to blame. The gateway's own paths answer so too, so that
+    /// the replica manager's probe of such a replica fails (<see cref="GatewayVia"/>).
     /// </summary>
-    private Task RejectLoopAsync(HttpContext context)
+    public Task RejectLoopAsync(HttpContext context)
     {
         _logger.LogWarning(
             "A request from {Client} for {Path} came back to the cluster (Via: {Via}): answered 508; an external replica's address leads to a gateway",

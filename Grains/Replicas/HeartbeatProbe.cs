@@ -1,6 +1,11 @@
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
-/// <summary>Asks a replica's heartbeat endpoint whether it is alive. One shared connection pool for all probes.</summary>
+/// <summary>
+/// Asks a replica's heartbeat endpoint whether it is alive. One shared connection pool for all probes. With a
+/// <c>Via</c> entry (the replica manager's, <see cref="Orleans.LoadBalancer.Replicas.ClusterVia"/>), a probe that reaches
+/// a gateway of the cluster is answered 508 there and fails: an external replica whose address leads back to a gateway
+/// stays down.
+/// </summary>
 public sealed class HeartbeatProbe : IDisposable
 {
     private readonly HttpClient _client = new(new SocketsHttpHandler
@@ -14,6 +19,14 @@ public sealed class HeartbeatProbe : IDisposable
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
+
+    public HeartbeatProbe(string? via = null)
+    {
+        if (via is not null)
+        {
+            _client.DefaultRequestHeaders.TryAddWithoutValidation(Orleans.LoadBalancer.Replicas.ClusterVia.Header, via);
+        }
+    }
 
     /// <summary>True when <c>GET {address}{path}</c> answers 2xx within <paramref name="timeout"/>.</summary>
     public async Task<bool> IsAliveAsync(string address, string path, TimeSpan timeout, CancellationToken cancellationToken) =>

@@ -5,6 +5,7 @@ using Orleans.Configuration;
 using Orleans.LoadBalancer.Grains.Replicas;
 using Orleans.LoadBalancer.Grains.Ring;
 using Orleans.LoadBalancer.Hosting;
+using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Routing;
 using Orleans.LoadBalancer.Silo.Replicas;
 using Orleans.LoadBalancer.Silo.Storage;
@@ -35,7 +36,7 @@ internal static class SiloHostingExtensions
             StateDirectory.ThrowIfAnyUnreadable(stateDirectory);
         }
 
-        builder.Services.AddSingleton<HeartbeatProbe>();
+        builder.Services.AddSingleton(_ => new HeartbeatProbe("1.1 " + ClusterVia.Pseudonym(cluster.ClusterId, ClusterVia.ManagerName)));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReplicaMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 
 /// <summary>
-/// An external backend that is healthy (<c>GET /</c> answers 200, so it stays up in the ring) and fails every request:
+/// An external backend that is healthy (<c>GET /</c> and <c>GET /healthz</c> answer 200, so it stays up in the ring) and fails every request:
 /// <c>/reset</c> drops the connection (the gateway retries elsewhere and marks it suspect), any other path answers 500.
 /// </summary>
 public sealed class FaultyBackend : IAsyncDisposable
@@ -25,6 +25,7 @@ public sealed class FaultyBackend : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.MapGet("/", () => Results.Ok());
+        app.MapGet("/healthz", () => Results.Ok());
         app.Map("/reset", (HttpContext context) => context.Abort());
         app.Map("/{**path}", () => Results.StatusCode(StatusCodes.Status500InternalServerError));
         await app.StartAsync();

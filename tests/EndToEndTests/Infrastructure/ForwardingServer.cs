@@ -7,7 +7,7 @@ namespace Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 
 /// <summary>
 /// A small reverse proxy of the test's own on 127.0.0.1, as an application behind the gateway might be: <c>GET /</c>
-/// (the default external health path) answers 200 itself; every other request is passed on to <see cref="Target"/>
+/// and <c>GET /healthz</c> (health paths) answer 200 itself; every other request is passed on to <see cref="Target"/>
 /// with its method, path, headers (<c>Via</c> included, as proxies pass it on) and body, and the answer is passed back.
 /// </summary>
 public sealed class ForwardingServer : IAsyncDisposable
@@ -36,6 +36,7 @@ public sealed class ForwardingServer : IAsyncDisposable
         var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
         ForwardingServer? server = null;
         app.MapGet("/", () => Results.Ok());
+        app.MapGet("/healthz", () => Results.Ok());
         app.Map("/{**path}", (HttpContext context) => server!.ForwardAsync(context));
         await app.StartAsync();
         server = new ForwardingServer(app, client, port, target);

@@ -33,6 +33,24 @@ public sealed partial class TrafficTests(TrafficFixture fixture, ITestOutputHelp
 
         Assert.Equal(replicas, await gateway.GetReplicaNamesAsync());
 
+        // The second gateway's address passes /add, but the replica manager's probe of it carries the cluster's Via
+        // entry: its /healthz answers 508, and the replica stays down.
+        using (var added = await gateway.AddAsync($$"""{"replicas": [{"name": "gateway-2", "address": "{{fixture.Combined.Address.GetLeftPart(UriPartial.Authority)}}"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        }
+
+        using (var ring = await gateway.GetJsonAsync("/ring"))
+        {
+            Assert.False(ring.RootElement.GetProperty("message").GetProperty("replicas").EnumerateArray()
+                .Single(r => r.GetProperty("name").GetString() == "gateway-2").GetProperty("up").GetBoolean());
+        }
+
+        using (var removed = await gateway.RemoveAsync("""{"n": 1, "hostnames": ["gateway-2"]}"""))
+        {
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        }
+
         // An application behind the gateway that proxies to the second gateway: nothing in its address says so.
         using (var added = await gateway.AddAsync($$"""{"replicas": [{"name": "loop-1", "address": "{{fixture.Forwarder.Address}}"}]}"""))
         {
