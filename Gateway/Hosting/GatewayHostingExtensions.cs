@@ -12,6 +12,9 @@ internal static class GatewayHostingExtensions
 {
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>How often the cluster client reads which silos are alive (one small read of the membership table).</summary>
+    private static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Adds the Orleans client, the ring follower, the proxy with settings that reload without a restart, and the
     /// metrics. Hosted services start in the order added: the ring follower first.
@@ -49,6 +52,11 @@ internal static class GatewayHostingExtensions
             {
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
             }
+
+            // A silo cut off from the network keeps its connections open (nothing resets them): the client learns that
+            // it is gone only from the membership table, read every GatewayListRefreshPeriod (a minute by default), and
+            // until then sends calls there that wait for their whole response timeout.
+            client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = GatewayListRefreshPeriod);
 
             // Wait for the cluster rather than failing start-up when the gateway starts first.
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
