@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Metrics;
@@ -41,7 +44,7 @@ internal static class GatewayHostingExtensions
             client.UseClusterTls(cluster.Tls);
             if (cluster.IsRedis)
             {
-                RedisAccessCheck.ThrowIfRefused(cluster.RedisConnectionString);
+                RedisAccessCheck.Check(builder, cluster.RedisConnectionString);
                 client.UseRedisClustering(cluster.RedisConnectionString);
             }
             else if (cluster.GatewayHost.Length > 0)
@@ -66,8 +69,13 @@ internal static class GatewayHostingExtensions
             });
         });
 
+        // Listeners and host names are read once: the admin API's protected mode and host filter are decided from them
+        // at start-up. Kestrel and ASP.NET's host filter would each apply a reloaded Kestrel section or AllowedHosts by
+        // themselves; a reload says instead that they need a restart.
+        builder.Services.RemoveAll<IOptionsChangeTokenSource<HostFilteringOptions>>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            kestrel.Configure(builder.Configuration.GetSection("Kestrel"), reloadOnChange: false);
             kestrel.AddServerHeader = false;
             // A replica's header values arrive decoded as Latin-1 (one char per byte, as SocketsHttpHandler and the lean
             // client read them): written back as Latin-1 they leave byte for byte as they came, UTF-8 filenames and

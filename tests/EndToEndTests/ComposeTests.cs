@@ -84,7 +84,9 @@ public sealed partial class ComposeTests(ITestOutputHelper output) : IAsyncLifet
         {
             var container = await Project.InspectAsync(service);
             Assert.Equal(AppUser, container.Config.User);
-            Assert.Equal(["CMD", "dotnet", "/healthprobe/Orleans.LoadBalancer.HealthProbe.dll", "/healthz"], container.Config.Healthcheck.Test);
+            // A gateway's own /healthz is on its admin port when Admin__Urls gives it one.
+            string[] probe = gateways.Any(g => g.Service == service) ? ["/healthz", "--admin-first"] : ["/healthz"];
+            Assert.Equal(["CMD", "dotnet", "/healthprobe/Orleans.LoadBalancer.HealthProbe.dll", .. probe], container.Config.Healthcheck.Test);
             AssertRestartsAndLoopbackOnly(service, container);
         }
 
