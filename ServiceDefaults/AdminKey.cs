@@ -23,6 +23,13 @@ public sealed class AdminKey
     /// <summary>The key, or null when <paramref name="key"/> is empty (no key configured).</summary>
     public static AdminKey? From(string? key) => string.IsNullOrEmpty(key) ? null : new AdminKey(key);
 
+    /// <summary>Whether <paramref name="other"/> is the same key.</summary>
+    public bool SameAs(AdminKey other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return CryptographicOperations.FixedTimeEquals(_digest, other._digest);
+    }
+
     /// <summary>Whether the value of an <c>Authorization</c> header carries the key.</summary>
     public bool Matches(string? authorization)
     {

@@ -50,7 +50,11 @@ public sealed class ClusterSettings
         System.Net.IPAddress.TryParse(host, out var ip) ? ip
         : System.Net.Dns.GetHostAddresses(host).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
 
-    /// <summary>How long a silo waits for a peer's answer to a liveness probe; two missed probes declare it dead.</summary>
+    /// <summary>
+    /// How long a silo waits for a peer's answer to a liveness probe; two missed probes declare it dead. From 100 ms (a
+    /// busy machine answers a probe in well under that) to one minute (a dead silo's grains wait for it that long).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>

@@ -14,19 +14,22 @@ public static class RedisAccessCheck
 
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>At start-up, <see cref="ThrowIfRefused"/>; under <c>--check-config</c>, which connects nowhere, the connection string is only parsed.</summary>
+    public static void Check(Microsoft.Extensions.Hosting.IHostApplicationBuilder builder, string connectionString)
+    {
+        if (ConfigurationCheck.Of(builder) is null)
+        {
+            ThrowIfRefused(connectionString);
+        }
+        else
+        {
+            Parse(connectionString);
+        }
+    }
+
     public static void ThrowIfRefused(string connectionString)
     {
-        ConfigurationOptions options;
-        try
-        {
-            options = ConfigurationOptions.Parse(connectionString);
-        }
-        catch (ArgumentException ex)
-        {
-            // SE.Redis names the bad keyword, never a value.
-            throw new InvalidConfigurationException($"{Key}: {ex.Message}", ex);
-        }
-
+        var options = Parse(connectionString);
         options.AbortOnConnectFail = true;
         options.ConnectRetry = 1;
         options.ConnectTimeout = Math.Min(options.ConnectTimeout, (int)MaxWait.TotalMilliseconds);
@@ -51,6 +54,19 @@ public static class RedisAccessCheck
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
         {
             // Down or unreachable right now: Orleans keeps retrying, as abortConnect=false promises.
+        }
+    }
+
+    private static ConfigurationOptions Parse(string connectionString)
+    {
+        try
+        {
+            return ConfigurationOptions.Parse(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            // SE.Redis names the bad keyword, never a value.
+            throw new InvalidConfigurationException($"{Key}: {ex.Message}", ex);
         }
     }
 

@@ -16,6 +16,7 @@ public static class SettingsRegistration
         where T : class
     {
         services.AddSingleton<IValidateOptions<T>>(new SectionValidator<T>(section));
+        services.AddSingleton(SettingsSection.For<T>(section));
         foreach (var rule in rules)
         {
             services.AddSingleton(rule);
@@ -39,6 +40,13 @@ public static class SettingsRegistration
         }
         catch (InvalidOperationException ex) when (SettingsErrors.IsBindingFailure(ex))
         {
+            if (ConfigurationCheck.Of(builder) is { } binding)
+            {
+                // Checking: note it and go on with the defaults, to find the problems of the other sections too.
+                binding.Add([ex.Message]);
+                return new T();
+            }
+
             throw new OptionsValidationException(Options.DefaultName, typeof(T), [ex.Message]);
         }
 
@@ -53,9 +61,27 @@ public static class SettingsRegistration
         }
 
         var failures = rules.Select(r => r.Validate(Options.DefaultName, settings)).Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
+        if (failures.Count > 0 && ConfigurationCheck.Of(builder) is { } check)
+        {
+            check.Add(failures);
+            return settings;
+        }
+
         return failures.Count == 0 ? settings : throw new OptionsValidationException(Options.DefaultName, typeof(T), failures);
     }
 
-    /// <summary>Runs every <c>ValidateOnStart</c> check now, so a wrong setting fails before the host starts anything.</summary>
-    public static void ValidateSettings(this IServiceProvider services) => services.GetService<IStartupValidator>()?.Validate();
+    /// <summary>
+    /// Runs every <c>ValidateOnStart</c> check now, so a wrong setting fails before the host starts anything; under
+    /// <c>--check-config</c>, every section's validators, each failure noted.
+    /// </summary>
+    public static void ValidateSettings(this IServiceProvider services)
+    {
+        if (services.GetService<ConfigurationCheck>() is { } check)
+        {
+            check.CheckSections(services);
+            return;
+        }
+
+        services.GetService<IStartupValidator>()?.Validate();
+    }
 }

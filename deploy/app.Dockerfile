@@ -44,10 +44,11 @@ HEALTHCHECK --interval=10s --timeout=10s --start-period=60s --retries=3 \
   CMD ["dotnet", "/healthprobe/Orleans.LoadBalancer.HealthProbe.dll", "/healthz"]
 ENTRYPOINT ["dotnet", "Orleans.LoadBalancer.Silo.dll"]
 
+# With Admin__Urls set the traffic port proxies /healthz to a replica: the gateway's own is probed on its admin port.
 FROM runtime AS gateway
 ENV Urls=http://0.0.0.0:5000
 HEALTHCHECK --interval=10s --timeout=10s --start-period=60s --retries=3 \
-  CMD ["dotnet", "/healthprobe/Orleans.LoadBalancer.HealthProbe.dll", "/healthz"]
+  CMD ["dotnet", "/healthprobe/Orleans.LoadBalancer.HealthProbe.dll", "/healthz", "--admin-first"]
 ENTRYPOINT ["dotnet", "Orleans.LoadBalancer.Gateway.dll"]
 
 FROM ${PROGRAM}

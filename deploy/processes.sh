@@ -4,8 +4,10 @@
 # A process that exits unexpectedly is started again after a backoff (1 s, doubling up to 30 s; back to 1 s once it
 # ran a minute), with a log line saying so; the others keep running. Ctrl+C or SIGTERM to the script stops all of
 # them (a silo stops its replicas unless they are shared). SIGUSR2 replaces each gateway without refusing a
-# connection: a new one listens on the same port (SO_REUSEPORT), and once it listens the old one gets SIGTERM and
-# finishes its in-flight requests. NO_BUILD=1 skips the build.
+# connection: a new one listens on the same port (SO_REUSEPORT: every gateway started here has Gateway:SharePort), and
+# once it listens the old one gets SIGTERM and finishes its in-flight requests. Since these gateways share their ports,
+# a gateway's port must be free when the script starts (a gateway of an earlier run would share it silently).
+# NO_BUILD=1 skips the build.
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
   dotnet build Gateway/Gateway.csproj -c Release --nologo -v q -clp:ErrorsOnly || exit 1
@@ -30,10 +32,10 @@ launch() {
     gateway) dir=Gateway/bin/Release/net10.0 dll=Orleans.LoadBalancer.Gateway.dll ;;
   esac
   eval "local -a vars=(${envs[i]})"
-  # A gateway listens only once it has the ring: one that takes over a port another still serves (SO_REUSEPORT) must
-  # not be handed connections before it can route them.
+  # A gateway shares its port for the hand-over, both the old and the new process; it listens only once it has the
+  # ring, since one that takes over a port another still serves must not be handed connections before it can route them.
   local -a own=()
-  [ "${programs[i]}" = gateway ] && own=(Gateway__ListenBeforeReady=false)
+  [ "${programs[i]}" = gateway ] && own=(Gateway__SharePort=true Gateway__ListenBeforeReady=false)
   (cd "$dir" && exec env "${own[@]}" "${vars[@]}" dotnet "$dll") &
   pids[i]=$!
   started[i]=$SECONDS
@@ -71,7 +73,19 @@ replace_gateway() {
   say "${names[i]}: replaced process $old by $new"
 }
 
+# The gateways' ports are free: these gateways share their ports, so one of an earlier run would not stop them.
+check_ports() {
+  local i
+  for i in "${!names[@]}"; do
+    if [ "${programs[i]}" = gateway ] && ss -Hltn "sport = :${ports[i]}" 2>/dev/null | grep -q .; then
+      say "port ${ports[i]} of ${names[i]} is in use (a gateway of an earlier run? ss -ltnp 'sport = :${ports[i]}' shows which process); not starting"
+      exit 1
+    fi
+  done
+}
+
 supervise() {
+  check_ports
   trap stop_all INT TERM EXIT
   trap 'replace=1' USR2
   local i code

@@ -21,25 +21,18 @@ internal sealed record AdminAccess
     /// </summary>
     public required bool LoopbackHostsOnly { get; init; }
 
-    /// <summary><c>Admin:ApiKey</c>, or null when none is set.</summary>
+    /// <summary><c>Admin:ApiKey</c> at start-up, or null when none is set; a reload may change it (<see cref="AdminKeyStore"/>).</summary>
     public required AdminKey? Key { get; init; }
+
+    /// <summary>Where the admin API listens: <see cref="AdminUrls"/>, else the traffic listeners.</summary>
+    public IReadOnlyList<string> ExposedUrls => AdminUrls.Count > 0 ? AdminUrls : TrafficUrls;
 
     public bool HasOwnListener => AdminPorts.Count > 0;
 
     /// <summary>Reads and checks the settings; throws <see cref="InvalidConfigurationException"/> on a wrong one and in protected mode.</summary>
     public static AdminAccess From(IConfiguration configuration)
     {
-        AdminOptions options;
-        try
-        {
-            options = configuration.GetSection(AdminOptions.Section).Get<AdminOptions>() ?? new();
-        }
-        catch (InvalidOperationException ex)
-        {
-            // A value the binder cannot convert, such as Admin:AllowAnonymous=yes.
-            throw new InvalidConfigurationException($"{AdminOptions.Section}: {ex.Message}", ex);
-        }
-
+        var options = ReadOptions(configuration);
         var traffic = ListenAddresses.Of(configuration);
         var admin = ListenAddresses.Split(options.Urls);
         var ports = new HashSet<int>();
@@ -69,7 +62,7 @@ internal sealed record AdminAccess
         }
 
         var exposed = admin.Count > 0 ? admin : traffic;
-        ProtectedMode.Enforce("the gateway's admin API", "add and remove replicas and change the ring", exposed, options.ApiKey, options.AllowAnonymous);
+        EnforceProtectedMode(options, exposed);
         return new AdminAccess
         {
             TrafficUrls = traffic,
@@ -79,4 +72,31 @@ internal sealed record AdminAccess
             Key = AdminKey.From(options.ApiKey),
         };
     }
+
+    /// <summary>
+    /// The key <paramref name="configuration"/> holds now (null: none), checked as at start-up against the listeners the
+    /// gateway started with; throws <see cref="InvalidConfigurationException"/> when wrong.
+    /// </summary>
+    public string? ApiKeyIn(IConfiguration configuration)
+    {
+        var options = ReadOptions(configuration);
+        EnforceProtectedMode(options, ExposedUrls);
+        return string.IsNullOrEmpty(options.ApiKey) ? null : options.ApiKey;
+    }
+
+    private static AdminOptions ReadOptions(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection(AdminOptions.Section).Get<AdminOptions>() ?? new();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A value the binder cannot convert, such as Admin:AllowAnonymous=yes.
+            throw new InvalidConfigurationException($"{AdminOptions.Section}: {ex.Message}", ex);
+        }
+    }
+
+    private static void EnforceProtectedMode(AdminOptions options, IEnumerable<string> exposed) =>
+        ProtectedMode.Enforce("the gateway's admin API", "add and remove replicas and change the ring", exposed, options.ApiKey, options.AllowAnonymous);
 }

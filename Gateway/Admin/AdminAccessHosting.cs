@@ -1,3 +1,4 @@
+using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
@@ -6,7 +7,8 @@ internal static class AdminAccessHosting
 {
     /// <summary>
     /// Decides where the admin API listens and who may call it (<see cref="AdminAccess"/>), refusing to start in
-    /// protected mode; with <c>Admin:Urls</c>, Kestrel listens on those besides <c>Urls</c>.
+    /// protected mode; with <c>Admin:Urls</c>, Kestrel listens on those besides <c>Urls</c>. The key is live: a reload
+    /// rotates it (<see cref="AdminKeyStore"/>).
     /// </summary>
     /// <exception cref="InvalidConfigurationException">A wrong <c>Admin:*</c> setting, or no key on a listener beyond loopback.</exception>
     public static WebApplicationBuilder AddAdminAccess(this WebApplicationBuilder builder)
@@ -19,6 +21,8 @@ internal static class AdminAccessHosting
 
         builder.Services.AddSingleton(access);
         builder.Services.AddSingleton<GatewayAddresses>();
+        builder.Services.AddSingleton<AdminKeyStore>();
+        builder.Services.AddSingleton<ILiveSettings>(sp => sp.GetRequiredService<AdminKeyStore>());
         return builder;
     }
 }

@@ -9,7 +9,7 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 /// (415; a page can send a form or <c>text/plain</c> cross-site without a CORS preflight, not <c>application/json</c>)
 /// change nothing. Tools that send neither <c>Origin</c> nor <c>Sec-Fetch-Site</c> (curl, scripts) are not cross-site.
 /// </summary>
-internal sealed class AdminRequestGuard(AdminAccess access) : IEndpointFilter
+internal sealed class AdminRequestGuard(AdminKeyStore keys) : IEndpointFilter
 {
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -20,7 +20,7 @@ internal sealed class AdminRequestGuard(AdminAccess access) : IEndpointFilter
             return Refuse(StatusCodes.Status403Forbidden, "Cross-site requests may not change the load balancer (Origin or Sec-Fetch-Site names another site)");
         }
 
-        if (access.Key is { } key && !key.Matches(request.Headers.Authorization))
+        if (keys.Key is { } key && !key.Matches(request.Headers.Authorization))
         {
             http.Response.Headers.WWWAuthenticate = "Bearer realm=\"orleans-lb\"";
             return Refuse(StatusCodes.Status401Unauthorized, "Missing or wrong API key (Authorization: Bearer <key>)");

@@ -101,7 +101,7 @@ internal sealed class GatewayOptions : IValidatableObject
     /// <summary>
     /// Listen from the start, answering 503 until the first ring is in, so that <c>/readyz</c> can tell a gateway waiting
     /// for its cluster from a dead one (true, the default); or listen only once ready (false), as a gateway taking over
-    /// a port another still serves (<c>SO_REUSEPORT</c>) must, lest the kernel hand it connections it can only refuse.
+    /// a port another still serves (<see cref="SharePort"/>) must, lest the kernel hand it connections it can only refuse.
     /// The run scripts start their gateways so.
     /// </summary>
     public bool ListenBeforeReady { get; set; } = true;
@@ -116,6 +116,14 @@ internal sealed class GatewayOptions : IValidatableObject
 
     /// <summary>The access log: off by default.</summary>
     public AccessLogOptions AccessLog { get; set; } = new();
+
+    /// <summary>
+    /// Listen on ports another process may listen on too (<c>SO_REUSEPORT</c>, Linux), the kernel spreading new
+    /// connections over both: for a hand-over, where a new gateway starts beside the running one, which then stops. Both
+    /// need it. Off (the default), a gateway started on a port in use fails at start, where it would otherwise silently
+    /// take half of the port's connections.
+    /// </summary>
+    public bool SharePort { get; set; }
 
     /// <summary>On SIGTERM the gateway stops accepting and finishes its in-flight requests for at most this long.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]

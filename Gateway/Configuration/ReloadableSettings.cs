@@ -8,6 +8,18 @@ namespace Orleans.LoadBalancer.Gateway.Configuration;
 /// </summary>
 internal static class ReloadableSettings
 {
+    /// <summary>
+    /// Every section the gateway reads (besides <c>Logging</c>, which the logging framework reloads itself, and
+    /// <c>Routing</c>, where it reads only <see cref="BalanceFactor"/>): a changed key in them that is not live needs
+    /// a restart, and a reload says so by name. Listeners (<c>Urls</c>, <c>Kestrel</c>, <c>Admin:Urls</c>) and
+    /// <c>AllowedHosts</c> are among them: they decide the protected mode and the admin host filter at start-up.
+    /// </summary>
+    public static readonly string[] ReadSections =
+        ["Urls", "http_ports", "https_ports", "Kestrel", "AllowedHosts", "Cluster", GatewayOptions.Section, "Admin"];
+
+    /// <summary>Live beyond the proxy's settings (<see cref="ILiveSettings"/>): the admin key, checked with the protected-mode opt-out.</summary>
+    public static readonly string[] LiveElsewhere = ["Admin:ApiKey", "Admin:AllowAnonymous"];
+
     public static readonly string KeySources = $"{GatewayOptions.Section}:{nameof(GatewayOptions.KeySources)}";
     public static readonly string Routes = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Routes)}";
     public static readonly string BalanceFactor = $"{BalancingOptions.Section}:{nameof(BalancingOptions.BalanceFactor)}";
@@ -21,8 +33,13 @@ internal static class ReloadableSettings
     private static readonly string[] Keys = [KeySources, Routes, BalanceFactor, ReplicaTimeout, StreamIdleTimeout, RetryAttempts, SuspectFor, AccessLogFormat, AccessLogKey];
 
     /// <summary>Whether configuration key <paramref name="key"/> (say <c>Gateway:KeySources:0:Type</c>) is one of them.</summary>
-    public static bool Contains(string key) => Keys.Any(k =>
-        key.StartsWith(k, StringComparison.OrdinalIgnoreCase) && (key.Length == k.Length || key[k.Length] == ':'));
+    public static bool Contains(string key) => Keys.Any(k => IsUnder(key, k));
+
+    /// <summary>Whether a reload applies <paramref name="key"/>: one of these, or one of <see cref="LiveElsewhere"/>.</summary>
+    public static bool IsLive(string key) => Contains(key) || LiveElsewhere.Any(k => IsUnder(key, k));
+
+    private static bool IsUnder(string key, string setting) =>
+        key.StartsWith(setting, StringComparison.OrdinalIgnoreCase) && (key.Length == setting.Length || key[setting.Length] == ':');
 
     /// <param name="requestIdHeader">The header the key comes from when no source is configured: the one the gateway started with.</param>
     public static IReadOnlyDictionary<string, string> Describe(GatewayOptions gateway, BalancingOptions balancing, string requestIdHeader) =>

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Metrics;
@@ -11,6 +14,9 @@ namespace Orleans.LoadBalancer.Gateway.Hosting;
 internal static class GatewayHostingExtensions
 {
     private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>How often the cluster client reads which silos are alive (one small read of the membership table).</summary>
+    private static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Adds the Orleans client, the ring follower, the proxy with settings that reload without a restart, and the
@@ -38,7 +44,7 @@ internal static class GatewayHostingExtensions
             client.UseClusterTls(cluster.Tls);
             if (cluster.IsRedis)
             {
-                RedisAccessCheck.ThrowIfRefused(cluster.RedisConnectionString);
+                RedisAccessCheck.Check(builder, cluster.RedisConnectionString);
                 client.UseRedisClustering(cluster.RedisConnectionString);
             }
             else if (cluster.GatewayHost.Length > 0)
@@ -50,6 +56,11 @@ internal static class GatewayHostingExtensions
                 client.UseLocalhostClustering(cluster.GatewayPort, cluster.ServiceId, cluster.ClusterId);
             }
 
+            // A silo cut off from the network keeps its connections open (nothing resets them): the client learns that
+            // it is gone only from the membership table, read every GatewayListRefreshPeriod (a minute by default), and
+            // until then sends calls there that wait for their whole response timeout.
+            client.Configure<Orleans.Configuration.GatewayOptions>(o => o.GatewayListRefreshPeriod = GatewayListRefreshPeriod);
+
             // Wait for the cluster rather than failing start-up when the gateway starts first.
             client.UseConnectionRetryFilter(async (_, cancellationToken) =>
             {
@@ -58,8 +69,13 @@ internal static class GatewayHostingExtensions
             });
         });
 
+        // Listeners and host names are read once: the admin API's protected mode and host filter are decided from them
+        // at start-up. Kestrel and ASP.NET's host filter would each apply a reloaded Kestrel section or AllowedHosts by
+        // themselves; a reload says instead that they need a restart.
+        builder.Services.RemoveAll<IOptionsChangeTokenSource<HostFilteringOptions>>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            kestrel.Configure(builder.Configuration.GetSection("Kestrel"), reloadOnChange: false);
             kestrel.AddServerHeader = false;
             // A replica's header values arrive decoded as Latin-1 (one char per byte, as SocketsHttpHandler and the lean
             // client read them): written back as Latin-1 they leave byte for byte as they came, UTF-8 filenames and

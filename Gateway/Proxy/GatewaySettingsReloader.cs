@@ -9,7 +9,8 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// <summary>
 /// Applies changed gateway settings without a restart: whenever the configuration is read again (a file changed, or
 /// <c>SIGHUP</c>), the gateway and routing sections are bound and validated by the same rules as at start-up, and a
-/// new <see cref="GatewaySettings"/> replaces the running one in one step. A reading that fails validation (or a file
+/// new <see cref="GatewaySettings"/> replaces the running one in one step, with the other live settings
+/// (<see cref="ILiveSettings"/>: the admin key). A reading that fails validation (or a file
 /// that cannot be parsed) changes nothing and is logged with its reason; a changed setting that only takes effect at
 /// start-up is logged as needing a restart.
 /// </summary>
@@ -26,12 +27,11 @@ internal sealed class GatewaySettingsReloader(
     IOptionsFactory<BalancingOptions> balancingOptions,
     GatewaySettingsFactory factory,
     GatewaySettingsStore store,
+    IEnumerable<ILiveSettings> liveSettings,
     ILogger<GatewaySettingsReloader> logger) : IHostedService, IDisposable
 {
     /// <summary>One reload raises the configuration's token once per file and once more at the end: read after the burst.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
-
-    private static readonly string[] RestartOnlySections = ["Urls", ClusterSettings.Section, GatewayOptions.Section];
 
     private readonly Lock _lock = new();
     private readonly ConcurrentDictionary<string, string> _unreadable = new(StringComparer.Ordinal);
@@ -100,7 +100,9 @@ internal sealed class GatewaySettingsReloader(
             var failures = new List<string>();
             var gateway = Create(gatewayOptions, failures);
             var balancing = Create(balancingOptions, failures);
-            if (gateway is null || balancing is null)
+            var others = liveSettings.Select(s => s.Read(configuration)).ToList();
+            failures.AddRange(others.SelectMany(o => o.Problems));
+            if (gateway is null || balancing is null || failures.Count > 0)
             {
                 logger.LogWarning("Reloaded settings rejected, the running ones stay: {Problems}", string.Join("; ", failures));
                 return;
@@ -108,13 +110,21 @@ internal sealed class GatewaySettingsReloader(
 
             var next = factory.Create(gateway, balancing);
             var changes = ReloadableSettings.Changes(store.Current.Values, next.Values);
-            if (changes.Count == 0)
+            if (changes.Count > 0)
             {
-                return;
+                store.Replace(next);
             }
 
-            store.Replace(next);
-            logger.LogInformation("Reloaded settings applied: {Changes}", string.Join("; ", changes));
+            foreach (var other in others)
+            {
+                other.Apply();
+            }
+
+            var all = changes.Concat(others.SelectMany(o => o.Changes)).ToList();
+            if (all.Count > 0)
+            {
+                logger.LogInformation("Reloaded settings applied: {Changes}", string.Join("; ", all));
+            }
         }
     }
 
@@ -186,8 +196,8 @@ internal sealed class GatewaySettingsReloader(
         }
     }
 
-    private Dictionary<string, string> RestartOnlyValues() => RestartOnlySections
+    private Dictionary<string, string> RestartOnlyValues() => ReloadableSettings.ReadSections
         .SelectMany(section => configuration.GetSection(section).AsEnumerable())
-        .Where(setting => setting.Value is not null && !ReloadableSettings.Contains(setting.Key))
+        .Where(setting => setting.Value is not null && !ReloadableSettings.IsLive(setting.Key))
         .ToDictionary(setting => setting.Key, setting => setting.Value!, StringComparer.OrdinalIgnoreCase);
 }

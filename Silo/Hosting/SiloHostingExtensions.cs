@@ -64,7 +64,7 @@ internal static class SiloHostingExtensions
             var advertised = cluster.AdvertisedAddress.Length > 0 ? ClusterSettings.Resolve(cluster.AdvertisedAddress) : null;
             if (cluster.IsRedis)
             {
-                RedisAccessCheck.ThrowIfRefused(cluster.RedisConnectionString);
+                RedisAccessCheck.Check(builder, cluster.RedisConnectionString);
                 silo.UseRedisClustering(cluster.RedisConnectionString);
                 silo.AddRedisGrainStorage(RingGrain.StorageName, o =>
                     o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(cluster.RedisConnectionString));

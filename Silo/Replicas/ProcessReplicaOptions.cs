@@ -1,7 +1,10 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+
 namespace Orleans.LoadBalancer.Silo.Replicas;
 
 /// <summary>The local-process runtime, section <c>Replicas:Process</c>.</summary>
-internal sealed class ProcessReplicaOptions
+internal sealed class ProcessReplicaOptions : IValidatableObject
 {
     public const string Section = "Replicas:Process";
 
@@ -28,6 +31,7 @@ internal sealed class ProcessReplicaOptions
     public bool KeepOnStop { get; set; }
 
     /// <summary>Where detached replicas are registered (one file per replica, per cluster id).</summary>
+    [Required]
     public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "orleans-lb", "replicas");
 
     /// <summary>
@@ -35,9 +39,11 @@ internal sealed class ProcessReplicaOptions
     /// of a process start (seconds on a busy machine). 0 turns it off. Spares are never adopted: the next silo on the
     /// machine stops those of a silo that died.
     /// </summary>
+    [Range(0, 16)]
     public int WarmSpares { get; set; } = 1;
 
     /// <summary>How long a new replica runs at raised priority while it starts (zero: never raised).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan StartBoost { get; set; } = TimeSpan.FromSeconds(5);
 
     public string ResolveCommand()
@@ -48,5 +54,18 @@ internal sealed class ProcessReplicaOptions
         }
 
         return Path.Combine(AppContext.BaseDirectory, "Orleans.LoadBalancer.BackendServer.dll");
+    }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!IPAddress.TryParse(Host, out _))
+        {
+            yield return new ValidationResult($"must be an IP address replicas can listen on (127.0.0.1), not '{Host}'", [nameof(Host)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Command) && !File.Exists(ResolveCommand()))
+        {
+            yield return new ValidationResult($"'{Command}' is not a file (resolved to '{ResolveCommand()}')", [nameof(Command)]);
+        }
     }
 }

@@ -7,7 +7,9 @@ namespace Orleans.LoadBalancer.HealthProbe;
 /// (any case), <c>ASPNETCORE_URLS</c> or <c>DOTNET_URLS</c> (the gateway and the silo), else <c>PORT</c> (the replica),
 /// else <c>ASPNETCORE_HTTP_PORTS</c>, else Kestrel's default port 5000. A wildcard host (<c>0.0.0.0</c>, <c>*</c>,
 /// <c>+</c>, <c>[::]</c>) is probed on 127.0.0.1. Deriving it, instead of writing a port into the image, keeps the
-/// check right when compose or the silo changes the port (<c>Replicas:Docker:ContainerPort</c>).
+/// check right when compose or the silo changes the port (<c>Replicas:Docker:ContainerPort</c>). The gateway's image asks
+/// for its admin listeners first (<c>Admin__Urls</c>): with them set, the traffic port proxies <c>/healthz</c> to a
+/// replica, and the gateway answers its own on the admin port.
 /// </summary>
 internal static class ProbeTarget
 {
@@ -17,7 +19,8 @@ internal static class ProbeTarget
     /// <paramref name="target"/> is a full URL (used as it is) or a path such as <c>/healthz</c>, appended to the
     /// listening address found in <paramref name="environment"/>.
     /// </summary>
-    public static Uri Resolve(string target, IReadOnlyDictionary<string, string> environment)
+    /// <param name="adminFirst">Probe where <c>Admin__Urls</c> listens when it is set (the gateway).</param>
+    public static Uri Resolve(string target, IReadOnlyDictionary<string, string> environment, bool adminFirst = false)
     {
         if (Uri.TryCreate(target, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
         {
@@ -29,12 +32,12 @@ internal static class ProbeTarget
             throw new ArgumentException($"'{target}' is neither an http(s) URL nor a path starting with '/'", nameof(target));
         }
 
-        return new Uri(BaseAddress(environment), target);
+        return new Uri(BaseAddress(environment, adminFirst), target);
     }
 
-    private static Uri BaseAddress(IReadOnlyDictionary<string, string> environment)
+    private static Uri BaseAddress(IReadOnlyDictionary<string, string> environment, bool adminFirst)
     {
-        var urls = Find(environment, "URLS") ?? Find(environment, "ASPNETCORE_URLS") ?? Find(environment, "DOTNET_URLS");
+        var urls = (adminFirst ? Find(environment, "ADMIN__URLS") : null) ?? Find(environment, "URLS") ?? Find(environment, "ASPNETCORE_URLS") ?? Find(environment, "DOTNET_URLS");
         if (urls is not null)
         {
             var all = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

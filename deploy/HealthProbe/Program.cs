@@ -1,11 +1,13 @@
 using System.Collections;
 using Orleans.LoadBalancer.HealthProbe;
 
-// Usage: dotnet Orleans.LoadBalancer.HealthProbe.dll </path | http://host:port/path>
+// Usage: dotnet Orleans.LoadBalancer.HealthProbe.dll </path | http://host:port/path> [--admin-first]
 // Exit 0 when the answer is 2xx within the timeout, 1 otherwise, 2 on bad usage; the outcome goes to Docker's health log.
-if (args.Length != 1)
+// --admin-first: a path goes to Admin__Urls when that is set (the gateway answers its own /healthz there).
+const string AdminFirst = "--admin-first";
+if (args.Length is < 1 or > 2 || (args.Length == 2 && args[1] != AdminFirst))
 {
-    Console.Error.WriteLine("usage: Orleans.LoadBalancer.HealthProbe </path | http(s)://host:port/path>");
+    Console.Error.WriteLine($"usage: Orleans.LoadBalancer.HealthProbe </path | http(s)://host:port/path> [{AdminFirst}]");
     return 2;
 }
 
@@ -14,7 +16,7 @@ try
 {
     var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
         .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
-    url = ProbeTarget.Resolve(args[0], environment);
+    url = ProbeTarget.Resolve(args[0], environment, adminFirst: args.Length == 2);
 }
 catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or UriFormatException)
 {

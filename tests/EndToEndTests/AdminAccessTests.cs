@@ -207,6 +207,14 @@ public sealed class AdminAccessTests(AdminAccessFixture fixture) : IClassFixture
         Assert.Contains("orleans_", (await SendAsync(admin, HttpMethod.Get, "/metrics", null, null, [])).Body);
         Assert.Equal((403, CrossSite), Pair(await SendAsync(admin, HttpMethod.Post, "/add", Changes[0].Body, Json, new() { ["Origin"] = "http://evil.example" })));
         Assert.Equal(before, await StateAsync(admin));
+
+        // The gateway image's health check, with the container's environment, asks the admin port: /healthz on the
+        // traffic port is a replica's business.
+        await using var probe = ManagedProcess.StartDotnet("healthprobe", RepoPaths.HealthProbe,
+            new Dictionary<string, string> { ["Urls"] = $"http://0.0.0.0:{trafficPort}", ["Admin__Urls"] = $"http://0.0.0.0:{adminUrl.Port}" },
+            "/healthz", "--admin-first");
+        Assert.True(await probe.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, probe.Output);
+        Assert.Contains("/healthz: HTTP/1.1 200 OK", probe.Output);
     }
 
     private static (int, string) Pair((int Status, string Body, HttpResponseHeaders _) reply) => (reply.Status, reply.Body);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Text.Json.Nodes;
 using Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 
@@ -101,6 +102,33 @@ public sealed class GatewayReloadTests(GatewayReloadTests.Fixture fixture) : ICl
     }
 
     [Fact]
+    public async Task SIGHUP_rotates_the_admin_key_and_names_the_changed_settings_that_need_a_restart()
+    {
+        const string oldKey = "old-admin-key-7d1";
+        const string newKey = "new-admin-key-9c4";
+        using var file = new GatewayConfigFile();
+        file.Write(settings => settings["Admin"]!["ApiKey"] = oldKey);
+        var gateway = await fixture.Cluster.StartGatewayAsync(file.GatewaySettings(watch: false));
+        Assert.Equal(HttpStatusCode.BadRequest, await AddWithKeyAsync(gateway, oldKey));
+        Assert.Equal(HttpStatusCode.Unauthorized, await AddWithKeyAsync(gateway, newKey));
+
+        file.Write(settings =>
+        {
+            settings["Admin"]!["ApiKey"] = newKey;
+            settings["Admin"]!["Urls"] = $"http://127.0.0.1:{FreePort.Next()}";
+            settings["AllowedHosts"] = "lb.test";
+        });
+        Hangup(gateway.Process);
+
+        await LoggedAsync(gateway, Applied + "Admin:ApiKey: changed");
+        await LoggedAsync(gateway, "so the gateway needs a restart to use them: Admin:Urls, AllowedHosts");
+        Assert.Equal(HttpStatusCode.Unauthorized, await AddWithKeyAsync(gateway, oldKey));
+        Assert.Equal(HttpStatusCode.BadRequest, await AddWithKeyAsync(gateway, newKey));
+        Assert.DoesNotContain(oldKey, gateway.Process.Output);
+        Assert.DoesNotContain(newKey, gateway.Process.Output);
+    }
+
+    [Fact]
     public async Task Reloads_under_a_steady_load_lose_no_request()
     {
         const int requests = 20_000;
@@ -139,6 +167,13 @@ public sealed class GatewayReloadTests(GatewayReloadTests.Fixture fixture) : ICl
         Assert.True(appliedDuringLoad >= 4, $"only {appliedDuringLoad} reloads applied while the load ran");
         Assert.Equal(requests, load.Completed);
         Assert.True(load.Failures.Count == 0, $"{load.Failures.Count} failed, e.g. {string.Join("; ", load.Failures.Take(5))}");
+    }
+
+    /// <summary>An <c>/add</c> the cluster refuses (more names than replicas): 400 once past the key check, 401 before it.</summary>
+    private static async Task<HttpStatusCode> AddWithKeyAsync(GatewayEndpoint gateway, string key)
+    {
+        using var response = await gateway.AddAsync("""{"n": 1, "hostnames": ["a", "b"]}""", key);
+        return response.StatusCode;
     }
 
     private static JsonArray QueryThenHeader() =>

@@ -134,6 +134,9 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         return gateway;
     }
 
+    /// <summary>The environment gateway <paramref name="index"/> was started with.</summary>
+    public IReadOnlyDictionary<string, string> GatewaySettings(int index) => _gatewaySettings[index];
+
     /// <summary>Kills the silo listening on <paramref name="siloPort"/> with SIGKILL.</summary>
     public void KillSilo(int siloPort) => Silos[siloPort].Kill();
 

@@ -14,6 +14,9 @@ public static class RepoPaths
 
     public static string BackendServer => Program("BackendServer", "Orleans.LoadBalancer.BackendServer.dll");
 
+    /// <summary>The containers' health check (<c>deploy/HealthProbe</c>).</summary>
+    public static string HealthProbe => Program(Path.Combine("deploy", "HealthProbe"), "Orleans.LoadBalancer.HealthProbe.dll");
+
     public static string ProjectDirectory(string project) => Path.Combine(Root, project);
 
     private static string Program(string project, string dll)

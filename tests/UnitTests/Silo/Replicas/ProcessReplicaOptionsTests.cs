@@ -39,6 +39,19 @@ public sealed class ProcessReplicaOptionsTests
         Assert.Contains("'Replicas:Process:WarmSpares'", error.Message);
     }
 
+    [Theory]
+    [InlineData("Replicas:Process:WarmSpares", "17", "Replicas:Process:WarmSpares: ")]
+    [InlineData("Replicas:Process:StartBoost", "-00:00:01", "Replicas:Process:StartBoost: ")]
+    [InlineData("Replicas:Process:Host", "localhost", "Replicas:Process:Host: must be an IP address")]
+    [InlineData("Replicas:Process:Command", "/no/such/replica.dll", "Replicas:Process:Command: '/no/such/replica.dll' is not a file")]
+    [InlineData("Replicas:Process:StateDirectory", "", "Replicas:Process:StateDirectory: ")]
+    public void A_wrong_value_is_refused_naming_the_key(string key, string value, string message)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Configured(new() { [key] = value }));
+
+        Assert.Contains(error.Failures, f => f.StartsWith(message, StringComparison.Ordinal));
+    }
+
     private static ProcessReplicaOptions Configured(Dictionary<string, string?> settings)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
