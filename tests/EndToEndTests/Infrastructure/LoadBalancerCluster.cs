@@ -155,6 +155,9 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
     public async Task RestartSiloAsync(bool loseState = false)
     {
         Silo.Kill();
+        // Dispose kills a process still running with its whole tree: waiting for the exit first keeps the replicas it
+        // started (children by process id) out of that, as they outlive a silo killed for real.
+        await Silo.WaitForExitAsync(TimeSpan.FromSeconds(30));
         await Silo.DisposeAsync();
         if (loseState)
         {
