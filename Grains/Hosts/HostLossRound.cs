@@ -13,9 +13,10 @@ internal sealed class HostLossRound(ClusterReplicaRuntime hosts, ReplicaReplacer
 {
     public async Task RunAsync(IRingGrain ring)
     {
+        var mark = tracker.Mark;
         var state = await ring.GetState();
         var active = hosts.ActiveHosts().Keys;
-        var lost = HostLoss.Lost(state.Replicas, active, tracker.Busy)
+        var lost = HostLoss.Lost(state.Replicas, active, tracker.Unsettled(mark))
             .Where(r => tracker.HealthOf(r.Name).NextRestart <= tracker.Now)
             .ToList();
         if (lost.Count == 0)

@@ -13,16 +13,19 @@ internal sealed class HealthRound(
 {
     public async Task RunAsync(IRingGrain ring, CancellationToken cancellationToken)
     {
+        var mark = tracker.Mark;
         var state = await ring.GetState();
-        var members = state.Replicas.Where(r => !tracker.Busy.Contains(r.Name)).ToList();
+        var unsettled = tracker.Unsettled(mark);
+        var members = state.Replicas.Where(r => !unsettled.Contains(r.Name)).ToList();
         var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r, cancellationToken)));
         var (marks, replace) = (new List<ReplicaRecord>(), new List<ReplicaRecord>());
+        unsettled = tracker.Unsettled(mark);
         for (var i = 0; i < members.Count; i++)
         {
             var replica = members[i];
-            if (tracker.Busy.Contains(replica.Name))
+            if (unsettled.Contains(replica.Name))
             {
-                // An admin change or a replacement took it while the probes ran.
+                // An admin change or a replacement took it, or finished with it, while the probes ran.
                 continue;
             }
 

@@ -14,14 +14,17 @@ internal sealed class ReconcileExecutor(
 
     public async Task RunAsync(IRingGrain ring, bool respawnMissing)
     {
-        // What runs first, then the ring: a change that finishes in between is in the ring, or still busy.
+        // What runs first, then the ring: a change that finishes in between is in the ring, or still busy, or released
+        // after the mark (then the ring read may be older than it: the names are left to the next run).
+        var mark = tracker.Mark;
         var running = (await launcher.Runtime.ListAsync(CancellationToken.None)).Where(i => !tracker.Draining.Contains(i.RuntimeId)).ToList();
         var state = await ring.GetState();
         LastRun = tracker.Now;
         tracker.Learn(running);
 
         var members = state.Replicas.ToList();
-        var plan = Reconciler.Plan(new ReconcileInput(members, running, tracker.Busy, respawnMissing, options.MaxCount, RingIsNew: state.Version == 0));
+        var unsettled = tracker.Unsettled(mark);
+        var plan = Reconciler.Plan(new ReconcileInput(members, running, unsettled, respawnMissing, options.MaxCount, RingIsNew: state.Version == 0));
         var adopted = new List<ReplicaRecord>();
         foreach (var action in plan.Actions)
         {
@@ -44,7 +47,7 @@ internal sealed class ReconcileExecutor(
         {
             // On a fresh activation, say what was found running and kept as it is.
             var acted = plan.Actions.Select(NameOf).ToHashSet(StringComparer.Ordinal);
-            foreach (var member in members.Where(m => !acted.Contains(m.Name) && !tracker.Busy.Contains(m.Name) && !Orleans.LoadBalancer.Replicas.ExternalReplicas.Is(m)))
+            foreach (var member in members.Where(m => !acted.Contains(m.Name) && !unsettled.Contains(m.Name) && !Orleans.LoadBalancer.Replicas.ExternalReplicas.Is(m)))
             {
                 logger.LogInformation("Adopted running replica {Replica} at {Address}", member.Name, member.Address);
             }

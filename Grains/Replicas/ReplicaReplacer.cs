@@ -14,7 +14,12 @@ internal sealed class ReplicaReplacer(
 {
     public void Start(IRingGrain ring, ReplicaRecord replica)
     {
-        tracker.Busy.Add(replica.Name);
+        if (!tracker.Busy.Add(replica.Name))
+        {
+            // A change or a replacement is under way for this name: it decides what runs under it.
+            return;
+        }
+
         tracker.Set(replica.Name, policy.OnReplacing(tracker.HealthOf(replica.Name), tracker.Now));
         _ = ReplaceAsync(ring, replica);
     }
@@ -59,7 +64,7 @@ internal sealed class ReplicaReplacer(
         }
         finally
         {
-            tracker.Busy.Remove(replica.Name);
+            tracker.Release([replica.Name]);
         }
     }
 }

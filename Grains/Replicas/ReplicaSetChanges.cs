@@ -22,7 +22,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaTracker
         }
         catch (ReplicaStartException ex)
         {
-            tracker.Busy.ExceptWith(names);
+            tracker.Release(names);
             logger.LogWarning(ex, "Could not start replicas {Replicas}; nothing was changed", names);
             return AdminResult.RuntimeFailure(ex.Message, Names(ring), ring.Version);
         }
@@ -63,7 +63,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaTracker
         }
         finally
         {
-            tracker.Busy.ExceptWith(names);
+            tracker.Release(names);
         }
 
         var (snapshot, failure) = await ChangeRingAsync(grain, names, ring, "add the replicas to the ring", () => grain.AddReplicas(records),
@@ -132,7 +132,7 @@ internal sealed class ReplicaSetChanges(ReplicaLauncher launcher, ReplicaTracker
         }
         finally
         {
-            tracker.Busy.ExceptWith(names);
+            tracker.Release(names);
         }
     }
 

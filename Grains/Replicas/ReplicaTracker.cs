@@ -9,9 +9,12 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// </summary>
 internal sealed class ReplicaTracker(TimeProvider time)
 {
+    private const int MaxReleasesKept = 1024;
     private readonly Dictionary<string, ReplicaHealthState> _health = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _ordinals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _releasedAt = new(StringComparer.Ordinal);
     private long _nextOrdinal = 1;
+    private long _releases;
 
     public HashSet<string> Busy { get; } = new(StringComparer.Ordinal);
 
@@ -22,6 +25,40 @@ internal sealed class ReplicaTracker(TimeProvider time)
     public HashSet<string> Draining { get; } = new(StringComparer.Ordinal);
 
     public DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>Where the manager's history of releases stands now; a round takes it before it reads the ring.</summary>
+    public long Mark => _releases;
+
+    /// <summary>A change or a replacement is done with these names: the ring holds its outcome.</summary>
+    public void Release(IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            Busy.Remove(name);
+            _releasedAt[name] = ++_releases;
+        }
+
+        if (_releasedAt.Count > MaxReleasesKept)
+        {
+            // A round holds its mark for seconds: releases this far back concern none.
+            foreach (var old in _releasedAt.Where(p => p.Value <= _releases - MaxReleasesKept).Select(p => p.Key).ToList())
+            {
+                _releasedAt.Remove(old);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The names a round that read the ring after <paramref name="mark"/> leaves alone: busy now, or released since. A
+    /// replacement that finished while the round waited for the ring has a newer record than the one the round read;
+    /// acting on the old one would replace the replica a second time, or write its old address back.
+    /// </summary>
+    public IReadOnlySet<string> Unsettled(long mark)
+    {
+        var names = new HashSet<string>(Busy, StringComparer.Ordinal);
+        names.UnionWith(_releasedAt.Where(p => p.Value > mark).Select(p => p.Key));
+        return names;
+    }
 
     public ReplicaHealthState HealthOf(string name) => _health.GetValueOrDefault(name) ?? ReplicaHealthState.Started(Now);
 

@@ -64,6 +64,10 @@ public sealed class MultiHostTests(ITestOutputHelper output)
             output.WriteLine($"cut host2's link: its replicas {string.Join(", ", lost)} serve every key again on other hosts after {clock.Elapsed.TotalSeconds:0.0} s");
             await AssertNoFailureAsync(loads);
 
+            // The cut lasts until the other silos have voted host2 out (its replicas may serve elsewhere well before that).
+            await Eventually.TrueAsync(() => cluster.DeclaredDeadAsync("host2"), TimeSpan.FromSeconds(180), "the membership table holds host2's silo as dead");
+            output.WriteLine($"host2 declared dead {clock.Elapsed.TotalSeconds:0.0} s after the cut");
+
             // The cut-off host still runs its copies; once it can talk again, they must end.
             clock.Restart();
             await cluster.Network.HealAsync("host2");

@@ -16,6 +16,7 @@ public sealed class MultiHostCluster : IAsyncDisposable
 {
     public const string ApiKey = "multi-host-test-key";
     private const int GatewayHttpPort = 5000;
+    private const int DeadStatus = 6;
     private readonly Dictionary<string, string> _shared;
     private readonly string _stateDirectory;
 
@@ -124,6 +125,21 @@ public sealed class MultiHostCluster : IAsyncDisposable
     {
         var (code, _) = await RunAsync("ip", "netns", "exec", Network.NamespaceOf(host), "curl", "-s", "-m", "3", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:8080/readyz");
         return code.Trim() == "200";
+    }
+
+    /// <summary>
+    /// The membership table (in Redis) holds every silo of <paramref name="host"/> as dead (<c>SiloStatus.Dead</c>, 6):
+    /// the other silos voted it out. Asked with <c>redis-cli</c> from the root namespace.
+    /// </summary>
+    public async Task<bool> DeclaredDeadAsync(string host)
+    {
+        var key = $"{_shared["Cluster__ServiceId"]}/members/{_shared["Cluster__ClusterId"]}";
+        var (output, code) = await RunAsync(
+            ExternalTool.Require("redis-cli", "/usr/bin/redis-cli"), "-h", Network.AddressOf("redis"), "-p", "6379", "--raw", "HVALS", key);
+        var address = $"\"{Network.AddressOf(host)}:";
+        var rows = output.Split('\n').Where(l => l.Contains(address, StringComparison.Ordinal)).ToList();
+        return code == 0 && rows.Count > 0
+            && rows.All(r => JsonDocument.Parse(r).RootElement.GetProperty("Status").GetInt32() == DeadStatus);
     }
 
     /// <summary>Replicas as <c>GET /replicas</c> shows them: name → (host, address, state).</summary>
