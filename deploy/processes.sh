@@ -7,15 +7,22 @@
 # connection: a new one listens on the same port (SO_REUSEPORT: every gateway started here has Gateway:SharePort), and
 # once it listens the old one gets SIGTERM and finishes its in-flight requests. Since these gateways share their ports,
 # a gateway's port must be free when the script starts (a gateway of an earlier run would share it silently).
+# Each process gets SIGTERM when the script dies, even by SIGKILL (setpriv --pdeathsig), so none outlives it.
+#   ready_message TEXT                            printed once every gateway listens (they listen once they route)
 # NO_BUILD=1 skips the build.
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
-  dotnet build Gateway/Gateway.csproj -c Release --nologo -v q -clp:ErrorsOnly || exit 1
-  dotnet build Silo/Silo.csproj -c Release --nologo -v q -clp:ErrorsOnly || exit 1
+  echo "Building the gateway and the silo (a minute or two the first time)…" >&2
+  for project in Gateway/Gateway.csproj Silo/Silo.csproj; do
+    dotnet build "$project" -c Release --nologo -v m -clp:NoSummary 2>&1 | grep --line-buffered -E ' -> |error|warning' >&2
+    [ "${PIPESTATUS[0]}" = 0 ] || { echo "The build of $project failed (above); nothing was started." >&2; exit 1; }
+  done
 fi
 
 names=() programs=() ports=() envs=() pids=() started=() delays=() next_start=()
-stopping=0 replace=0
+stopping=0 replace=0 ready_text="" ready_said=0
+pdeathsig=()
+command -v setpriv >/dev/null && pdeathsig=(setpriv --pdeathsig TERM)
 
 say() { echo "[supervisor $(date +%T)] $*" >&2; }
 
@@ -36,9 +43,22 @@ launch() {
   # ring, since one that takes over a port another still serves must not be handed connections before it can route them.
   local -a own=()
   [ "${programs[i]}" = gateway ] && own=(Gateway__SharePort=true Gateway__ListenBeforeReady=false)
-  (cd "$dir" && exec env "${own[@]}" "${vars[@]}" dotnet "$dll") &
+  (cd "$dir" && exec "${pdeathsig[@]}" env "${own[@]}" "${vars[@]}" dotnet "$dll") &
   pids[i]=$!
   started[i]=$SECONDS
+}
+
+ready_message() { ready_text=$1; }
+
+# Says the ready line once, when every gateway listens.
+say_when_ready() {
+  local i
+  [ $ready_said = 1 ] || [ -z "$ready_text" ] && return
+  for i in "${!names[@]}"; do
+    [ "${programs[i]}" = gateway ] && ! ss -Hltn "sport = :${ports[i]}" 2>/dev/null | grep -q . && return
+  done
+  ready_said=1
+  echo "$ready_text"
 }
 
 stop_all() {
@@ -109,6 +129,7 @@ supervise() {
         say "${names[i]} started again as process ${pids[i]}"
       fi
     done
+    say_when_ready
     sleep 0.5 & wait $! 2>/dev/null || true
   done
 }

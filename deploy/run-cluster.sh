@@ -59,6 +59,6 @@ done
 for i in 0 1; do
   service "gateway$((i + 1))" gateway $((gateway_port + i)) "${cluster[@]}" Urls="http://127.0.0.1:$((gateway_port + i))"
 done
-echo "Gateways: http://127.0.0.1:$gateway_port and http://127.0.0.1:$((gateway_port + 1)); dashboards: http://127.0.0.1:$silo_http_port/dashboard/ (…$((silo_http_port + 2)))."
+ready_message "Gateways: http://127.0.0.1:$gateway_port and http://127.0.0.1:$((gateway_port + 1)); dashboards: http://127.0.0.1:$silo_http_port/dashboard/ (…$((silo_http_port + 2)))."
 echo "Replicas keep running after Ctrl+C; stop them with: $0 --stop-replicas"
 supervise

@@ -17,5 +17,6 @@ cluster=(Cluster__ClusterId="${CLUSTER_ID:-orleans-lb}" Cluster__SiloPort="$silo
 service silo silo 0 "${cluster[@]}" Urls="http://127.0.0.1:${SILO_HTTP_PORT:-8080}"
 # The gateway waits for the silo on its own; starting it right away is fine.
 service gateway gateway "$gateway_port" "${cluster[@]}" Urls="http://127.0.0.1:$gateway_port"
-echo "Gateway: http://127.0.0.1:$gateway_port (try: curl http://127.0.0.1:$gateway_port/rep). Ctrl+C stops everything."
+echo "Starting the silo, its three replicas and the gateway on http://127.0.0.1:$gateway_port …" >&2
+ready_message "Gateway: http://127.0.0.1:$gateway_port (try: curl http://127.0.0.1:$gateway_port/rep). Ctrl+C stops everything."
 supervise

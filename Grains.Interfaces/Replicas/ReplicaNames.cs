@@ -13,13 +13,19 @@ public static class ReplicaNames
     /// <summary>The longest name, in Unicode scalar values; also the longest DNS label.</summary>
     public const int MaxLength = 63;
 
-    public const string Rule = "1 to 63 printable characters, no control or format characters, no leading or trailing white space";
+    public const string Rule =
+        "1 to 63 printable characters, no '/', not '.' or '..', no control or format characters, no leading or trailing white space";
 
     private const int MaxRandomTries = 1000;
 
+    /// <summary>
+    /// Whether <paramref name="name"/> may name a replica. Every endpoint takes a name as one path segment
+    /// (<c>/replicas/{name}/weight</c>), so a '/' (which routing never decodes from <c>%2F</c>) and the dot segments,
+    /// which URL normalisation removes, are refused: a name <c>/add</c> accepts can be managed everywhere.
+    /// </summary>
     public static bool IsValid(string? name)
     {
-        if (string.IsNullOrEmpty(name))
+        if (string.IsNullOrEmpty(name) || name.Contains('/', StringComparison.Ordinal) || name is "." or "..")
         {
             return false;
         }

@@ -97,8 +97,8 @@ public sealed class ExternalReplicaRequestTests
     [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": 2.5}]}""", "'replicas[0].weight' must be an integer from 1 to 100, not 2.5")]
     [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "weight": 1, "weight": 1}]}""", "'replicas[0].weight' is given more than once")]
     [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1"}, {"name": "a", "address": "http://h:2"}]}""", "Hostname 'a' is given more than once")]
-    [InlineData("""{"replicas": [{"name": " a", "address": "http://h:1"}]}""", "'replicas[0].name' ' a' is not a valid name (1 to 63 printable characters, no control or format characters, no leading or trailing white space)")]
-    [InlineData("""{"replicas": [{"name": "\ud800", "address": "http://h:1"}]}""", "'replicas[0].name' '\\uD800' is not a valid name (1 to 63 printable characters, no control or format characters, no leading or trailing white space)")]
+    [InlineData("""{"replicas": [{"name": " a", "address": "http://h:1"}]}""", "'replicas[0].name' ' a' is not a valid name (1 to 63 printable characters, no '/', not '.' or '..', no control or format characters, no leading or trailing white space)")]
+    [InlineData("""{"replicas": [{"name": "\ud800", "address": "http://h:1"}]}""", "'replicas[0].name' '\\uD800' is not a valid name (1 to 63 printable characters, no '/', not '.' or '..', no control or format characters, no leading or trailing white space)")]
     [InlineData("""{"replicas": [{"name": "a", "address": "http://h:1", "x": [[[[[[[[1]]]]]]]]}]}""", "Request body nests deeper than 8 levels")]
     public void Bad_replica_lists_are_rejected_naming_the_entry_and_field(string body, string expected)
     {

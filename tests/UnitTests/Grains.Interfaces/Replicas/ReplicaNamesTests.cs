@@ -14,8 +14,13 @@ public sealed partial class ReplicaNamesTests
     [InlineData("a")]
     [InlineData("S5")]
     [InlineData("replica-00ff00")]
-    [InlineData("a;rm -rf /")]
-    [InlineData("<b>bold</b>")]
+    [InlineData("a;rm -rf ~")]
+    [InlineData("<b>bold<b>")]
+    [InlineData("...")]
+    [InlineData(".hidden")]
+    [InlineData("a..b")]
+    [InlineData("a%2Fb")]
+    [InlineData("a\\b")]
     [InlineData("日本語の名前")]
     [InlineData("emoji 😀 inside")]
     [InlineData("non\u00A0breaking")]
@@ -23,6 +28,11 @@ public sealed partial class ReplicaNamesTests
 
     [Theory]
     [InlineData("")]
+    [InlineData("api/v2")]
+    [InlineData("/")]
+    [InlineData("trailing/")]
+    [InlineData(".")]
+    [InlineData("..")]
     [InlineData(" ")]
     [InlineData(" lead")]
     [InlineData("trail ")]
@@ -116,7 +126,7 @@ public sealed partial class ReplicaNamesTests
     public void Slug_of_any_valid_name_is_a_dns_label_and_a_container_name_and_stable()
     {
         var random = new Random(20261101);
-        var alphabet = "aZ09 -_.~!é日😀\u00A0'\"<>/\\".EnumerateRunes().ToArray();
+        var alphabet = "aZ09 -_.~!é日😀\u00A0'\"<>%\\".EnumerateRunes().ToArray();
         var checkedNames = 0;
         for (var i = 0; i < 20_000; i++)
         {

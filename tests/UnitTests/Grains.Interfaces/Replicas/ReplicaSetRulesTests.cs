@@ -5,7 +5,7 @@ namespace Orleans.LoadBalancer.UnitTests.Grains.Interfaces.Replicas;
 /// <summary>The rules of <c>/add</c> and <c>/rm</c> against the ring's names, as the gateway and the replica manager apply them.</summary>
 public sealed class ReplicaSetRulesTests
 {
-    private const string NameRule = "(1 to 63 printable characters, no control or format characters, no leading or trailing white space)";
+    private const string NameRule = "(1 to 63 printable characters, no '/', not '.' or '..', no control or format characters, no leading or trailing white space)";
 
     private static readonly string[] Current = ["Server 1", "Server 2", "Server 3"];
 
