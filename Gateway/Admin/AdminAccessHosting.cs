@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Hosting;
 
@@ -23,6 +24,15 @@ internal static class AdminAccessHosting
         builder.Services.AddSingleton<GatewayAddresses>();
         builder.Services.AddSingleton<AdminKeyStore>();
         builder.Services.AddSingleton<ILiveSettings>(sp => sp.GetRequiredService<AdminKeyStore>());
+        // The admin API refuses numbers written as strings ("'n' must be an integer"); the document says so too.
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Orleans.LoadBalancer admin API";
+            document.Info.Description = "The seed's /rep, /add and /rm, byte for byte, and the gateway's own endpoints. "
+                + "Every answer is {\"message\": …, \"status\": \"successful\" | \"failure\"}; a refused change changes nothing.";
+            return Task.CompletedTask;
+        }));
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Orleans.LoadBalancer.Gateway.Admin.Documentation;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
@@ -9,7 +10,7 @@ internal static class AdminEndpoints
     public static FrozenSet<string> Paths { get; } = new[]
     {
         "/rep", "/add", "/rm", "/replicas", "/ring", "/ring/algorithm", "/ring/arcs", "/ring/view", "/metrics",
-        "/healthz", "/readyz",
+        "/healthz", "/readyz", AdminApiDocumentation.DocumentPath,
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The actions of <c>/replicas/{name}/{action}</c>, the gateway's own paths too.</summary>
@@ -35,20 +36,26 @@ internal static class AdminEndpoints
 
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/rep", ReplicaSetEndpoints.Rep);
-        app.MapGet("/replicas", ReplicaSetEndpoints.ReplicasAsync);
-        app.MapGet("/ring", RingEndpoints.Ring);
-        app.MapGet("/ring/arcs", RingEndpoints.Arcs);
-        app.MapGet("/ring/view", RingEndpoints.View);
+        app.MapOpenApi();
+        app.MapGet("/rep", ReplicaSetEndpoints.Rep).Reads<ReplicaNameList>("The replicas' names, in order of addition (the seed's /rep)");
+        app.MapGet("/replicas", ReplicaSetEndpoints.ReplicasAsync).Reads<ReplicaList>("Every replica: address, state, runtime, restarts, share, weights");
+        app.MapGet("/ring", RingEndpoints.Ring).Reads<RingView>("This gateway's routing snapshot; its ETag is the ring version");
+        app.MapGet("/ring/arcs", RingEndpoints.Arcs).Reads<RingArcs>("The owner at 720 evenly spaced points of the hash space");
+        app.MapGet("/ring/view", RingEndpoints.View).WithSummary("The ring drawn as a circle (HTML)").Produces<string>(StatusCodes.Status200OK, "text/html");
 
         // Every endpoint that changes the cluster belongs in this group: the guard refuses cross-site callers, a
         // missing key and bodies not declared JSON before the handler reads anything.
         var changes = app.MapGroup("/").AddEndpointFilter<AdminRequestGuard>();
-        changes.MapPost("/add", ReplicaSetEndpoints.AddAsync);
-        changes.MapDelete("/rm", ReplicaSetEndpoints.RemoveAsync);
-        changes.MapPut("/ring/algorithm", RingEndpoints.ChangeAlgorithmAsync);
-        changes.MapPut("/replicas/{name}/weight", ReplicaWeightEndpoint.SetWeightAsync);
-        changes.MapPut("/replicas/{name}/state", ReplicaStateEndpoint.SetAsync);
+        changes.MapPost("/add", ReplicaSetEndpoints.AddAsync)
+            .Changes<ReplicaSetChange, ReplicaNameList>("Starts n replicas (named by hostnames, else at random), or registers running servers as replicas");
+        changes.MapDelete("/rm", ReplicaSetEndpoints.RemoveAsync)
+            .Changes<ReplicaSetChange, ReplicaNameList>("Removes n replicas (those named by hostnames, else at random); each drains first");
+        changes.MapPut("/ring/algorithm", RingEndpoints.ChangeAlgorithmAsync)
+            .Changes<RingSettingsChange, RingAlgorithm>("Changes the routing algorithm or its table sizes; with If-Match, only at that ring version", StatusCodes.Status412PreconditionFailed);
+        changes.MapPut("/replicas/{name}/weight", ReplicaWeightEndpoint.SetWeightAsync)
+            .Changes<WeightChange, ReplicaEntry>("Sets a replica's weight", StatusCodes.Status404NotFound);
+        changes.MapPut("/replicas/{name}/state", ReplicaStateEndpoint.SetAsync)
+            .Changes<StateChange, ReplicaStateAnswer>("Drains a replica (no new keys) or puts it back", StatusCodes.Status404NotFound);
         return app;
     }
 }
