@@ -17,7 +17,7 @@ internal sealed class HealthRound(
         var state = await ring.GetState();
         var unsettled = tracker.Unsettled(mark);
         var members = state.Replicas.Where(r => !unsettled.Contains(r.Name)).ToList();
-        var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r, cancellationToken)));
+        var results = await Task.WhenAll(members.Select(r => launcher.ProbeLivenessAsync(r, cancellationToken)));
         var (marks, replace) = (new List<ReplicaRecord>(), new List<ReplicaRecord>());
         unsettled = tracker.Unsettled(mark);
         for (var i = 0; i < members.Count; i++)
@@ -33,7 +33,8 @@ internal sealed class HealthRound(
             tracker.Set(replica.Name, verdict.State);
             if (verdict.Died)
             {
-                logger.LogWarning("Replica {Replica} at {Address} is dead after {Failures} failed heartbeats", replica.Name, replica.Address, verdict.State.Failures);
+                logger.LogWarning("Replica {Replica} at {Address} is down after {Failures} failed heartbeats ({Result})",
+                    replica.Name, replica.Address, verdict.State.Failures, results[i]);
                 metrics.Died(replica.Name);
             }
             else if (verdict.AnswersAgain)
@@ -49,6 +50,8 @@ internal sealed class HealthRound(
 
             if (verdict.Replace)
             {
+                logger.LogWarning("Replacing replica {Replica} at {Address}: {Reason}", replica.Name, replica.Address,
+                    results[i] == HeartbeatResult.Failed ? $"no answer since {verdict.State.UnresponsiveSince:O}" : results[i] == HeartbeatResult.Exited ? "its process has exited" : "it refuses connections");
                 replace.Add(replica);
             }
         }
