@@ -39,7 +39,8 @@ internal sealed class HealthRound(
             }
             else if (verdict.AnswersAgain)
             {
-                // Marked down, then it answered again before its replacement was due: its keys come back to it.
+                // Marked down, then it answered again (a pause shorter than DeadAfter, or before its backoff ended): the same
+                // process takes its keys back.
                 logger.LogInformation("Replica {Replica} at {Address} answers again; marking it up", replica.Name, replica.Address);
             }
 
@@ -50,8 +51,7 @@ internal sealed class HealthRound(
 
             if (verdict.Replace)
             {
-                logger.LogWarning("Replacing replica {Replica} at {Address}: {Reason}", replica.Name, replica.Address,
-                    results[i] == HeartbeatResult.Failed ? $"no answer since {verdict.State.UnresponsiveSince:O}" : results[i] == HeartbeatResult.Exited ? "its process has exited" : "it refuses connections");
+                logger.LogWarning("Replacing replica {Replica} at {Address}: {Reason}", replica.Name, replica.Address, WhyReplaced(results[i], verdict.State));
                 replace.Add(replica);
             }
         }
@@ -66,4 +66,11 @@ internal sealed class HealthRound(
 
         metrics.Observed(state.Replicas.Select(r => (r.Name, tracker.StateOf(r))).ToList());
     }
+
+    private static string WhyReplaced(HeartbeatResult result, ReplicaHealthState state) => result switch
+    {
+        HeartbeatResult.Refused => "it refuses connections",
+        HeartbeatResult.Exited => "its process has exited",
+        _ => $"no answer since {state.UnresponsiveSince:O}",
+    };
 }
