@@ -5,7 +5,7 @@ internal enum HealthAction
 {
     None,
 
-    /// <summary>Mark the replica down in the ring; its replacement must wait for its backoff.</summary>
+    /// <summary>Mark the replica down in the ring; no replacement yet (it may answer again, or its backoff runs).</summary>
     MarkDown,
 
     /// <summary>Replace a replica the ring already has down.</summary>

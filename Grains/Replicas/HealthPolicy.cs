@@ -39,6 +39,12 @@ internal sealed class HealthPolicy(ReplicaOptions options)
             action is HealthAction.Replace or HealthAction.MarkDownAndReplace);
     }
 
+    /// <summary>
+    /// Liveness, not readiness: a replica that stops answering is marked down after
+    /// <see cref="ReplicaOptions.FailuresBeforeDead"/> failed probes (its keys go elsewhere at once), but replaced only
+    /// when it is gone (refused, or its process exited) or has not answered for <see cref="ReplicaOptions.DeadAfter"/>:
+    /// a replica that pauses (a long GC, SIGSTOP) and answers again keeps its process and the requests it holds.
+    /// </summary>
     public HealthDecision OnProbe(ReplicaHealthState state, HeartbeatResult result, bool upInRing, DateTimeOffset now)
     {
         if (state.Health == ReplicaHealth.Restarting)
@@ -48,7 +54,7 @@ internal sealed class HealthPolicy(ReplicaOptions options)
 
         if (result == HeartbeatResult.Alive)
         {
-            var health = state.Health is ReplicaHealth.Suspect or ReplicaHealth.Starting ? ReplicaHealth.Healthy : state.Health;
+            var health = state.Health is ReplicaHealth.Suspect or ReplicaHealth.Starting or ReplicaHealth.Dead ? ReplicaHealth.Healthy : state.Health;
             var streak = state.CrashStreak;
             if (streak > 0 && now - state.HealthySince > options.StableAfter)
             {
@@ -56,29 +62,32 @@ internal sealed class HealthPolicy(ReplicaOptions options)
                 health = ReplicaHealth.Healthy;
             }
 
-            return new(state with { Health = health, Failures = 0, CrashStreak = streak }, HealthAction.None);
+            return new(state with { Health = health, Failures = 0, CrashStreak = streak, UnresponsiveSince = null }, HealthAction.None);
         }
 
         var failures = Increment(state.Failures);
-        if (result == HeartbeatResult.Refused)
+        var gone = result is HeartbeatResult.Refused or HeartbeatResult.Exited;
+        if (gone)
         {
-            // Nothing listens on the replica's own port: its process is gone, no need to ask again.
+            // Nothing listens on the replica's own port, or its process has ended: no need to ask again.
             failures = Math.Max(failures, options.FailuresBeforeDead);
         }
 
+        var unresponsiveSince = state.UnresponsiveSince ?? now;
+        var failing = state with { Failures = failures, UnresponsiveSince = unresponsiveSince };
         if (failures < options.FailuresBeforeDead && upInRing)
         {
-            return new(state with { Health = ReplicaHealth.Suspect, Failures = failures }, HealthAction.None);
+            return new(failing with { Health = ReplicaHealth.Suspect }, HealthAction.None);
         }
 
-        var due = now >= state.NextRestart;
+        var due = (gone || now - unresponsiveSince >= options.DeadAfter) && now >= state.NextRestart;
         if (upInRing)
         {
-            var dead = state with { Health = state.Health == ReplicaHealth.Failed ? ReplicaHealth.Failed : ReplicaHealth.Dead, Failures = failures };
+            var dead = failing with { Health = state.Health == ReplicaHealth.Failed ? ReplicaHealth.Failed : ReplicaHealth.Dead };
             return new(dead, due ? HealthAction.MarkDownAndReplace : HealthAction.MarkDown);
         }
 
-        return new(state with { Failures = failures }, due ? HealthAction.Replace : HealthAction.None);
+        return new(failing, due ? HealthAction.Replace : HealthAction.None);
     }
 
     /// <summary>A gateway saw the replica fail: a healthy one becomes suspect (the manager probes it at once).</summary>
@@ -98,6 +107,7 @@ internal sealed class HealthPolicy(ReplicaOptions options)
             Failures = 0,
             Restarts = Increment(state.Restarts),
             HealthySince = now,
+            UnresponsiveSince = null,
         };
 
     /// <summary>The replacement did not start; the next probe asks again once <see cref="ReplicaHealthState.NextRestart"/> has passed.</summary>

@@ -17,7 +17,7 @@ internal sealed class HealthRound(
         var state = await ring.GetState();
         var unsettled = tracker.Unsettled(mark);
         var members = state.Replicas.Where(r => !unsettled.Contains(r.Name)).ToList();
-        var results = await Task.WhenAll(members.Select(r => launcher.ProbeAsync(r, cancellationToken)));
+        var results = await Task.WhenAll(members.Select(r => launcher.ProbeLivenessAsync(r, cancellationToken)));
         var (marks, replace) = (new List<ReplicaRecord>(), new List<ReplicaRecord>());
         unsettled = tracker.Unsettled(mark);
         for (var i = 0; i < members.Count; i++)
@@ -33,12 +33,14 @@ internal sealed class HealthRound(
             tracker.Set(replica.Name, verdict.State);
             if (verdict.Died)
             {
-                logger.LogWarning("Replica {Replica} at {Address} is dead after {Failures} failed heartbeats", replica.Name, replica.Address, verdict.State.Failures);
+                logger.LogWarning("Replica {Replica} at {Address} is down after {Failures} failed heartbeats ({Result})",
+                    replica.Name, replica.Address, verdict.State.Failures, results[i]);
                 metrics.Died(replica.Name);
             }
             else if (verdict.AnswersAgain)
             {
-                // Marked down, then it answered again before its replacement was due: its keys come back to it.
+                // Marked down, then it answered again (a pause shorter than DeadAfter, or before its backoff ended): the same
+                // process takes its keys back.
                 logger.LogInformation("Replica {Replica} at {Address} answers again; marking it up", replica.Name, replica.Address);
             }
 
@@ -49,6 +51,7 @@ internal sealed class HealthRound(
 
             if (verdict.Replace)
             {
+                logger.LogWarning("Replacing replica {Replica} at {Address}: {Reason}", replica.Name, replica.Address, WhyReplaced(results[i], verdict.State));
                 replace.Add(replica);
             }
         }
@@ -63,4 +66,11 @@ internal sealed class HealthRound(
 
         metrics.Observed(state.Replicas.Select(r => (r.Name, tracker.StateOf(r))).ToList());
     }
+
+    private static string WhyReplaced(HeartbeatResult result, ReplicaHealthState state) => result switch
+    {
+        HeartbeatResult.Refused => "it refuses connections",
+        HeartbeatResult.Exited => "its process has exited",
+        _ => $"no answer since {state.UnresponsiveSince:O}",
+    };
 }

@@ -9,4 +9,7 @@ public enum HeartbeatResult
 
     /// <summary>An error status, a reset, or no answer in time: maybe busy, maybe hung.</summary>
     Failed,
+
+    /// <summary>The runtime says the replica's process or container is no longer running: gone, as when refused.</summary>
+    Exited,
 }

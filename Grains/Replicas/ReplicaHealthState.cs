@@ -9,13 +9,15 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// <param name="CrashStreak">Replacements without a stable period between them; drives the backoff.</param>
 /// <param name="HealthySince">When the replica last started (was created or replaced).</param>
 /// <param name="NextRestart">No replacement before this.</param>
+/// <param name="UnresponsiveSince">When the current run of failed probes began; null while it answers.</param>
 internal sealed record ReplicaHealthState(
     ReplicaHealth Health,
     int Failures,
     int Restarts,
     int CrashStreak,
     DateTimeOffset HealthySince,
-    DateTimeOffset NextRestart)
+    DateTimeOffset NextRestart,
+    DateTimeOffset? UnresponsiveSince = null)
 {
     public static ReplicaHealthState Started(DateTimeOffset now) =>
         new(ReplicaHealth.Healthy, Failures: 0, Restarts: 0, CrashStreak: 0, HealthySince: now, NextRestart: DateTimeOffset.MinValue);

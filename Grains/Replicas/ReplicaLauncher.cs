@@ -21,6 +21,19 @@ internal sealed class ReplicaLauncher(IReplicaRuntime runtime, HeartbeatProbe pr
             ? probe.ProbeAsync(replica.Address, options.ExternalHealthPath, options.HealthCheckTimeout, cancellationToken, redirectIsAlive: true)
             : ProbeAsync(replica.Address, cancellationToken);
 
+    /// <summary>
+    /// Probes a ring member for the health round: as <see cref="ProbeAsync(ReplicaRecord, CancellationToken)"/>, and
+    /// when a replica run here does not answer, asks the runtime whether it still runs (<see cref="HeartbeatResult.Exited"/>
+    /// when not): a stopped container's address may time out rather than refuse.
+    /// </summary>
+    public async Task<HeartbeatResult> ProbeLivenessAsync(ReplicaRecord replica, CancellationToken cancellationToken)
+    {
+        var result = await ProbeAsync(replica, cancellationToken);
+        return result == HeartbeatResult.Failed && !ExternalReplicas.Is(replica) && await ExitOfAsync(ReplicaInstance.Of(replica)) is not null
+            ? HeartbeatResult.Exited
+            : result;
+    }
+
     /// <summary>Starts a replica and waits for its heartbeat; throws <see cref="ReplicaStartException"/> saying why not, leaving nothing behind.</summary>
     public async Task<ReplicaInstance> StartHealthyAsync(string name, long ordinal)
     {

@@ -35,9 +35,20 @@ public sealed class ReplicaOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromMilliseconds(800);
 
-    /// <summary>Failed probes in a row before a replica is dead (marked down and replaced).</summary>
+    /// <summary>
+    /// Failed probes in a row before a replica is marked down (its keys go to the others). It is replaced at once only
+    /// when it is gone (its address refuses connections, or the runtime says it exited); see <see cref="DeadAfter"/>.
+    /// </summary>
     [Range(1, 100)]
     public int FailuresBeforeDead { get; set; } = 2;
+
+    /// <summary>
+    /// How long a replica that still runs may go without answering its heartbeat before it is replaced (stopped with
+    /// <see cref="StopGrace"/>, then started again). Until then it is only marked down, and marked up again, with the
+    /// same process and the requests it held, when it answers: a long GC pause or a SIGSTOP does not cost its work.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DeadAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The assignment's behaviour: replace a dead replica by one with a new random name (removed and added, so keys move).

@@ -29,7 +29,8 @@ internal sealed class ReplicaReplacer(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await launcher.StopQuietlyAsync(ReplicaInstance.Of(replica));
+            // A replica gone already stops at once; a hung one gets SIGTERM and StopGrace to finish what it holds.
+            await launcher.StopGracefullyAsync(ReplicaInstance.Of(replica));
 
             // The assignment's behaviour: a new random name joins at the end of the order (one step: out and in).
             var name = options.ReplaceWithNewName

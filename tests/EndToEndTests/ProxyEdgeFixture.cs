@@ -29,8 +29,12 @@ public sealed class ProxyEdgeFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // A hung replica (a retry test hangs one) is replaced within seconds: DeadAfter and StopGrace are short.
         Cluster = await LoadBalancerCluster.StartAsync(
-            siloSettings: new Dictionary<string, string> { ["BACKEND_TEST_SWITCHES"] = "1" },
+            siloSettings: new Dictionary<string, string>
+            {
+                ["BACKEND_TEST_SWITCHES"] = "1", ["Replicas__DeadAfter"] = "00:00:02", ["Replicas__StopGrace"] = "00:00:01",
+            },
             gatewaySettings: ClientIpRoute);
         BehindProxy = await Cluster.StartGatewayAsync(new Dictionary<string, string>(ClientIpRoute)
         {

@@ -13,7 +13,12 @@ public sealed class SelfHealingTests(ITestOutputHelper output) : IAsyncLifetime
     private LoadBalancerCluster _cluster = null!;
 
     public async Task InitializeAsync() => _cluster = await LoadBalancerCluster.StartAsync(
-        siloSettings: new Dictionary<string, string> { ["BACKEND_TEST_SWITCHES"] = "1" },
+        // A hung replica is replaced once it has not answered for DeadAfter, then given StopGrace after SIGTERM: both
+        // short here, so that the hung one is replaced within seconds.
+        siloSettings: new Dictionary<string, string>
+        {
+            ["BACKEND_TEST_SWITCHES"] = "1", ["Replicas__DeadAfter"] = "00:00:02", ["Replicas__StopGrace"] = "00:00:01",
+        },
         // A suspect mark far longer than any replacement takes: keys must come back because the ring says the
         // replica is up at its new address, not because the mark ran out.
         gatewaySettings: new Dictionary<string, string> { ["Gateway__ReplicaTimeout"] = "00:00:01", ["Gateway__SuspectFor"] = "00:00:30" });

@@ -25,15 +25,15 @@ public sealed class HealthPolicyTests
     [InlineData(ReplicaHealth.Suspect, ReplicaHealth.Healthy)]
     [InlineData(ReplicaHealth.Starting, ReplicaHealth.Healthy)]
     [InlineData(ReplicaHealth.Healthy, ReplicaHealth.Healthy)]
-    [InlineData(ReplicaHealth.Dead, ReplicaHealth.Dead)]
+    [InlineData(ReplicaHealth.Dead, ReplicaHealth.Healthy)]
     [InlineData(ReplicaHealth.Failed, ReplicaHealth.Failed)]
-    public void An_alive_probe_clears_the_failures_and_ends_a_suspicion(ReplicaHealth before, ReplicaHealth after)
+    public void An_alive_probe_clears_the_failures_and_ends_a_suspicion_or_a_death(ReplicaHealth before, ReplicaHealth after)
     {
-        var state = ReplicaHealthState.Started(T0) with { Health = before, Failures = 1 };
+        var state = ReplicaHealthState.Started(T0) with { Health = before, Failures = 1, UnresponsiveSince = T0 };
 
         var decision = _policy.OnProbe(state, HeartbeatResult.Alive, upInRing: true, T0.AddSeconds(1));
 
-        Assert.Equal(new HealthDecision(state with { Health = after, Failures = 0 }, HealthAction.None), decision);
+        Assert.Equal(new HealthDecision(state with { Health = after, Failures = 0, UnresponsiveSince = null }, HealthAction.None), decision);
     }
 
     [Theory]
@@ -58,14 +58,14 @@ public sealed class HealthPolicyTests
         var state = ReplicaHealthState.Started(T0);
 
         var first = policy.OnProbe(state, HeartbeatResult.Failed, upInRing: true, T0);
-        var second = policy.OnProbe(first.State, HeartbeatResult.Failed, upInRing: true, T0);
+        var second = policy.OnProbe(first.State, HeartbeatResult.Failed, upInRing: true, T0.AddSeconds(1));
 
-        Assert.Equal(new HealthDecision(state with { Health = ReplicaHealth.Suspect, Failures = 1 }, HealthAction.None), first);
-        Assert.Equal(new HealthDecision(state with { Health = ReplicaHealth.Suspect, Failures = 2 }, HealthAction.None), second);
+        Assert.Equal(new HealthDecision(state with { Health = ReplicaHealth.Suspect, Failures = 1, UnresponsiveSince = T0 }, HealthAction.None), first);
+        Assert.Equal(new HealthDecision(state with { Health = ReplicaHealth.Suspect, Failures = 2, UnresponsiveSince = T0 }, HealthAction.None), second);
     }
 
     [Fact]
-    public void FailuresBeforeDead_failed_probes_in_a_row_mark_the_replica_down_and_replace_it()
+    public void FailuresBeforeDead_failed_probes_in_a_row_mark_the_replica_down_without_replacing_it()
     {
         var policy = new HealthPolicy(new ReplicaOptions { FailuresBeforeDead = 3 });
         var state = ReplicaHealthState.Started(T0);
@@ -76,7 +76,8 @@ public sealed class HealthPolicyTests
 
         var decision = policy.OnProbe(state, HeartbeatResult.Failed, upInRing: true, T0);
 
-        Assert.Equal(new HealthDecision(state with { Health = ReplicaHealth.Dead, Failures = 3 }, HealthAction.MarkDownAndReplace), decision);
+        Assert.Equal(new HealthDecision(state with { Health = ReplicaHealth.Dead, Failures = 3 }, HealthAction.MarkDown), decision);
+        Assert.Equal(T0, decision.State.UnresponsiveSince);
     }
 
     [Fact]
@@ -93,12 +94,14 @@ public sealed class HealthPolicyTests
         Assert.Equal(ReplicaHealth.Suspect, decision.State.Health);
     }
 
-    [Fact]
-    public void One_refused_probe_counts_as_FailuresBeforeDead_at_once()
+    [Theory]
+    [InlineData(HeartbeatResult.Refused)]
+    [InlineData(HeartbeatResult.Exited)]
+    public void One_refused_probe_or_an_exited_process_counts_as_FailuresBeforeDead_and_replaces_at_once(HeartbeatResult result)
     {
         var policy = new HealthPolicy(new ReplicaOptions { FailuresBeforeDead = 4 });
 
-        var decision = policy.OnProbe(ReplicaHealthState.Started(T0), HeartbeatResult.Refused, upInRing: true, T0);
+        var decision = policy.OnProbe(ReplicaHealthState.Started(T0), result, upInRing: true, T0);
 
         Assert.Equal(HealthAction.MarkDownAndReplace, decision.Action);
         Assert.Equal(ReplicaHealth.Dead, decision.State.Health);
@@ -139,12 +142,12 @@ public sealed class HealthPolicyTests
     }
 
     [Theory]
-    [InlineData(HeartbeatResult.Failed)]
     [InlineData(HeartbeatResult.Refused)]
-    public void A_replica_already_down_in_the_ring_is_replaced_on_any_failed_probe_once_its_backoff_has_passed(HeartbeatResult result)
+    [InlineData(HeartbeatResult.Exited)]
+    public void A_gone_replica_already_down_in_the_ring_is_replaced_once_its_backoff_has_passed(HeartbeatResult result)
     {
         var policy = new HealthPolicy(new ReplicaOptions { FailuresBeforeDead = 3 });
-        var state = ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead, CrashStreak = 2, NextRestart = T0.AddSeconds(1) };
+        var state = ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead, CrashStreak = 2, NextRestart = T0.AddSeconds(1), UnresponsiveSince = T0 };
 
         var early = policy.OnProbe(state, result, upInRing: false, T0);
         var due = policy.OnProbe(state, result, upInRing: false, T0.AddSeconds(1));
@@ -152,6 +155,59 @@ public sealed class HealthPolicyTests
         Assert.Equal(new HealthDecision(state with { Failures = early.State.Failures }, HealthAction.None), early);
         Assert.Equal(new HealthDecision(state with { Failures = due.State.Failures }, HealthAction.Replace), due);
         Assert.True(due.State.Failures >= 1);
+    }
+
+    [Fact]
+    public void A_replica_that_stops_answering_is_marked_down_at_once_and_replaced_only_after_DeadAfter()
+    {
+        var policy = new HealthPolicy(new ReplicaOptions { FailuresBeforeDead = 2, DeadAfter = TimeSpan.FromSeconds(30) });
+        var state = ReplicaHealthState.Started(T0);
+
+        var first = policy.OnProbe(state, HeartbeatResult.Failed, upInRing: true, T0);
+        var down = policy.OnProbe(first.State, HeartbeatResult.Failed, upInRing: true, T0.AddSeconds(1));
+        var stillWaiting = policy.OnProbe(down.State, HeartbeatResult.Failed, upInRing: false, T0.AddSeconds(30) - TimeSpan.FromTicks(1));
+        var replaced = policy.OnProbe(stillWaiting.State, HeartbeatResult.Failed, upInRing: false, T0.AddSeconds(30));
+
+        Assert.Equal((ReplicaHealth.Suspect, HealthAction.None), (first.State.Health, first.Action));
+        Assert.Equal((ReplicaHealth.Dead, HealthAction.MarkDown), (down.State.Health, down.Action));
+        Assert.Equal((ReplicaHealth.Dead, HealthAction.None), (stillWaiting.State.Health, stillWaiting.Action));
+        Assert.Equal((ReplicaHealth.Dead, HealthAction.Replace, T0), (replaced.State.Health, replaced.Action, replaced.State.UnresponsiveSince));
+    }
+
+    [Fact]
+    public void A_replica_still_up_in_the_ring_past_DeadAfter_is_marked_down_and_replaced_in_one_step()
+    {
+        var state = ReplicaHealthState.Started(T0) with { Failures = 1, UnresponsiveSince = T0 };
+
+        var decision = _policy.OnProbe(state, HeartbeatResult.Failed, upInRing: true, T0 + Defaults.DeadAfter);
+
+        Assert.Equal(HealthAction.MarkDownAndReplace, decision.Action);
+    }
+
+    [Fact]
+    public void An_answer_before_DeadAfter_starts_the_wait_again_with_the_next_failure()
+    {
+        var state = ReplicaHealthState.Started(T0);
+        state = _policy.OnProbe(state, HeartbeatResult.Failed, upInRing: true, T0).State;
+        state = _policy.OnProbe(state, HeartbeatResult.Failed, upInRing: true, T0.AddSeconds(1)).State;
+        state = _policy.OnProbe(state, HeartbeatResult.Alive, upInRing: false, T0.AddSeconds(20)).State;
+        state = _policy.OnProbe(state, HeartbeatResult.Failed, upInRing: true, T0.AddSeconds(25)).State;
+
+        var decision = _policy.OnProbe(state, HeartbeatResult.Failed, upInRing: true, T0 + Defaults.DeadAfter + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(T0.AddSeconds(25), decision.State.UnresponsiveSince);
+        Assert.Equal(HealthAction.MarkDown, decision.Action);
+    }
+
+    [Fact]
+    public void A_replica_unresponsive_past_DeadAfter_still_waits_for_its_backoff()
+    {
+        var state = ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead, Failures = 9, CrashStreak = 3, UnresponsiveSince = T0, NextRestart = T0.AddMinutes(5) };
+
+        var early = _policy.OnProbe(state, HeartbeatResult.Failed, upInRing: false, T0.AddMinutes(4));
+        var due = _policy.OnProbe(state, HeartbeatResult.Failed, upInRing: false, T0.AddMinutes(5));
+
+        Assert.Equal((HealthAction.None, HealthAction.Replace), (early.Action, due.Action));
     }
 
     [Theory]
@@ -171,6 +227,7 @@ public sealed class HealthPolicyTests
     [Theory]
     [InlineData(HeartbeatResult.Failed)]
     [InlineData(HeartbeatResult.Refused)]
+    [InlineData(HeartbeatResult.Exited)]
     public void Failures_saturate_instead_of_overflowing(HeartbeatResult result)
     {
         var state = ReplicaHealthState.Started(T0) with { Failures = int.MaxValue };
@@ -219,12 +276,12 @@ public sealed class HealthPolicyTests
     {
         var state = ReplicaHealthState.Started(T0) with
         {
-            Health = ReplicaHealth.Restarting, Failures = 3, Restarts = 6, CrashStreak = crashStreak, NextRestart = T0.AddSeconds(8),
+            Health = ReplicaHealth.Restarting, Failures = 3, Restarts = 6, CrashStreak = crashStreak, NextRestart = T0.AddSeconds(8), UnresponsiveSince = T0,
         };
 
         var replaced = _policy.OnReplaced(state, T0.AddSeconds(2));
 
-        Assert.Equal(state with { Health = health, Failures = 0, Restarts = 7, HealthySince = T0.AddSeconds(2) }, replaced);
+        Assert.Equal(state with { Health = health, Failures = 0, Restarts = 7, HealthySince = T0.AddSeconds(2), UnresponsiveSince = null }, replaced);
     }
 
     [Theory]
@@ -290,7 +347,22 @@ public sealed class HealthPolicyTests
     {
         var verdict = _policy.OnRoundProbe(ReplicaHealthState.Started(T0), HeartbeatResult.Refused, Started(), T0);
 
-        Assert.Equal(new ProbeVerdict(ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead, Failures = Defaults.FailuresBeforeDead }, Died: true, AnswersAgain: false, MarkUp: false, Replace: true), verdict);
+        Assert.Equal(new ProbeVerdict(ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead, Failures = Defaults.FailuresBeforeDead, UnresponsiveSince = T0 }, Died: true, AnswersAgain: false, MarkUp: false, Replace: true), verdict);
+    }
+
+    [Fact]
+    public void In_a_round_a_started_replica_that_pauses_is_marked_down_then_up_again_and_never_replaced()
+    {
+        var replica = Started();
+        var first = _policy.OnRoundProbe(ReplicaHealthState.Started(T0), HeartbeatResult.Failed, replica, T0);
+        var down = _policy.OnRoundProbe(first.State, HeartbeatResult.Failed, replica, T0.AddSeconds(1));
+        var stillDown = _policy.OnRoundProbe(down.State, HeartbeatResult.Failed, replica with { IsUp = false }, T0.AddSeconds(4));
+        var back = _policy.OnRoundProbe(stillDown.State, HeartbeatResult.Alive, replica with { IsUp = false }, T0.AddSeconds(5));
+
+        Assert.Equal((false, null, false), (first.Died, first.MarkUp, first.Replace));
+        Assert.Equal((true, false, false), (down.Died, down.MarkUp, down.Replace));
+        Assert.Equal((false, null, false), (stillDown.Died, stillDown.MarkUp, stillDown.Replace));
+        Assert.Equal(new ProbeVerdict(ReplicaHealthState.Started(T0), Died: false, AnswersAgain: true, MarkUp: true, Replace: false), back);
     }
 
     [Theory]
@@ -321,13 +393,16 @@ public sealed class HealthPolicyTests
     }
 
     [Fact]
-    public void In_a_round_a_started_replica_down_in_the_ring_that_answers_is_marked_up_and_keeps_its_health()
+    public void In_a_round_a_started_replica_down_in_the_ring_that_answers_is_marked_up_and_healthy_unless_it_keeps_dying()
     {
-        var state = ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead, Failures = 5 };
+        var dead = ReplicaHealthState.Started(T0) with { Health = ReplicaHealth.Dead, Failures = 5, UnresponsiveSince = T0 };
+        var failed = dead with { Health = ReplicaHealth.Failed };
 
-        var verdict = _policy.OnRoundProbe(state, HeartbeatResult.Alive, Started() with { IsUp = false }, T0);
+        var verdict = _policy.OnRoundProbe(dead, HeartbeatResult.Alive, Started() with { IsUp = false }, T0);
+        var stillFailed = _policy.OnRoundProbe(failed, HeartbeatResult.Alive, Started() with { IsUp = false }, T0);
 
-        Assert.Equal(new ProbeVerdict(state with { Failures = 0 }, Died: false, AnswersAgain: true, MarkUp: true, Replace: false), verdict);
+        Assert.Equal(new ProbeVerdict(dead with { Health = ReplicaHealth.Healthy, Failures = 0, UnresponsiveSince = null }, Died: false, AnswersAgain: true, MarkUp: true, Replace: false), verdict);
+        Assert.Equal((ReplicaHealth.Failed, true), (stillFailed.State.Health, stillFailed.MarkUp));
     }
 
     [Fact]
@@ -388,6 +463,7 @@ public sealed class HealthPolicyTests
         // Kept by the test itself, not read from the state: failed probes since the last alive probe or restart.
         private int _failedInRow;
         private bool _refusedInRow;
+        private DateTimeOffset? _unresponsiveSince;
 
         public Sequence(int seed)
         {
@@ -399,6 +475,7 @@ public sealed class HealthPolicyTests
                 FailedAfterRestarts = _random.Next(1, 7),
                 MaxRestartBackoff = TimeSpan.FromSeconds(_random.Next(0, 61)),
                 StableAfter = TimeSpan.FromSeconds(_random.Next(1, 91)),
+                DeadAfter = TimeSpan.FromSeconds(_random.Next(1, 121)),
             };
             _policy = new HealthPolicy(_options);
             _state = ReplicaHealthState.Started(_now);
@@ -418,7 +495,7 @@ public sealed class HealthPolicyTests
                 }
                 else if (roll < 80)
                 {
-                    Probe((HeartbeatResult)_random.Next(3));
+                    Probe((HeartbeatResult)_random.Next(4));
                 }
                 else if (roll < 90)
                 {
@@ -466,8 +543,9 @@ public sealed class HealthPolicyTests
             {
                 _failedInRow = 0;
                 _refusedInRow = false;
-                Check(action == HealthAction.None && _state.Failures == 0, "an alive probe clears the failures and asks for nothing");
-                Check(_state.Health is not ReplicaHealth.Suspect, "an alive probe ends a suspicion");
+                _unresponsiveSince = null;
+                Check(action == HealthAction.None && _state.Failures == 0 && _state.UnresponsiveSince is null, "an alive probe clears the failures and asks for nothing");
+                Check(_state.Health is not (ReplicaHealth.Suspect or ReplicaHealth.Dead), "an alive probe ends a suspicion or a death");
                 Check(_state.CrashStreak == before.CrashStreak || _state.CrashStreak == 0, "only a stable period resets the crash streak");
                 Check((_state.CrashStreak == 0 && before.CrashStreak > 0) == (before.CrashStreak > 0 && _now - before.HealthySince > _options.StableAfter),
                     "the crash streak resets exactly after StableAfter");
@@ -475,8 +553,11 @@ public sealed class HealthPolicyTests
             }
 
             _failedInRow++;
-            _refusedInRow |= result == HeartbeatResult.Refused;
+            var gone = result is HeartbeatResult.Refused or HeartbeatResult.Exited;
+            _refusedInRow |= gone;
+            _unresponsiveSince ??= _now;
             var dead = _failedInRow >= _options.FailuresBeforeDead || _refusedInRow;
+            var replaceable = gone || _now - _unresponsiveSince >= _options.DeadAfter;
             var marksDown = action is HealthAction.MarkDown or HealthAction.MarkDownAndReplace;
             var replaces = action is HealthAction.Replace or HealthAction.MarkDownAndReplace;
             Check(_state.CrashStreak == before.CrashStreak, "a failed probe leaves the crash streak");
@@ -485,7 +566,9 @@ public sealed class HealthPolicyTests
             Check(!(action == HealthAction.Replace) || !_upInRing, "a replica up in the ring is marked down before it is replaced");
             Check(marksDown == (_upInRing && dead), "a replica up in the ring is marked down exactly after FailuresBeforeDead failures in a row or one refusal");
             Check(!replaces || _now >= before.NextRestart, "no replacement before NextRestart");
-            Check(replaces == ((dead || !_upInRing) && _now >= before.NextRestart), "a dead replica is replaced as soon as its backoff has passed");
+            Check(_state.UnresponsiveSince == _unresponsiveSince, "the wait for DeadAfter runs from the first failed probe since the last answer or restart");
+            Check(replaces == ((dead || !_upInRing) && replaceable && _now >= before.NextRestart),
+                "a dead replica is replaced once it is gone or past DeadAfter, as soon as its backoff has passed");
             Check(_state.Health == (marksDown ? (before.Health == ReplicaHealth.Failed ? ReplicaHealth.Failed : ReplicaHealth.Dead)
                     : _upInRing ? ReplicaHealth.Suspect : before.Health),
                 "a failed probe makes a replica up in the ring suspect, then dead; a replica out of the ring keeps its health");
@@ -525,11 +608,12 @@ public sealed class HealthPolicyTests
             Check(_state.CrashStreak == before.CrashStreak && _state.NextRestart == before.NextRestart, "the outcome keeps the streak and the wait");
             if (replaced)
             {
-                Check(_state.Restarts == before.Restarts + 1 && _state.Failures == 0 && _state.HealthySince == _now,
+                Check(_state.Restarts == before.Restarts + 1 && _state.Failures == 0 && _state.HealthySince == _now && _state.UnresponsiveSince is null,
                     "a started replacement counts a restart, clears the failures and is healthy since now");
                 _upInRing = true;
                 _failedInRow = 0;
                 _refusedInRow = false;
+                _unresponsiveSince = null;
             }
             else
             {

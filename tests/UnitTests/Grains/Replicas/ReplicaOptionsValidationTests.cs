@@ -44,6 +44,18 @@ public sealed class ReplicaOptionsValidationTests
         Assert.StartsWith("Invalid configuration: Replicas:StableAfter: ", error.Message);
     }
 
+    [Theory]
+    [InlineData("00:00:00.999")]
+    [InlineData("01:00:01")]
+    public void DeadAfter_outside_one_second_to_one_hour_is_rejected(string value)
+    {
+        var options = new ReplicaOptions { DeadAfter = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture) };
+
+        var error = Assert.Throws<InvalidConfigurationException>(() => options.Validated(ReplicaOptions.Section));
+
+        Assert.StartsWith("Invalid configuration: Replicas:DeadAfter: ", error.Message);
+    }
+
     [Fact]
     public void Drain_and_external_settings_have_their_defaults()
     {
@@ -51,6 +63,7 @@ public sealed class ReplicaOptionsValidationTests
 
         Assert.Equal(TimeSpan.FromSeconds(30), options.DrainTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), options.StopGrace);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.DeadAfter);
         Assert.Equal("/", options.ExternalHealthPath);
         Assert.Empty(options.Static);
     }
