@@ -45,12 +45,14 @@ public sealed class TracingFixture : IAsyncLifetime
         await OffReceiver.DisposeAsync();
     }
 
-    /// <summary>Tracing on, to the receiver's address without a path (the gateway adds <c>/v1/traces</c>), batches sent every 100 ms.</summary>
+    /// <summary>Tracing on, to the receiver's address without a path (the gateway adds <c>/v1/traces</c>), batches sent every 100 ms; the access log on.</summary>
     private Dictionary<string, string> Traced(string upstreamClient) => new()
     {
         ["Gateway__UpstreamClient"] = upstreamClient,
         ["Gateway__Tracing__OtlpEndpoint"] = Receiver.Address,
         ["Gateway__Tracing__Protocol"] = "HttpProtobuf",
+        // Its key, written as a hash, is the one the forwarding span carries.
+        ["Gateway__AccessLog__Format"] = "json",
         ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
     };
 }
