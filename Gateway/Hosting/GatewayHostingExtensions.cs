@@ -20,7 +20,7 @@ internal static class GatewayHostingExtensions
 
     /// <summary>
     /// Adds the Orleans client, the ring follower, the proxy with settings that reload without a restart, and the
-    /// metrics. Hosted services start in the order added: the ring follower first.
+    /// metrics and, when configured, tracing. Hosted services start in the order added: the ring follower first.
     /// </summary>
     public static WebApplicationBuilder AddLoadBalancerGateway(this WebApplicationBuilder builder)
     {
@@ -103,6 +103,7 @@ internal static class GatewayHostingExtensions
         builder.Services.AddReplicaProxy();
         builder.Services.AddHostedService<HangupReload>();
         builder.Services.AddGatewayMetrics();
+        builder.AddGatewayTracing();
         return builder;
     }
 }

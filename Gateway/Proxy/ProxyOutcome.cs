@@ -10,6 +10,9 @@ internal sealed class ProxyOutcome
     /// <summary>The routing key when the gateway made it up; returned to the client so it can stick to it.</summary>
     public string? GeneratedKey { get; init; }
 
+    /// <summary>The routing key's position on the ring: what a trace tells of the key, never the key itself.</summary>
+    public ulong KeyHash { get; init; }
+
     /// <summary>
     /// The <c>Set-Cookie</c> the key chain issued with a generated key; put back whenever the response is cleared for a
     /// retry or an error, so the client still learns the key it was routed by.

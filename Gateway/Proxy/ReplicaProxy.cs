@@ -133,7 +133,7 @@ internal sealed class ReplicaProxy : IDisposable
         var decision = new ProxyOutcome
         {
             Replica = snapshot.Replicas[choice.Index].Name,
-            GeneratedKey = choice.GeneratedKey,
+            GeneratedKey = choice.GeneratedKey, KeyHash = choice.Hash,
             IssuedCookie = choice.GeneratedKey is null ? default : context.Response.Headers.SetCookie,
             ResponseHeadersTimeout = settings.ResponseHeadersTimeout,
             Timed = log is not null,

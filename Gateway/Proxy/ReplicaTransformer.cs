@@ -29,6 +29,10 @@ internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNot
         if (httpContext.Features.Get<ProxyOutcome>() is { } outcome)
         {
             proxyRequest.Options.Set(ResponseHeadersTimeoutHandler.Limit, outcome.ResponseHeadersTimeout);
+            if (ForwardingSpanHandler.Source.HasListeners())
+            {
+                proxyRequest.Options.Set(ForwardingAttempt.Key, new ForwardingAttempt(outcome.Replica, outcome.Attempts, outcome.KeyHash));
+            }
         }
 
         var copied = base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);

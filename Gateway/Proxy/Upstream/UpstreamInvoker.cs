@@ -21,6 +21,7 @@ internal static class UpstreamInvoker
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = connectTimeout,
             PooledConnectionIdleTimeout = IdleTimeout,
+            // The request's traceparent passes as it came, or as ForwardingSpanHandler rewrote it when tracing is on.
             ActivityHeadersPropagator = null,
             // One char per byte for every header, Location included (which it would otherwise read as UTF-8), so that
             // Kestrel, writing them back as Latin-1, sends the replica's bytes unchanged.
@@ -29,6 +30,6 @@ internal static class UpstreamInvoker
         HttpMessageHandler client = kind == UpstreamClientKind.Lean
             ? new LeanHttpHandler(new LeanClientSettings(connectTimeout, IdleTimeout), sockets)
             : sockets;
-        return new HttpMessageInvoker(new ResponseHeadersTimeoutHandler(client));
+        return new HttpMessageInvoker(new ForwardingSpanHandler(new ResponseHeadersTimeoutHandler(client)));
     }
 }
