@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
@@ -27,7 +28,9 @@ internal static class RetryRules
 
     /// <summary>Whether the request carries a body (a length above 0, chunks, or an HTTP/2 or /3 stream with data).</summary>
     public static bool HasBody(HttpRequest request) =>
-        request.ContentLength is not 0 && request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is not { CanHaveBody: false };
+        request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is { } detection
+            ? detection.CanHaveBody && request.ContentLength is not 0
+            : request.ContentLength > 0 || request.Headers.ContainsKey(HeaderNames.TransferEncoding);
 
     /// <summary>Whether <paramref name="status"/> is one of <c>Gateway:RetryOnStatus</c>.</summary>
     public static bool IsRetriedStatus(ReadOnlySpan<int> retried, int status) => retried.Contains(status);
