@@ -51,6 +51,20 @@ public sealed class OutlierTests(OutlierFixture fixture, ITestOutputHelper outpu
                 TimeSpan.FromSeconds(10), "the ejection shows in the metrics");
             Assert.Contains("ejected from this gateway's routing", gateway.Process.Output, StringComparison.Ordinal);
 
+            // While it answers 503, no read on its key gets it: served by the next replica (retried should the ejection end meanwhile).
+            var reads = new List<(HttpStatusCode Status, bool Retried)>();
+            for (var batch = 0; batch < 10; batch++)
+            {
+                reads.AddRange(await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+                {
+                    using var get = await SendAsync(gateway, HttpMethod.Get, key);
+                    return (get.StatusCode, get.Headers.Contains("X-Attempts"));
+                })));
+            }
+
+            output.WriteLine($"100 reads on its key while it answers 503: {reads.Count(r => r.Status == HttpStatusCode.OK)} got 200 ({reads.Count(r => r.Retried)} retried), {reads.Count(r => r.Status == HttpStatusCode.ServiceUnavailable)} got 503");
+            Assert.All(reads, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+
             // Healthy again: once the ejection time has passed, its keys come back to it.
             fixture.Flaky.FailWith = 0;
             await Eventually.TrueAsync(async () =>
