@@ -7,7 +7,6 @@ using Orleans.LoadBalancer.Gateway.Proxy.AccessLog;
 using Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Gateway.Routing;
-using Orleans.LoadBalancer.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
