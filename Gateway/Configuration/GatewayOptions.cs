@@ -83,6 +83,19 @@ internal sealed class GatewayOptions : IValidatableObject
     public int RetryAttempts { get; set; } = 2;
 
     /// <summary>
+    /// Status codes a replica's answer is retried on, on the key's next replica, as long as nothing of it reached the
+    /// client: for requests that can be sent again as they were (GET, HEAD, OPTIONS, TRACE, PUT, DELETE without a body).
+    /// Comma-separated, 500–599; empty turns it off. Within <see cref="RetryAttempts"/> and <see cref="RetryBudget"/>.
+    /// </summary>
+    public string RetryOnStatus { get; set; } = "502,503,504";
+
+    /// <summary>The share of traffic retries may take, failures and statuses alike.</summary>
+    public RetryBudgetOptions RetryBudget { get; set; } = new();
+
+    /// <summary>Passive health: replicas that fail requests in a row are ejected from this gateway's routing for a while.</summary>
+    public OutlierOptions Outlier { get; set; } = new();
+
+    /// <summary>
     /// Run socket completions on the socket engine's thread instead of handing each one to the thread pool
     /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>). The proxy path never blocks, and on a small machine
     /// shared with its replicas the saved thread hops are a large part of a proxied request's cost.
@@ -139,5 +152,23 @@ internal sealed class GatewayOptions : IValidatableObject
                     $"'{entry}' is neither an IP address nor a network in CIDR notation (10.0.0.0/8)", [nameof(TrustedProxies)]);
             }
         }
+
+        if (!RetryStatuses.TryParse(RetryOnStatus, out _, out var statusError))
+        {
+            yield return new ValidationResult(statusError, [nameof(RetryOnStatus)]);
+        }
+
+        foreach (var result in Nested(nameof(RetryBudget), RetryBudget).Concat(Nested(nameof(Outlier), Outlier)))
+        {
+            yield return result;
+        }
+    }
+
+    /// <summary>The rules of a subsection, each naming its key under it (<c>Outlier:ConsecutiveFailures</c>).</summary>
+    private static IEnumerable<ValidationResult> Nested(string name, object section)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(section, new ValidationContext(section), results, validateAllProperties: true);
+        return results.Select(r => new ValidationResult(r.ErrorMessage, r.MemberNames.Select(m => $"{name}:{m}").ToArray()));
     }
 }

@@ -27,10 +27,13 @@ internal static class ReloadableSettings
     public static readonly string StreamIdleTimeout = $"{GatewayOptions.Section}:{nameof(GatewayOptions.StreamIdleTimeout)}";
     public static readonly string RetryAttempts = $"{GatewayOptions.Section}:{nameof(GatewayOptions.RetryAttempts)}";
     public static readonly string SuspectFor = $"{GatewayOptions.Section}:{nameof(GatewayOptions.SuspectFor)}";
+    public static readonly string RetryOnStatus = $"{GatewayOptions.Section}:{nameof(GatewayOptions.RetryOnStatus)}";
+    public static readonly string RetryBudget = $"{GatewayOptions.Section}:{nameof(GatewayOptions.RetryBudget)}";
+    public static readonly string Outlier = $"{GatewayOptions.Section}:{nameof(GatewayOptions.Outlier)}";
     public static readonly string AccessLogFormat = $"{GatewayOptions.Section}:{nameof(GatewayOptions.AccessLog)}:{nameof(AccessLogOptions.Format)}";
     public static readonly string AccessLogKey = $"{GatewayOptions.Section}:{nameof(GatewayOptions.AccessLog)}:{nameof(AccessLogOptions.Key)}";
 
-    private static readonly string[] Keys = [KeySources, Routes, BalanceFactor, ReplicaTimeout, StreamIdleTimeout, RetryAttempts, SuspectFor, AccessLogFormat, AccessLogKey];
+    private static readonly string[] Keys = [KeySources, Routes, BalanceFactor, ReplicaTimeout, StreamIdleTimeout, RetryAttempts, SuspectFor, RetryOnStatus, RetryBudget, Outlier, AccessLogFormat, AccessLogKey];
 
     /// <summary>Whether configuration key <paramref name="key"/> (say <c>Gateway:KeySources:0:Type</c>) is one of them.</summary>
     public static bool Contains(string key) => Keys.Any(k => IsUnder(key, k));
@@ -52,6 +55,11 @@ internal static class ReloadableSettings
             [StreamIdleTimeout] = gateway.StreamIdleTimeout == TimeSpan.Zero ? "0 (off)" : gateway.StreamIdleTimeout.ToString("c", CultureInfo.InvariantCulture),
             [RetryAttempts] = gateway.RetryAttempts.ToString(CultureInfo.InvariantCulture),
             [SuspectFor] = gateway.SuspectFor.ToString("c", CultureInfo.InvariantCulture),
+            [RetryOnStatus] = RetryStatuses.Parse(gateway.RetryOnStatus) is { Length: > 0 } statuses ? string.Join(",", statuses) : "none (off)",
+            [RetryBudget] = $"{gateway.RetryBudget.Percent}% of requests, at least {gateway.RetryBudget.MinRetries} per 10 s",
+            [Outlier] = gateway.Outlier.ConsecutiveFailures == 0
+                ? "0 (off)"
+                : string.Create(CultureInfo.InvariantCulture, $"after {gateway.Outlier.ConsecutiveFailures} failures in a row, for {gateway.Outlier.BaseEjectionTime:c} per ejection up to {gateway.Outlier.MaxEjectionTime:c}, at most {gateway.Outlier.MaxEjectionPercent}% of replicas"),
             [AccessLogFormat] = gateway.AccessLog.Format.ToString().ToLowerInvariant(),
             [AccessLogKey] = gateway.AccessLog.Key.ToString().ToLowerInvariant(),
         };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Orleans.LoadBalancer.Gateway.Routing;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Metrics;
 
@@ -26,7 +27,10 @@ internal sealed class GatewayMetrics : IDisposable
     private readonly Counter<long> _suspects;
     private readonly Counter<long> _diverted;
     private readonly Counter<long> _accessLogDropped;
+    private readonly Counter<long> _ejections;
+    private readonly Counter<long> _retryBudgetSpent;
     private readonly RequestRateWindow _rates;
+    private Func<RoutedReplica, bool> _isEjected = _ => false;
 
     public GatewayMetrics(RingSnapshotStore store, TimeProvider time)
     {
@@ -39,6 +43,12 @@ internal sealed class GatewayMetrics : IDisposable
         _diverted = _meter.CreateCounter<long>("lb.gateway.diverted", "{request}", "Requests sent past their replica by bounded loads, by the replica skipped");
         _accessLogDropped = _meter.CreateCounter<long>("lb.gateway.access_log.dropped", "{line}",
             "Access log lines dropped because the output did not keep up (the queue was full)");
+        _ejections = _meter.CreateCounter<long>("lb.gateway.outlier.ejections", "{ejection}",
+            "Times this gateway ejected a replica from its routing after failures in a row (outlier detection)");
+        _retryBudgetSpent = _meter.CreateCounter<long>("lb.gateway.retry_budget.exhausted", "{request}",
+            "Retries not made because the retry budget was spent, by the replica that failed");
+        _meter.CreateObservableGauge("lb.gateway.outlier.ejected", () => Ejected(store), "1",
+            "1 while this gateway holds a replica out of its routing (outlier detection), 0 otherwise");
         _meter.CreateObservableGauge("lb.ring.version", () => store.Current.Version, "{version}", "The routing snapshot version this gateway routes with");
         _meter.CreateObservableGauge("lb.ring.replicas", () => store.Current.Count, "{replica}", "Replicas in the ring");
         _meter.CreateObservableGauge("lb.ring.share", () => Shares(store), "1", "Each replica's share of the key space");
@@ -68,6 +78,13 @@ internal sealed class GatewayMetrics : IDisposable
 
     public void AccessLogDropped() => _accessLogDropped.Add(1);
 
+    public void Ejected(string replica) => _ejections.Add(1, new KeyValuePair<string, object?>("replica", replica));
+
+    public void RetryBudgetExhausted(string failedReplica) => _retryBudgetSpent.Add(1, new KeyValuePair<string, object?>("replica", failedReplica));
+
+    /// <summary>Where the ejected gauge learns whether a replica is ejected now (outlier detection lives with the proxy).</summary>
+    public void ObserveEjected(Func<RoutedReplica, bool> isEjected) => _isEjected = isEjected;
+
     /// <summary>Requests per second to <paramref name="replica"/> over the sliding window.</summary>
     public double RequestRate(string replica) => _rates.Rate(replica);
 
@@ -96,6 +113,15 @@ internal sealed class GatewayMetrics : IDisposable
         foreach (var replica in snapshot.Replicas)
         {
             yield return new Measurement<int>(replica.IsUp ? 1 : 0, new KeyValuePair<string, object?>("replica", replica.Name));
+        }
+    }
+
+    private IEnumerable<Measurement<int>> Ejected(RingSnapshotStore store)
+    {
+        var isEjected = _isEjected;
+        foreach (var replica in store.Current.Replicas)
+        {
+            yield return new Measurement<int>(isEjected(replica) ? 1 : 0, new KeyValuePair<string, object?>("replica", replica.Name));
         }
     }
 

@@ -10,6 +10,9 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// <param name="Router">Key sources, routes and the balance factor.</param>
 /// <param name="RetryAttempts"><c>Gateway:RetryAttempts</c>.</param>
 /// <param name="SuspectFor"><c>Gateway:SuspectFor</c>.</param>
+/// <param name="RetryOnStatus"><c>Gateway:RetryOnStatus</c>, parsed (empty: off).</param>
+/// <param name="RetryBudget"><c>Gateway:RetryBudget</c>.</param>
+/// <param name="Outlier"><c>Gateway:Outlier</c>.</param>
 /// <param name="ResponseHeadersTimeout"><c>Gateway:ReplicaTimeout</c>: how long a replica may take to send its response head.</param>
 /// <param name="RequestConfig">The forwarder's per-request settings: its activity timeout is <c>Gateway:StreamIdleTimeout</c> (infinite when off).</param>
 /// <param name="AccessLog"><c>Gateway:AccessLog:Format</c>.</param>
@@ -19,6 +22,9 @@ internal sealed record GatewaySettings(
     RouteSelector Router,
     int RetryAttempts,
     TimeSpan SuspectFor,
+    int[] RetryOnStatus,
+    RetryBudgetOptions RetryBudget,
+    OutlierOptions Outlier,
     TimeSpan ResponseHeadersTimeout,
     ForwarderRequestConfig RequestConfig,
     AccessLogFormat AccessLog,

@@ -22,6 +22,9 @@ internal sealed class GatewaySettingsFactory(ReplicaSuspects suspects, InFlightT
             new RouteSelector(keys, suspects, inFlight, metrics, balancing.BalanceFactor),
             gateway.RetryAttempts,
             gateway.SuspectFor,
+            RetryStatuses.Parse(gateway.RetryOnStatus),
+            gateway.RetryBudget,
+            gateway.Outlier,
             gateway.ReplicaTimeout,
             new ForwarderRequestConfig
             {

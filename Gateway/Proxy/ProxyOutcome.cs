@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Primitives;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
@@ -33,4 +34,18 @@ internal sealed class ProxyOutcome
 
     /// <summary>The replica answered 101: the exchange became an upgraded connection (<see cref="UpgradedConnections"/>).</summary>
     public bool Upgraded { get; set; }
+
+    /// <summary>The settings the request runs with; for the retry decision taken when a replica's response head arrives.</summary>
+    public required GatewaySettings Settings { get; init; }
+
+    /// <summary>The snapshot the request was routed with, and its route: where a retry would go.</summary>
+    public required RoutingSnapshot Snapshot { get; init; }
+
+    public required SelectedRoute Route { get; init; }
+
+    /// <summary>The replicas tried so far, by index in <see cref="Snapshot"/>, the first <see cref="Attempts"/> of it; made at the first failure.</summary>
+    public int[]? Tried { get; set; }
+
+    /// <summary>The replica answered a status retried elsewhere: its response was held back, nothing of it sent to the client.</summary>
+    public bool RetryPending { get; set; }
 }

@@ -17,6 +17,8 @@ internal static class ProxyRegistration
         services.AddHttpForwarder();
         services.AddSingleton<ISuspectReporter, ManagerSuspectReporter>();
         services.AddSingleton<ReplicaSuspects>();
+        services.AddSingleton<OutlierDetector>();
+        services.AddSingleton<RetryBudget>();
         services.AddSingleton<ReplicaProxy>();
         services.AddSingleton<GatewaySettingsFactory>();
         services.AddSingleton(sp => new GatewaySettingsStore(sp.GetRequiredService<GatewaySettingsFactory>().Create(

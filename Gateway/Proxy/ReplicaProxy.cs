@@ -7,14 +7,14 @@ using Orleans.LoadBalancer.Gateway.Proxy.AccessLog;
 using Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Gateway.Routing;
-using Orleans.LoadBalancer.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
 /// <summary>
-/// The hot path: current snapshot and settings → <see cref="RouteSelector"/> → forward, retrying a safe request on
-/// the next replicas in the key's order when one fails. No grain call and no lock per request. A failure on the
+/// The hot path: current snapshot and settings → <see cref="RouteSelector"/> → forward, then <see cref="ReplicaRetries"/>:
+/// outlier detection counts the answer, and a request a replica failed or answered 502/503/504 may go on to the next
+/// replicas in the key's order. No grain call and no lock per request. A failure on the
 /// client's side (an upload cut short, bad chunking, a body over the limit, a client gone) is answered as such and
 /// never held against a replica. A request that already passed through a gateway of this cluster (<see cref="GatewayVia"/>)
 /// is answered 508 and goes nowhere.
@@ -23,7 +23,8 @@ internal sealed class ReplicaProxy : IDisposable
 {
     private readonly IHttpForwarder _forwarder;
     private readonly RingSnapshotStore _store;
-    private readonly ReplicaSuspects _suspects;
+    private readonly ReplicaRetries _retries;
+    private readonly ReplicaRetries.Forward _forward;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<ReplicaProxy> _logger;
     private readonly GatewaySettingsStore _settings;
@@ -39,6 +40,8 @@ internal sealed class ReplicaProxy : IDisposable
         IHttpForwarder forwarder,
         RingSnapshotStore store,
         ReplicaSuspects suspects,
+        OutlierDetector outliers,
+        RetryBudget budget,
         GatewayMetrics metrics,
         GatewaySettingsStore settings,
         UpgradedConnections upgraded,
@@ -49,7 +52,6 @@ internal sealed class ReplicaProxy : IDisposable
     {
         _forwarder = forwarder;
         _store = store;
-        _suspects = suspects;
         _metrics = metrics;
         _logger = logger;
         _settings = settings;
@@ -61,7 +63,10 @@ internal sealed class ReplicaProxy : IDisposable
         _invoker = UpstreamInvoker.Create(options.Value.UpstreamClient, options.Value.ConnectTimeout);
         logger.LogInformation(
             "Proxying to replicas with the {UpstreamClient} upstream client, as '{Via}' in Via", options.Value.UpstreamClient, via.Pseudonym);
-        _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies, upgraded, via);
+        _retries = new ReplicaRetries(
+            suspects, outliers, budget, metrics, _trustedProxies, options.Value.RequestIdHeader, _maxRequestBodySize, logger);
+        _forward = ForwardAsync;
+        _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies, upgraded, via, _retries);
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -137,16 +142,19 @@ internal sealed class ReplicaProxy : IDisposable
             IssuedCookie = choice.GeneratedKey is null ? default : context.Response.Headers.SetCookie,
             ResponseHeadersTimeout = settings.ResponseHeadersTimeout,
             Timed = log is not null,
+            Settings = settings,
+            Snapshot = snapshot,
+            Route = choice,
         };
         context.Features.Set(decision);
         var index = choice.Index;
         try
         {
+            _retries.Started();
             var error = await ForwardAsync(context, snapshot.Replicas[index].Address, settings, decision);
-            if (error != ForwarderError.None)
-            {
-                index = await RecoverAsync(context, settings, snapshot, choice, error, decision);
-            }
+            index = error == ForwarderError.None && !decision.RetryPending
+                ? _retries.Answered(context, snapshot, index, settings)
+                : await _retries.RecoverAsync(context, settings, snapshot, choice, error, decision, _forward);
         }
         finally
         {
@@ -190,96 +198,6 @@ internal sealed class ReplicaProxy : IDisposable
         }
     }
 
-    /// <summary>Retries a safe request on the next replicas in the key's order; returns the replica that holds its place (-1: none).</summary>
-    private async Task<int> RecoverAsync(HttpContext context, GatewaySettings settings, RoutingSnapshot snapshot, SelectedRoute choice, ForwarderError error, ProxyOutcome decision)
-    {
-        var failed = choice.Index;
-        if (IsReplicaFailure(context, error) && _suspects.Mark(snapshot.Replicas[failed], settings.SuspectFor))
-        {
-            _metrics.MarkedSuspect(decision.Replica);
-        }
-
-        // Each failed replica is skipped from then on, so a retry never goes back to one that just failed.
-        var tried = new int[settings.RetryAttempts + 1];
-        tried[0] = failed;
-        var current = failed;
-        for (var attempt = 1; attempt <= settings.RetryAttempts && IsReplicaFailure(context, error) && !context.Response.HasStarted
-            && IsSafeToRetry(context.Request, context.Features.Get<IForwarderErrorFeature>()?.Exception); attempt++)
-        {
-            var next = settings.Router.Retry(snapshot, choice, current, tried.AsSpan(0, attempt));
-            current = next;
-            if (next < 0)
-            {
-                break;
-            }
-
-            _logger.LogInformation("Retrying on {Replica} after {FailedReplica} failed: {Error}", snapshot.Replicas[next].Name, decision.Replica, error);
-            _metrics.Retried(decision.Replica);
-            ClearResponse(context, decision);
-            context.Features.Set<IForwarderErrorFeature>(null);
-            decision.Replica = snapshot.Replicas[next].Name;
-            decision.Attempts = attempt + 1;
-            tried[attempt] = next;
-            error = await ForwardAsync(context, snapshot.Replicas[next].Address, settings, decision);
-            if (error == ForwarderError.None)
-            {
-                return current;
-            }
-
-            if (IsReplicaFailure(context, error) && _suspects.Mark(snapshot.Replicas[next], settings.SuspectFor))
-            {
-                _metrics.MarkedSuspect(decision.Replica);
-            }
-        }
-
-        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-        if (IsIdleCut(context, error))
-        {
-            _logger.LogInformation(
-                "The exchange of {Client} with replica {Replica} was cut after {Limit} without a byte moving (Gateway:StreamIdleTimeout): {Error}",
-                _trustedProxies.ClientOf(context), decision.Replica, settings.RequestConfig.ActivityTimeout, error);
-            return current;
-        }
-
-        if (IsClientFault(context, error))
-        {
-            _logger.LogInformation(
-                "The request from {Client} to replica {Replica} failed on the client's side: {Error} ({Reason})",
-                _trustedProxies.ClientOf(context), decision.Replica, error, exception?.GetBaseException().Message);
-            if (error == ForwarderError.RequestBodyClient && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-            {
-                // The forwarder took the status from Kestrel's reader: 413 (too large), 408 (too slow) or 400 (malformed).
-                var status = context.Response.StatusCode;
-                ClearResponse(context, decision);
-                await ApiEnvelope.WriteFailureAsync(context.Response, status, status switch
-                {
-                    StatusCodes.Status413PayloadTooLarge => $"The request body is larger than the gateway takes ({_maxRequestBodySize} bytes)",
-                    StatusCodes.Status408RequestTimeout => "The request body did not arrive in time",
-                    _ => "The request body was malformed or ended early",
-                });
-            }
-
-            return current;
-        }
-
-        _logger.LogWarning(exception, "Forwarding a request from {Client} to replica {Replica} failed: {Error}", _trustedProxies.ClientOf(context), decision.Replica, error);
-        if (!context.Response.HasStarted)
-        {
-            ClearResponse(context, decision);
-            context.Response.Headers["X-Replica"] = decision.Replica;
-            if (decision.GeneratedKey is not null)
-            {
-                context.Response.Headers[_transformer.RequestIdHeader] = decision.GeneratedKey;
-            }
-
-            await ApiEnvelope.WriteFailureAsync(context.Response, StatusCodes.Status502BadGateway, error == ForwarderError.ResponseHeaders
-                ? $"The response of replica '{decision.Replica}' could not be passed on"
-                : $"Replica '{decision.Replica}' did not answer");
-        }
-
-        return current;
-    }
-
     /// <summary>
     /// Answers a request that came back to the cluster (an external replica's address leads to a gateway) at once: not
     /// proxied, so the loop ends here, and no replica is held to blame. The gateway's own paths answer so too, so that
@@ -310,40 +228,4 @@ internal sealed class ReplicaProxy : IDisposable
             StatusCodes.Status413PayloadTooLarge,
             $"The request body of {context.Request.ContentLength} bytes is larger than the gateway takes ({_maxRequestBodySize} bytes)");
     }
-
-    /// <summary>Empties the response for another attempt or an error, keeping the cookie the key chain issued.</summary>
-    private static void ClearResponse(HttpContext context, ProxyOutcome decision)
-    {
-        context.Response.Clear();
-        if (decision.IssuedCookie.Count > 0)
-        {
-            context.Response.Headers.SetCookie = decision.IssuedCookie;
-        }
-    }
-
-    /// <summary>
-    /// The replica, not the client, failed: it refused, reset or did not answer in time, with the client still there.
-    /// A response head the gateway cannot copy (<see cref="ForwarderError.ResponseHeaders"/>) is the gateway's problem:
-    /// another replica would send the same, and marking this one would let any client move keys by asking for it.
-    /// </summary>
-    private static bool IsReplicaFailure(HttpContext context, ForwarderError error) =>
-        error is ForwarderError.Request or ForwarderError.RequestTimedOut
-        && !context.RequestAborted.IsCancellationRequested;
-
-    /// <summary>The stream idle limit (the forwarder's activity timeout) ended a body or an upgraded connection under way.</summary>
-    private static bool IsIdleCut(HttpContext context, ForwarderError error) =>
-        !context.RequestAborted.IsCancellationRequested && error is ForwarderError.ResponseBodyCanceled or ForwarderError.RequestBodyCanceled
-            or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeResponseCanceled or ForwarderError.UpgradeActivityTimeout;
-
-    /// <summary>The client went away, or sent a body that could not be read (cut short, bad chunking, too large).</summary>
-    private static bool IsClientFault(HttpContext context, ForwarderError error) =>
-        context.RequestAborted.IsCancellationRequested || error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
-            or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
-            or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseCanceled
-            or ForwarderError.UpgradeResponseClient;
-
-    /// <summary>Safe methods, or any request that never reached the replica.</summary>
-    private static bool IsSafeToRetry(HttpRequest request, Exception? exception) =>
-        HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
-        || exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 }

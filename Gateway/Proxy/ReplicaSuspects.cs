@@ -26,9 +26,11 @@ internal sealed class ReplicaSuspects
 
     private bool IsEmpty => Volatile.Read(ref _count) == 0;
 
-    public bool IsSuspect(RoutedReplica replica)
+    public bool IsSuspect(RoutedReplica replica) => IsSuspect(replica.Address);
+
+    public bool IsSuspect(string address)
     {
-        if (IsEmpty || !_until.TryGetValue(replica.Address, out var until))
+        if (IsEmpty || !_until.TryGetValue(address, out var until))
         {
             return false;
         }
@@ -38,16 +40,19 @@ internal sealed class ReplicaSuspects
             return true;
         }
 
-        Forgive(replica.Address, until);
+        Forgive(address, until);
         return false;
     }
 
-    /// <summary>Marks <paramref name="replica"/>'s address suspect for <paramref name="suspectFor"/>; returns true when it was not already.</summary>
+    /// <summary>
+    /// Marks <paramref name="replica"/>'s address suspect for <paramref name="suspectFor"/>, or longer when it already is
+    /// (a short mark never cuts an outlier ejection short); returns true when it was not already.
+    /// </summary>
     public bool Mark(RoutedReplica replica, TimeSpan suspectFor)
     {
         var until = Environment.TickCount64 + (long)suspectFor.TotalMilliseconds;
         var added = false;
-        _until.AddOrUpdate(replica.Address, _ => { added = true; return until; }, (_, _) => until);
+        _until.AddOrUpdate(replica.Address, _ => { added = true; return until; }, (_, marked) => Math.Max(marked, until));
         if (!added)
         {
             return false;

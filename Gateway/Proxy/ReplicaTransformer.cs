@@ -9,9 +9,11 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// <summary>
 /// Adds the <see cref="ForwardedHeaders"/> and this gateway's <see cref="GatewayVia"/> entry to the request; copies the replica's response and adds <c>X-Replica</c>
 /// (the generated request id, and <c>X-Attempts</c> when the request was retried on another replica); when
-/// configured, turns a replica's 404 into the seed's 400 "endpoint does not exist".
+/// configured, turns a replica's 404 into the seed's 400 "endpoint does not exist"; holds back a response
+/// <see cref="ReplicaRetries"/> retries elsewhere.
 /// </summary>
-internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNotFound, TrustedProxies trustedProxies, UpgradedConnections upgraded, GatewayVia via) : HttpTransformer
+internal sealed class ReplicaTransformer(
+    string requestIdHeader, bool rewriteNotFound, TrustedProxies trustedProxies, UpgradedConnections upgraded, GatewayVia via, ReplicaRetries retries) : HttpTransformer
 {
     /// <summary>Headers that describe the replica's body or how to cache it: wrong for the body the gateway writes instead.</summary>
     private static readonly string[] ReplicaBodyHeaders =
@@ -49,6 +51,12 @@ internal sealed class ReplicaTransformer(string requestIdHeader, bool rewriteNot
     {
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var decision = httpContext.Features.Get<ProxyOutcome>();
+        if (decision is not null && proxyResponse is not null && retries.HoldBackForRetry(httpContext, decision, (int)proxyResponse.StatusCode))
+        {
+            // Nothing of it is sent: the request goes to the key's next replica (Gateway:RetryOnStatus).
+            return false;
+        }
+
         if (decision is not null)
         {
             var headers = httpContext.Response.Headers;

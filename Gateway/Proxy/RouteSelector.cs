@@ -40,6 +40,9 @@ internal sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, 
         return ChooseAndHold(snapshot, choice.Hash, choice.Places, tried);
     }
 
+    /// <summary>Whether <see cref="Retry"/> past <paramref name="tried"/> would find a replica, without taking a place.</summary>
+    public bool HasNext(RoutingSnapshot snapshot, SelectedRoute choice, ReadOnlySpan<int> tried) => Usable(snapshot, choice.Hash, tried) >= 0;
+
     /// <summary>Gives back the place the request holds on replica <paramref name="index"/>.</summary>
     public void Release(SelectedRoute choice, int index) => inFlight.Release(choice.Places[index]);
 

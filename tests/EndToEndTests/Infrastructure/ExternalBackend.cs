@@ -11,12 +11,14 @@ namespace Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 /// Beside that, what real applications do: <c>/ws</c> echoes WebSocket messages prefixed with its name;
 /// <c>/stream?gapMs=N</c> sends an event, waits N ms, then sends another; <c>POST /upload</c> reads the whole body before
 /// answering with its length; <c>/odd-headers</c> answers with UTF-8 bytes
-/// and a TAB in its header values.
+/// and a TAB in its header values. With <see cref="FailWith"/> set it answers every request but its health check
+/// (<c>GET /</c>) with that status, as an application whose database is gone.
 /// </summary>
 public sealed class ExternalBackend : IAsyncDisposable
 {
     private WebApplication? _app;
     private int _requests;
+    private int _failWith;
 
     private ExternalBackend(string name, int port) => (Name, Port) = (name, port);
 
@@ -30,6 +32,13 @@ public sealed class ExternalBackend : IAsyncDisposable
     public int Requests => Volatile.Read(ref _requests);
 
     public bool IsRunning => _app is not null;
+
+    /// <summary>The status every request but the health check gets (0, the default: none, each is served).</summary>
+    public int FailWith
+    {
+        get => Volatile.Read(ref _failWith);
+        set => Volatile.Write(ref _failWith, value);
+    }
 
     public static async Task<ExternalBackend> StartAsync(string name)
     {
@@ -50,6 +59,12 @@ public sealed class ExternalBackend : IAsyncDisposable
         app.Use((context, next) =>
         {
             Interlocked.Increment(ref _requests);
+            if (FailWith != 0 && context.Request.Path != "/")
+            {
+                context.Response.StatusCode = FailWith;
+                return context.Response.WriteAsync($"{Name} cannot serve now");
+            }
+
             return next(context);
         });
         app.MapGet("/", () => Results.Ok());

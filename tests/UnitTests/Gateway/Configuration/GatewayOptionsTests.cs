@@ -91,4 +91,60 @@ public sealed class GatewayOptionsTests
         Assert.Contains("Gateway:TrustedProxies", error.Message, StringComparison.Ordinal);
         Assert.Contains("'proxy.internal'", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Retries_on_502_503_504_within_a_fifth_of_the_traffic_and_outlier_detection_after_five_failures_are_on_by_default_and_live()
+    {
+        var options = new GatewayOptions().Validated(GatewayOptions.Section);
+
+        Assert.Equal([502, 503, 504], RetryStatuses.Parse(options.RetryOnStatus));
+        Assert.Equal((20, 3), (options.RetryBudget.Percent, options.RetryBudget.MinRetries));
+        Assert.Equal((5, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), 50),
+            (options.Outlier.ConsecutiveFailures, options.Outlier.BaseEjectionTime, options.Outlier.MaxEjectionTime, options.Outlier.MaxEjectionPercent));
+        var described = ReloadableSettings.Describe(options, new BalancingOptions(), "X-Request-Id");
+        Assert.Equal("502,503,504", described[ReloadableSettings.RetryOnStatus]);
+        Assert.Equal("none (off)", ReloadableSettings.Describe(new GatewayOptions { RetryOnStatus = "" }, new BalancingOptions(), "X")[ReloadableSettings.RetryOnStatus]);
+        Assert.True(ReloadableSettings.Contains("Gateway:Outlier:ConsecutiveFailures"));
+        Assert.True(ReloadableSettings.Contains("Gateway:RetryBudget:Percent"));
+        Assert.True(ReloadableSettings.Contains("Gateway:RetryOnStatus"));
+    }
+
+    [Theory]
+    [InlineData("503, 502,503", new[] { 502, 503 })]
+    [InlineData(" ", new int[0])]
+    [InlineData("599", new[] { 599 })]
+    public void Retried_statuses_are_a_comma_separated_list_of_5xx_codes(string value, int[] expected)
+    {
+        Assert.Equal(expected, RetryStatuses.Parse(new GatewayOptions { RetryOnStatus = value }.Validated(GatewayOptions.Section).RetryOnStatus));
+    }
+
+    [Theory]
+    [InlineData("404")]
+    [InlineData("503;504")]
+    [InlineData("5xx")]
+    public void A_retried_status_outside_500_to_599_is_refused_by_name(string value)
+    {
+        var error = Assert.Throws<InvalidConfigurationException>(() => new GatewayOptions { RetryOnStatus = value }.Validated(GatewayOptions.Section));
+        Assert.Contains("Gateway:RetryOnStatus", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Outlier_and_budget_settings_out_of_range_are_refused_with_their_full_keys()
+    {
+        var options = new GatewayOptions
+        {
+            Outlier = new OutlierOptions { ConsecutiveFailures = -1, MaxEjectionPercent = 101 },
+            RetryBudget = new RetryBudgetOptions { Percent = 150 },
+        };
+
+        var error = Assert.Throws<InvalidConfigurationException>(() => options.Validated(GatewayOptions.Section));
+        foreach (var key in new[] { "Gateway:Outlier:ConsecutiveFailures", "Gateway:Outlier:MaxEjectionPercent", "Gateway:RetryBudget:Percent" })
+        {
+            Assert.Contains(key, error.Message, StringComparison.Ordinal);
+        }
+
+        var shorter = new GatewayOptions { Outlier = new OutlierOptions { BaseEjectionTime = TimeSpan.FromMinutes(2), MaxEjectionTime = TimeSpan.FromMinutes(1) } };
+        error = Assert.Throws<InvalidConfigurationException>(() => shorter.Validated(GatewayOptions.Section));
+        Assert.Contains("Gateway:Outlier:MaxEjectionTime", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -23,7 +23,13 @@ internal sealed class RouteSelectorRig : IDisposable
         InFlight = new InFlightTracker(_store);
         _metrics = new GatewayMetrics(_store, TimeProvider.System);
         _suspects = new ReplicaSuspects(new Unreported(), _store, NullLogger<ReplicaSuspects>.Instance);
+        Outliers = new OutlierDetector(_suspects, _metrics, _store, NullLogger<OutlierDetector>.Instance);
     }
+
+    /// <summary>Outlier detection over the rig's suspects, as the gateway's.</summary>
+    public OutlierDetector Outliers { get; }
+
+    public bool IsSuspect(RoutedReplica replica) => _suspects.IsSuspect(replica);
 
     public InFlightTracker InFlight { get; }
 
