@@ -1,5 +1,4 @@
 using Orleans.LoadBalancer.Gateway.Configuration;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
@@ -11,7 +10,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// <param name="RetryAttempts"><c>Gateway:RetryAttempts</c>.</param>
 /// <param name="SuspectFor"><c>Gateway:SuspectFor</c>.</param>
 /// <param name="ResponseHeadersTimeout"><c>Gateway:ReplicaTimeout</c>: how long a replica may take to send its response head.</param>
-/// <param name="RequestConfig">The forwarder's per-request settings: its activity timeout is <c>Gateway:StreamIdleTimeout</c> (infinite when off).</param>
+/// <param name="RequestConfigs">The forwarder's per-request settings for each replica protocol: their activity timeout is <c>Gateway:StreamIdleTimeout</c> (infinite when off).</param>
 /// <param name="AccessLog"><c>Gateway:AccessLog:Format</c>.</param>
 /// <param name="AccessLogKey"><c>Gateway:AccessLog:Key</c>.</param>
 /// <param name="Values">What they were built from, by configuration key, as the reload log shows them.</param>
@@ -20,7 +19,7 @@ internal sealed record GatewaySettings(
     int RetryAttempts,
     TimeSpan SuspectFor,
     TimeSpan ResponseHeadersTimeout,
-    ForwarderRequestConfig RequestConfig,
+    ReplicaRequestConfigs RequestConfigs,
     AccessLogFormat AccessLog,
     AccessLogKey AccessLogKey,
     IReadOnlyDictionary<string, string> Values);

@@ -19,7 +19,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// never held against a replica. A request that already passed through a gateway of this cluster (<see cref="GatewayVia"/>)
 /// is answered 508 and goes nowhere.
 /// </summary>
-internal sealed class ReplicaProxy : IDisposable
+internal sealed class ReplicaProxy
 {
     private readonly IHttpForwarder _forwarder;
     private readonly RingSnapshotStore _store;
@@ -27,7 +27,7 @@ internal sealed class ReplicaProxy : IDisposable
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<ReplicaProxy> _logger;
     private readonly GatewaySettingsStore _settings;
-    private readonly HttpMessageInvoker _invoker;
+    private readonly ReplicaInvoker _invoker;
     private readonly ReplicaTransformer _transformer;
     private readonly TrustedProxies _trustedProxies;
     private readonly UpgradedConnections _upgraded;
@@ -45,6 +45,7 @@ internal sealed class ReplicaProxy : IDisposable
         GatewayVia via,
         AccessLogRecorder accessLog,
         IOptions<GatewayOptions> options,
+        ReplicaInvoker invoker,
         ILogger<ReplicaProxy> logger)
     {
         _forwarder = forwarder;
@@ -58,7 +59,7 @@ internal sealed class ReplicaProxy : IDisposable
         _accessLog = accessLog;
         _trustedProxies = new TrustedProxies(options.Value.TrustedProxies);
         _maxRequestBodySize = options.Value.MaxRequestBodySize;
-        _invoker = UpstreamInvoker.Create(options.Value.UpstreamClient, options.Value.ConnectTimeout);
+        _invoker = invoker;
         logger.LogInformation(
             "Proxying to replicas with the {UpstreamClient} upstream client, as '{Via}' in Via", options.Value.UpstreamClient, via.Pseudonym);
         _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies, upgraded, via);
@@ -77,8 +78,6 @@ internal sealed class ReplicaProxy : IDisposable
             ? ProxyAsync(context, settings, Stopwatch.GetTimestamp(), started)
             : LoggedAsync(context, settings);
     }
-
-    public void Dispose() => _invoker.Dispose();
 
     private async Task LoggedAsync(HttpContext context, GatewaySettings settings)
     {
@@ -142,7 +141,7 @@ internal sealed class ReplicaProxy : IDisposable
         var index = choice.Index;
         try
         {
-            var error = await ForwardAsync(context, snapshot.Replicas[index].Address, settings, decision);
+            var error = await ForwardAsync(context, snapshot.Replicas[index], settings, decision);
             if (error != ForwarderError.None)
             {
                 index = await RecoverAsync(context, settings, snapshot, choice, error, decision);
@@ -171,18 +170,18 @@ internal sealed class ReplicaProxy : IDisposable
         _metrics.Routed(decision.Replica, context.Response.StatusCode, start);
     }
 
-    /// <summary>One attempt; timed for the access log only when it is on, so that off costs not even a clock read.</summary>
-    private ValueTask<ForwarderError> ForwardAsync(HttpContext context, string address, GatewaySettings settings, ProxyOutcome decision) =>
+    /// <summary>One attempt, in the replica's protocol; timed for the access log only when it is on, so that off costs not even a clock read.</summary>
+    private ValueTask<ForwarderError> ForwardAsync(HttpContext context, RoutedReplica replica, GatewaySettings settings, ProxyOutcome decision) =>
         decision.Timed
-            ? TimedForwardAsync(context, address, settings, decision)
-            : _forwarder.SendAsync(context, address, _invoker, settings.RequestConfig, _transformer);
+            ? TimedForwardAsync(context, replica, settings, decision)
+            : _forwarder.SendAsync(context, replica.Address, _invoker, settings.RequestConfigs.For(replica.Protocol), _transformer);
 
-    private async ValueTask<ForwarderError> TimedForwardAsync(HttpContext context, string address, GatewaySettings settings, ProxyOutcome decision)
+    private async ValueTask<ForwarderError> TimedForwardAsync(HttpContext context, RoutedReplica replica, GatewaySettings settings, ProxyOutcome decision)
     {
         var sent = Stopwatch.GetTimestamp();
         try
         {
-            return await _forwarder.SendAsync(context, address, _invoker, settings.RequestConfig, _transformer);
+            return await _forwarder.SendAsync(context, replica.Address, _invoker, settings.RequestConfigs.For(replica.Protocol), _transformer);
         }
         finally
         {
@@ -220,7 +219,7 @@ internal sealed class ReplicaProxy : IDisposable
             decision.Replica = snapshot.Replicas[next].Name;
             decision.Attempts = attempt + 1;
             tried[attempt] = next;
-            error = await ForwardAsync(context, snapshot.Replicas[next].Address, settings, decision);
+            error = await ForwardAsync(context, snapshot.Replicas[next], settings, decision);
             if (error == ForwarderError.None)
             {
                 return current;
@@ -237,7 +236,7 @@ internal sealed class ReplicaProxy : IDisposable
         {
             _logger.LogInformation(
                 "The exchange of {Client} with replica {Replica} was cut after {Limit} without a byte moving (Gateway:StreamIdleTimeout): {Error}",
-                _trustedProxies.ClientOf(context), decision.Replica, settings.RequestConfig.ActivityTimeout, error);
+                _trustedProxies.ClientOf(context), decision.Replica, settings.RequestConfigs.ActivityTimeout, error);
             return current;
         }
 
