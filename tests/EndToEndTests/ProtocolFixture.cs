@@ -9,7 +9,8 @@ namespace Orleans.LoadBalancer.EndToEndTests;
 /// protocol, registered by <c>Replicas:Static</c>: <c>web</c> (http1), <c>grpc</c> (h2c) and <c>secure</c> (h2, its
 /// certificate issued by an authority of the test's, which <c>ReplicaTls:CaFile</c> names to the silo and the gateway).
 /// The gateway routes by the <c>x-user</c> header and listens on three Kestrel endpoints: the HTTP/1.1 traffic port, an
-/// h2c endpoint (<c>Protocols=Http2</c>) and a TLS endpoint with a certificate from files.
+/// h2c endpoint (<c>Protocols=Http2</c>) and a TLS endpoint with a certificate from files. It runs the lean upstream
+/// client, which speaks HTTP/1.1 only: the h2c and h2 replicas must be reached through the SocketsHttpHandler beside it.
 /// </summary>
 public sealed class ProtocolFixture : IAsyncLifetime
 {
@@ -60,6 +61,7 @@ public sealed class ProtocolFixture : IAsyncLifetime
             siloSettings: silo,
             gatewaySettings: new Dictionary<string, string>
             {
+                ["Gateway__UpstreamClient"] = "Lean",
                 ["Gateway__KeySources__0__Type"] = "Header",
                 ["Gateway__KeySources__0__Name"] = "x-user",
                 ["ReplicaTls__CaFile"] = AuthorityFile,
