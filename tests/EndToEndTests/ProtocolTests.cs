@@ -43,22 +43,26 @@ public sealed class ProtocolTests(ProtocolFixture fixture) : IClassFixture<Proto
     }
 
     [Fact]
-    public async Task A_grpc_call_keyed_alice_goes_where_an_http_request_keyed_alice_goes()
+    public async Task A_grpc_call_keyed_alice_goes_where_an_http_request_keyed_alice_goes_and_one_keyed_to_the_http1_replica_fails_at_once()
     {
         await WaitAllUpAsync();
-        var expected = (await WhoAmIAsync("alice")).Split(' ')[0];
+        var alice = (await WhoAmIAsync("alice")).Split(' ')[0];
+        var web = await KeyForAsync("web");
         using var channel = GrpcChannel.ForAddress(fixture.H2cEndpoint);
-        var options = new CallOptions(new Grpc.Core.Metadata { { "x-user", "alice" } }, DateTime.UtcNow.AddSeconds(10));
+        var invoker = channel.CreateCallInvoker();
 
-        if (expected == "web")
+        // gRPC needs HTTP/2 to the replica: on an http1 replica the call fails with an error, and does not hang.
+        var stopwatch = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await invoker.AsyncUnaryCall(EchoGrpcService.HelloMethod, null, Keyed(web), "web"));
+        Assert.NotEqual(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"the failed call took {stopwatch.Elapsed}");
+        if (alice == "web")
         {
-            // gRPC needs HTTP/2 to the replica: an http1 replica cannot serve it, and the call fails rather than hangs.
-            var error = await Assert.ThrowsAsync<RpcException>(async () => await channel.CreateCallInvoker().AsyncUnaryCall(EchoGrpcService.HelloMethod, null, options, "alice"));
-            Assert.NotEqual(StatusCode.DeadlineExceeded, error.StatusCode);
+            await Assert.ThrowsAsync<RpcException>(async () => await invoker.AsyncUnaryCall(EchoGrpcService.HelloMethod, null, Keyed("alice"), "alice"));
         }
         else
         {
-            Assert.StartsWith($"{expected} says hello to alice (x-user alice", await channel.CreateCallInvoker().AsyncUnaryCall(EchoGrpcService.HelloMethod, null, options, "alice"));
+            Assert.StartsWith($"{alice} says hello to alice (x-user alice", await invoker.AsyncUnaryCall(EchoGrpcService.HelloMethod, null, Keyed("alice"), "alice"));
         }
     }
 
@@ -125,6 +129,8 @@ public sealed class ProtocolTests(ProtocolFixture fixture) : IClassFixture<Proto
 
         await Eventually.TrueAsync(async () => (await ReplicasAsync()).Count == 3, Bound, "grpc-added leaves the ring");
     }
+
+    private static CallOptions Keyed(string key) => new(new Grpc.Core.Metadata { { "x-user", key } }, DateTime.UtcNow.AddSeconds(10));
 
     private async Task WaitAllUpAsync() =>
         await Eventually.TrueAsync(async () => (await ReplicasAsync()).All(r => r.GetProperty("state").GetString() == "healthy"), Bound, "every replica is healthy");
