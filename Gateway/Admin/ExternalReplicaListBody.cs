@@ -1,18 +1,19 @@
 using System.Text.Json;
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.Admin;
 
 /// <summary>
-/// <c>POST /add {"replicas": [{"name": "api-7", "address": "http://10.0.0.7:8080", "weight": 2}]}</c>: existing
-/// backends by address. Errors name the entry and field (<c>'replicas[1].address'</c>); other members are ignored.
+/// <c>POST /add {"replicas": [{"name": "api-7", "address": "http://10.0.0.7:8080", "weight": 2, "protocol": "h2c"}]}</c>:
+/// existing backends by address, each with the protocol the gateways speak to it (<c>http1</c> when not given). Errors name the entry and field (<c>'replicas[1].address'</c>); other members are ignored.
 /// </summary>
 internal static class ExternalReplicaListBody
 {
     public const string NotList = "'replicas' must be a list of objects like {\"name\": \"api-7\", \"address\": \"http://10.0.0.7:8080\", \"weight\": 2}";
 
-    private static readonly string[] Members = ["name", "address", "weight"];
+    private static readonly string[] Members = ["name", "address", "weight", "protocol"];
 
     /// <summary>The request for the list, its addresses in canonical form, or the first error.</summary>
     public static (AdminRequest? Request, string? Error) Read(JsonElement list)
@@ -82,8 +83,19 @@ internal static class ExternalReplicaListBody
             return (null, ReplicaSetRules.InvalidName(field("name"), name));
         }
 
+        var protocol = ReplicaProtocol.Http1;
+        if (given.TryGetValue("protocol", out var protocolValue))
+        {
+            if (ReplicaProtocols.Parse(AdminJson.Text(protocolValue)) is not { } named)
+            {
+                return (null, ReplicaProtocols.Invalid(field("protocol")));
+            }
+
+            protocol = named;
+        }
+
         var weight = given.TryGetValue("weight", out var w) && AdminJson.ReadWeight(w, field("weight"), out var read) is null ? read : ReplicaSetRules.DefaultWeight;
         var (address, addressError) = ReplicaAddresses.Normalize(given.TryGetValue("address", out var a) ? AdminJson.Text(a) : null, field("address"));
-        return addressError is null ? (ExternalReplicas.Of(name, address!, weight), null) : (null, addressError);
+        return addressError is null ? (ExternalReplicas.Of(name, address!, weight, protocol), null) : (null, addressError);
     }
 }

@@ -53,6 +53,7 @@ internal static class ReplicaJson
         writer.WriteNumber("effectiveWeight", routed?.EffectiveWeight ?? replica.Weight);
         writer.WriteBoolean("draining", replica.Draining);
         writer.WriteString("host", replica.Host);
+        writer.WriteString("protocol", ReplicaProtocols.Name(replica.Protocol));
         writer.WriteEndObject();
     }
 

@@ -1,5 +1,4 @@
 using Orleans.LoadBalancer.Gateway.Configuration;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
@@ -14,7 +13,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// <param name="RetryBudget"><c>Gateway:RetryBudget</c>.</param>
 /// <param name="Outlier"><c>Gateway:Outlier</c>.</param>
 /// <param name="ResponseHeadersTimeout"><c>Gateway:ReplicaTimeout</c>: how long a replica may take to send its response head.</param>
-/// <param name="RequestConfig">The forwarder's per-request settings: its activity timeout is <c>Gateway:StreamIdleTimeout</c> (infinite when off).</param>
+/// <param name="RequestConfigs">The forwarder's per-request settings for each replica protocol: their activity timeout is <c>Gateway:StreamIdleTimeout</c> (infinite when off).</param>
 /// <param name="AccessLog"><c>Gateway:AccessLog:Format</c>.</param>
 /// <param name="AccessLogKey"><c>Gateway:AccessLog:Key</c>.</param>
 /// <param name="Values">What they were built from, by configuration key, as the reload log shows them.</param>
@@ -26,7 +25,7 @@ internal sealed record GatewaySettings(
     RetryBudgetOptions RetryBudget,
     OutlierOptions Outlier,
     TimeSpan ResponseHeadersTimeout,
-    ForwarderRequestConfig RequestConfig,
+    ReplicaRequestConfigs RequestConfigs,
     AccessLogFormat AccessLog,
     AccessLogKey AccessLogKey,
     IReadOnlyDictionary<string, string> Values);

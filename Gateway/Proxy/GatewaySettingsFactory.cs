@@ -1,10 +1,8 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Keys;
 using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Routing;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
 
@@ -26,16 +24,7 @@ internal sealed class GatewaySettingsFactory(ReplicaSuspects suspects, InFlightT
             gateway.RetryBudget,
             gateway.Outlier,
             gateway.ReplicaTimeout,
-            new ForwarderRequestConfig
-            {
-                // The forwarder's activity timeout covers the whole exchange, the wait for the head, bodies and upgraded
-                // connections alike, and is reset by every byte moved: it is the stream idle limit, and infinite when
-                // that is off. The wait for the head has its own limit (ResponseHeadersTimeoutHandler).
-                ActivityTimeout = gateway.StreamIdleTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : gateway.StreamIdleTimeout,
-                // Replicas speak HTTP/1.1 on plain http: ask for it exactly rather than for HTTP/2 and falling back.
-                Version = HttpVersion.Version11,
-                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            },
+            new ReplicaRequestConfigs(gateway.StreamIdleTimeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : gateway.StreamIdleTimeout),
             gateway.AccessLog.Format,
             gateway.AccessLog.Key,
             ReloadableSettings.Describe(gateway, balancing, requestIdHeader));

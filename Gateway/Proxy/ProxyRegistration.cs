@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Configuration;
 using Orleans.LoadBalancer.Gateway.Proxy.AccessLog;
+using Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 using Orleans.LoadBalancer.Hosting;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
@@ -19,6 +20,12 @@ internal static class ProxyRegistration
         services.AddSingleton<ReplicaSuspects>();
         services.AddSingleton<OutlierDetector>();
         services.AddSingleton<RetryBudget>();
+        services.AddSingleton(sp =>
+        {
+            var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            var authorities = ReplicaTls.Authorities(sp.GetRequiredService<IConfiguration>());
+            return UpstreamInvoker.Create(gateway.UpstreamClient, gateway.ConnectTimeout, ReplicaTls.Policy(authorities));
+        });
         services.AddSingleton<ReplicaProxy>();
         services.AddSingleton<GatewaySettingsFactory>();
         services.AddSingleton(sp => new GatewaySettingsStore(sp.GetRequiredService<GatewaySettingsFactory>().Create(

@@ -7,6 +7,7 @@ using Orleans.LoadBalancer.Gateway.Proxy.AccessLog;
 using Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Gateway.Routing;
+using Orleans.LoadBalancer.Routing;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy;
@@ -19,7 +20,7 @@ namespace Orleans.LoadBalancer.Gateway.Proxy;
 /// never held against a replica. A request that already passed through a gateway of this cluster (<see cref="GatewayVia"/>)
 /// is answered 508 and goes nowhere.
 /// </summary>
-internal sealed class ReplicaProxy : IDisposable
+internal sealed class ReplicaProxy
 {
     private readonly IHttpForwarder _forwarder;
     private readonly RingSnapshotStore _store;
@@ -28,7 +29,7 @@ internal sealed class ReplicaProxy : IDisposable
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<ReplicaProxy> _logger;
     private readonly GatewaySettingsStore _settings;
-    private readonly HttpMessageInvoker _invoker;
+    private readonly ReplicaInvoker _invoker;
     private readonly ReplicaTransformer _transformer;
     private readonly TrustedProxies _trustedProxies;
     private readonly UpgradedConnections _upgraded;
@@ -48,6 +49,7 @@ internal sealed class ReplicaProxy : IDisposable
         GatewayVia via,
         AccessLogRecorder accessLog,
         IOptions<GatewayOptions> options,
+        ReplicaInvoker invoker,
         ILogger<ReplicaProxy> logger)
     {
         _forwarder = forwarder;
@@ -60,7 +62,7 @@ internal sealed class ReplicaProxy : IDisposable
         _accessLog = accessLog;
         _trustedProxies = new TrustedProxies(options.Value.TrustedProxies);
         _maxRequestBodySize = options.Value.MaxRequestBodySize;
-        _invoker = UpstreamInvoker.Create(options.Value.UpstreamClient, options.Value.ConnectTimeout);
+        _invoker = invoker;
         logger.LogInformation(
             "Proxying to replicas with the {UpstreamClient} upstream client, as '{Via}' in Via", options.Value.UpstreamClient, via.Pseudonym);
         _retries = new ReplicaRetries(
@@ -82,8 +84,6 @@ internal sealed class ReplicaProxy : IDisposable
             ? ProxyAsync(context, settings, Stopwatch.GetTimestamp(), started)
             : LoggedAsync(context, settings);
     }
-
-    public void Dispose() => _invoker.Dispose();
 
     private async Task LoggedAsync(HttpContext context, GatewaySettings settings)
     {
@@ -151,7 +151,7 @@ internal sealed class ReplicaProxy : IDisposable
         try
         {
             _retries.Started();
-            var error = await ForwardAsync(context, snapshot.Replicas[index].Address, settings, decision);
+            var error = await ForwardAsync(context, snapshot.Replicas[index], settings, decision);
             index = error == ForwarderError.None && !decision.RetryPending
                 ? _retries.Answered(context, snapshot, index, settings)
                 : await _retries.RecoverAsync(context, settings, snapshot, choice, error, decision, _forward);
@@ -179,18 +179,18 @@ internal sealed class ReplicaProxy : IDisposable
         _metrics.Routed(decision.Replica, context.Response.StatusCode, start);
     }
 
-    /// <summary>One attempt; timed for the access log only when it is on, so that off costs not even a clock read.</summary>
-    private ValueTask<ForwarderError> ForwardAsync(HttpContext context, string address, GatewaySettings settings, ProxyOutcome decision) =>
+    /// <summary>One attempt, in the replica's protocol; timed for the access log only when it is on, so that off costs not even a clock read.</summary>
+    private ValueTask<ForwarderError> ForwardAsync(HttpContext context, RoutedReplica replica, GatewaySettings settings, ProxyOutcome decision) =>
         decision.Timed
-            ? TimedForwardAsync(context, address, settings, decision)
-            : _forwarder.SendAsync(context, address, _invoker, settings.RequestConfig, _transformer);
+            ? TimedForwardAsync(context, replica, settings, decision)
+            : _forwarder.SendAsync(context, replica.Address, _invoker, settings.RequestConfigs.For(replica.Protocol), _transformer);
 
-    private async ValueTask<ForwarderError> TimedForwardAsync(HttpContext context, string address, GatewaySettings settings, ProxyOutcome decision)
+    private async ValueTask<ForwarderError> TimedForwardAsync(HttpContext context, RoutedReplica replica, GatewaySettings settings, ProxyOutcome decision)
     {
         var sent = Stopwatch.GetTimestamp();
         try
         {
-            return await _forwarder.SendAsync(context, address, _invoker, settings.RequestConfig, _transformer);
+            return await _forwarder.SendAsync(context, replica.Address, _invoker, settings.RequestConfigs.For(replica.Protocol), _transformer);
         }
         finally
         {

@@ -24,7 +24,7 @@ internal sealed class ReplicaRetries(
     ILogger logger)
 {
     /// <summary>Sends one attempt to the replica at an address (the proxy's forwarding, timed when the access log is on).</summary>
-    public delegate ValueTask<ForwarderError> Forward(HttpContext context, string address, GatewaySettings settings, ProxyOutcome decision);
+    public delegate ValueTask<ForwarderError> Forward(HttpContext context, RoutedReplica replica, GatewaySettings settings, ProxyOutcome decision);
 
     /// <summary>A request is on its way to its first replica: it counts toward the retry budget.</summary>
     public void Started() => budget.CountRequest(Environment.TickCount64);
@@ -104,7 +104,7 @@ internal sealed class ReplicaRetries(
             decision.Replica = snapshot.Replicas[next].Name;
             tried[decision.Attempts] = next;
             decision.Attempts++;
-            error = await forward(context, snapshot.Replicas[next].Address, settings, decision);
+            error = await forward(context, snapshot.Replicas[next], settings, decision);
             Observe(context, settings, snapshot, next, error);
         }
 
@@ -164,7 +164,7 @@ internal sealed class ReplicaRetries(
         {
             logger.LogInformation(
                 "The exchange of {Client} with replica {Replica} was cut after {Limit} without a byte moving (Gateway:StreamIdleTimeout): {Error}",
-                trustedProxies.ClientOf(context), decision.Replica, settings.RequestConfig.ActivityTimeout, error);
+                trustedProxies.ClientOf(context), decision.Replica, settings.RequestConfigs.ActivityTimeout, error);
             return current;
         }
 

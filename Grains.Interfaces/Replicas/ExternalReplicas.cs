@@ -1,4 +1,5 @@
 using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Replicas;
 
@@ -13,8 +14,8 @@ public static class ExternalReplicas
     public const string RuntimeId = "external";
 
     /// <summary>A replica to register by address; whether it is up is found when it is registered.</summary>
-    public static ReplicaRecord Of(string name, string address, int weight = ReplicaSetRules.DefaultWeight) =>
-        new(name, address, RuntimeId, IsUp: true, weight);
+    public static ReplicaRecord Of(string name, string address, int weight = ReplicaSetRules.DefaultWeight, ReplicaProtocol protocol = ReplicaProtocol.Http1) =>
+        new(name, address, RuntimeId, IsUp: true, weight, Protocol: protocol);
 
     public static bool Is(ReplicaRecord record)
     {

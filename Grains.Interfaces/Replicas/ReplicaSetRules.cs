@@ -200,7 +200,7 @@ public static class ReplicaSetRules
         return ReplicaAddresses.Normalize(replica.Address, "address").Address is { } address ? replica with { Address = address } : replica;
     }
 
-    /// <summary>One entry's rules in their order: its name, its weight, its address; <paramref name="field"/> names its fields.</summary>
+    /// <summary>One entry's rules in their order: its name, its weight, its address, its protocol against the address; <paramref name="field"/> names its fields.</summary>
     private static string? EntryError(ReplicaRecord replica, Func<string, string> field, bool showWeight)
     {
         ArgumentNullException.ThrowIfNull(replica);
@@ -214,8 +214,19 @@ public static class ReplicaSetRules
             return WeightOutOfRange(field("weight"), showWeight ? replica.Weight.ToString(CultureInfo.InvariantCulture) : null);
         }
 
-        return ReplicaAddresses.Normalize(replica.Address, field("address")).Error;
+        var (address, error) = ReplicaAddresses.Normalize(replica.Address, field("address"));
+        return error ?? ProtocolMismatch(field("protocol"), replica.Protocol, address!);
     }
+
+    /// <summary><c>h2c</c> is HTTP/2 without TLS and needs an <c>http</c> address; <c>h2</c> is HTTP/2 over TLS and needs <c>https</c>.</summary>
+    private static string? ProtocolMismatch(string field, ReplicaProtocol protocol, string address) => protocol switch
+    {
+        ReplicaProtocol.H2c when !address.StartsWith("http://", StringComparison.Ordinal) =>
+            $"{field} \"{ReplicaProtocols.H2c}\" (HTTP/2 without TLS) needs an http:// address, not '{ReplicaNames.Escape(address)}'",
+        ReplicaProtocol.H2 when !address.StartsWith("https://", StringComparison.Ordinal) =>
+            $"{field} \"{ReplicaProtocols.H2}\" (HTTP/2 over TLS) needs an https:// address, not '{ReplicaNames.Escape(address)}'",
+        _ => null,
+    };
 
     private static string MoreNames(AdminOperation operation) =>
         operation == AdminOperation.Remove ? MoreNamesThanRemovable : MoreNamesThanAdded;

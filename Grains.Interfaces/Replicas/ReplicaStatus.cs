@@ -1,3 +1,5 @@
+using Orleans.LoadBalancer.Routing;
+
 namespace Orleans.LoadBalancer.Replicas;
 
 /// <summary>A replica's lifecycle as <c>GET /replicas</c> reports it.</summary>
@@ -12,4 +14,5 @@ public sealed record ReplicaStatus(
     [property: Id(6)] double Share,
     [property: Id(7)] int Weight = 1,
     [property: Id(8)] bool Draining = false,
-    [property: Id(9)] string Host = "");
+    [property: Id(9)] string Host = "",
+    [property: Id(10)] ReplicaProtocol Protocol = ReplicaProtocol.Http1);

@@ -1,3 +1,7 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Orleans.LoadBalancer.Routing;
+
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
 /// <summary>
@@ -8,20 +12,22 @@ namespace Orleans.LoadBalancer.Grains.Replicas;
 /// </summary>
 public sealed class HeartbeatProbe : IDisposable
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+    private readonly HttpClient _client;
 
-    public HeartbeatProbe(string? via = null)
+    /// <param name="via">The <c>Via</c> entry every probe carries.</param>
+    /// <param name="replicaTrust">How an <c>https</c> replica's certificate is checked (<c>ReplicaTls:CaFile</c>); null: the system's trust store.</param>
+    public HeartbeatProbe(string? via = null, X509ChainPolicy? replicaTrust = null)
     {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        };
+        handler.SslOptions.CertificateChainPolicy = replicaTrust;
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         if (via is not null)
         {
             _client.DefaultRequestHeaders.TryAddWithoutValidation(Orleans.LoadBalancer.Replicas.ClusterVia.Header, via);
@@ -35,8 +41,10 @@ public sealed class HeartbeatProbe : IDisposable
     /// <summary>
     /// Probes once: alive, refused (nothing listens: the process is gone), or failed (error or no answer in time).
     /// Alive means 2xx, or also 3xx with <paramref name="redirectIsAlive"/> (as nginx and HAProxy judge a backend).
+    /// The probe speaks <paramref name="protocol"/>, as the gateways do to that replica: an HTTP/2-only server is probed over HTTP/2.
     /// </summary>
-    public async Task<HeartbeatResult> ProbeAsync(string address, string path, TimeSpan timeout, CancellationToken cancellationToken, bool redirectIsAlive = false)
+    public async Task<HeartbeatResult> ProbeAsync(
+        string address, string path, TimeSpan timeout, CancellationToken cancellationToken, bool redirectIsAlive = false, ReplicaProtocol protocol = ReplicaProtocol.Http1)
     {
         if (string.IsNullOrEmpty(address))
         {
@@ -47,7 +55,14 @@ public sealed class HeartbeatProbe : IDisposable
         cts.CancelAfter(timeout);
         try
         {
-            using var response = await _client.GetAsync(address + path, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, address + path);
+            if (protocol != ReplicaProtocol.Http1)
+            {
+                request.Version = HttpVersion.Version20;
+                request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            }
+
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
             var status = (int)response.StatusCode;
             return status is >= 200 and < 300 || (redirectIsAlive && status is >= 300 and < 400) ? HeartbeatResult.Alive : HeartbeatResult.Failed;
         }

@@ -18,7 +18,7 @@ internal sealed class ReplicaLauncher(IReplicaRuntime runtime, HeartbeatProbe pr
     /// <summary>Probes a ring member: its heartbeat, or for an external replica <see cref="ReplicaOptions.ExternalHealthPath"/>.</summary>
     public Task<HeartbeatResult> ProbeAsync(ReplicaRecord replica, CancellationToken cancellationToken) =>
         ExternalReplicas.Is(replica)
-            ? probe.ProbeAsync(replica.Address, options.ExternalHealthPath, options.HealthCheckTimeout, cancellationToken, redirectIsAlive: true)
+            ? probe.ProbeAsync(replica.Address, options.ExternalHealthPath, options.HealthCheckTimeout, cancellationToken, redirectIsAlive: true, replica.Protocol)
             : ProbeAsync(replica.Address, cancellationToken);
 
     /// <summary>

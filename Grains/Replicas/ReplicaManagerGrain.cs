@@ -97,7 +97,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         return InTurnAsync(
             ring => ReplicaSetRules.ValidateExternal(replicas)
                 ?? ReplicaSetRules.ValidateAdd(names.Count, names, Names(ring), _options.MaxCount, _runtime.NameKey),
-            ring => _changes.AddExternalAsync(Ring, replicas.Select(r => ReplicaSetRules.Canonical(ExternalReplicas.Of(r.Name, r.Address, r.Weight))).ToList(), ring));
+            ring => _changes.AddExternalAsync(Ring, replicas.Select(r => ReplicaSetRules.Canonical(ExternalReplicas.Of(r.Name, r.Address, r.Weight, r.Protocol))).ToList(), ring));
     }
 
     public async Task<AdminResult> SetDraining(string name, bool draining)
@@ -152,7 +152,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         var ring = await Ring.GetState();
         return ring.Replicas
             .Select((r, i) => new ReplicaStatus(r.Name, r.Address, ExternalReplicas.Is(r) ? ExternalReplicas.RuntimeId : _runtime.Kind, r.RuntimeId,
-                _tracker.StateOf(r), _tracker.RestartsOf(r.Name), ring.Shares[i], r.Weight, r.Draining, r.Host))
+                _tracker.StateOf(r), _tracker.RestartsOf(r.Name), ring.Shares[i], r.Weight, r.Draining, r.Host, r.Protocol))
             .ToList();
     }
 

@@ -121,6 +121,14 @@ public sealed class ReplicaOptions : IValidatableObject
             yield return new ValidationResult($"'{ExternalHealthPath}' must be a path starting with '/'.", [nameof(ExternalHealthPath)]);
         }
 
+        for (var i = 0; i < Static.Count; i++)
+        {
+            if (Static[i].ProtocolError is { } protocol)
+            {
+                yield return new ValidationResult($"{protocol}.", [$"{nameof(Static)}:{i}"]);
+            }
+        }
+
         var entries = Static.Select(s => s.AsGiven()).ToList();
         foreach (var (entry, error) in ReplicaSetRules.ValidateStatic(entries, MaxCount))
         {

@@ -1,5 +1,6 @@
 using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Ring;
+using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
 
@@ -16,9 +17,15 @@ public sealed class StaticReplica
 
     public int Weight { get; set; } = ReplicaSetRules.DefaultWeight;
 
+    /// <summary>What the gateways speak to it: <c>http1</c> (the default), <c>h2c</c> or <c>h2</c> (<see cref="ReplicaProtocols"/>).</summary>
+    public string Protocol { get; set; } = ReplicaProtocols.Http1;
+
+    /// <summary>The error for <see cref="Protocol"/> when it names no protocol; null when it does.</summary>
+    public string? ProtocolError => ReplicaProtocols.Parse(Protocol) is null ? ReplicaProtocols.Invalid("'protocol'") : null;
+
     /// <summary>The entry as the manager registers it, its address in canonical form; call once it is valid.</summary>
     public ReplicaRecord ToRecord() => ReplicaSetRules.Canonical(AsGiven());
 
     /// <summary>The entry as configured, for the start-up checks.</summary>
-    public ReplicaRecord AsGiven() => ExternalReplicas.Of(Name, Address, Weight);
+    public ReplicaRecord AsGiven() => ExternalReplicas.Of(Name, Address, Weight, ReplicaProtocols.Parse(Protocol) ?? ReplicaProtocol.Http1);
 }

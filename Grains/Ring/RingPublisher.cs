@@ -58,5 +58,5 @@ internal sealed class RingPublisher(ILogger logger)
         RoutingSnapshot.Create(ring.Version, ring.CurrentTable, Routed(ring)) with { RingId = ring.RingId, Epoch = ring.Epoch };
 
     private static List<RoutedReplica> Routed(RingGrainState ring) =>
-        ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp, r.Weight, r.Draining)).ToList();
+        ring.Replicas.Select(r => new RoutedReplica(r.Name, r.Address, r.IsUp, r.Weight, r.Draining, Protocol: r.Protocol)).ToList();
 }

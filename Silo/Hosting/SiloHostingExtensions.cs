@@ -36,7 +36,9 @@ internal static class SiloHostingExtensions
             StateDirectory.ThrowIfAnyUnreadable(stateDirectory);
         }
 
-        builder.Services.AddSingleton(_ => new HeartbeatProbe("1.1 " + ClusterVia.Pseudonym(cluster.ClusterId, ClusterVia.ManagerName)));
+        var replicaAuthorities = ReplicaTls.Authorities(builder.Configuration);
+        builder.Services.AddSingleton(_ => new HeartbeatProbe(
+            "1.1 " + ClusterVia.Pseudonym(cluster.ClusterId, ClusterVia.ManagerName), ReplicaTls.Policy(replicaAuthorities)));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReplicaMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics

@@ -20,8 +20,11 @@ internal sealed record ReplicaNameList([property: JsonPropertyName("N")] int N, 
 /// </summary>
 internal sealed record ReplicaSetChange(int? N, IReadOnlyList<string>? Hostnames, int? Weight, IReadOnlyList<ExternalReplica>? Replicas);
 
-/// <summary>A server that runs elsewhere, registered by <c>POST /add {"replicas": […]}</c>.</summary>
-internal sealed record ExternalReplica(string Name, string Address, int? Weight);
+/// <summary>
+/// A server that runs elsewhere, registered by <c>POST /add {"replicas": […]}</c>; <c>protocol</c> is how the gateways
+/// speak to it: <c>http1</c> (the default), <c>h2c</c> or <c>h2</c>.
+/// </summary>
+internal sealed record ExternalReplica(string Name, string Address, int? Weight, string? Protocol);
 
 /// <summary><c>GET /replicas</c>.</summary>
 internal sealed record ReplicaList([property: JsonPropertyName("N")] int N, IReadOnlyList<ReplicaEntry> Replicas);
@@ -29,7 +32,7 @@ internal sealed record ReplicaList([property: JsonPropertyName("N")] int N, IRea
 /// <summary>One replica as <c>GET /replicas</c> and <c>PUT /replicas/{name}/weight</c> show it.</summary>
 internal sealed record ReplicaEntry(
     string Name, string DnsName, string Address, string State, string Runtime, string RuntimeId, int Restarts, double Share,
-    int Weight, int EffectiveWeight, bool Draining, string Host);
+    int Weight, int EffectiveWeight, bool Draining, string Host, string Protocol);
 
 /// <summary><c>GET /ring</c>: this gateway's routing snapshot.</summary>
 internal sealed record RingView(

@@ -111,7 +111,10 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts another gateway on this cluster and waits until it serves.</summary>
+    /// <summary>
+    /// Starts another gateway on this cluster and waits until it serves. Settings with <c>Kestrel:Endpoints</c> (which
+    /// make Kestrel ignore <c>Urls</c>) get one more endpoint, <c>Traffic</c>, on the port <c>Urls</c> would have named.
+    /// </summary>
     public async Task<GatewayEndpoint> StartGatewayAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort.Next();
@@ -123,6 +126,11 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             environment[key] = value;
+        }
+
+        if (environment.Keys.Any(k => k.StartsWith("Kestrel__Endpoints__", StringComparison.Ordinal)))
+        {
+            environment.TryAdd("Kestrel__Endpoints__Traffic__Url", environment["Urls"]);
         }
 
         var process = ManagedProcess.StartDotnet($"gateway{Gateways.Count + 1}", RepoPaths.Gateway, environment);

@@ -38,6 +38,24 @@ public sealed class FileGrainStorageTests : IDisposable
     }
 
     [Fact]
+    public async Task Replica_records_keep_their_protocol()
+    {
+        List<Orleans.LoadBalancer.Ring.ReplicaRecord> replicas =
+        [
+            Orleans.LoadBalancer.Replicas.ExternalReplicas.Of("grpc", "http://10.0.0.7:8080", 2, Orleans.LoadBalancer.Routing.ReplicaProtocol.H2c),
+            Orleans.LoadBalancer.Replicas.ExternalReplicas.Of("tls", "https://10.0.0.8", 1, Orleans.LoadBalancer.Routing.ReplicaProtocol.H2),
+            new("Server 1", "http://127.0.0.1:5001", "4242"),
+        ];
+        await Storage().WriteStateAsync("ring", Ring, new GrainState<List<Orleans.LoadBalancer.Ring.ReplicaRecord>>(replicas));
+
+        var read = new GrainState<List<Orleans.LoadBalancer.Ring.ReplicaRecord>>();
+        await Storage().ReadStateAsync("ring", Ring, read);
+
+        Assert.Equal(replicas, read.State);
+        Assert.Equal(Orleans.LoadBalancer.Routing.ReplicaProtocol.Http1, read.State![2].Protocol);
+    }
+
+    [Fact]
     public async Task A_write_with_a_stale_etag_is_refused_and_changes_nothing()
     {
         var first = new GrainState<List<string>>(["first"]);

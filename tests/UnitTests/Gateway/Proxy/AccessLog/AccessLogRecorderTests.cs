@@ -59,7 +59,7 @@ public sealed class AccessLogRecorderTests(ITestOutputHelper output) : IDisposab
     {
         var options = Options.Create(new GatewayOptions());
         var settings = new GatewaySettingsStore(new GatewaySettings(
-            _rig.Router(0), 0, TimeSpan.Zero, [], new RetryBudgetOptions(), new OutlierOptions(), TimeSpan.FromSeconds(1), new ForwarderRequestConfig(), AccessLogFormat.Json, AccessLogKey.Hash,
+            _rig.Router(0), 0, TimeSpan.Zero, [], new RetryBudgetOptions(), new OutlierOptions(), TimeSpan.FromSeconds(1), new ReplicaRequestConfigs(Timeout.InfiniteTimeSpan), AccessLogFormat.Json, AccessLogKey.Hash,
             new Dictionary<string, string>()));
         return new AccessLogRecorder(new AccessLogWriter(options, _metrics, NullLogger<AccessLogWriter>.Instance), settings, options);
     }
