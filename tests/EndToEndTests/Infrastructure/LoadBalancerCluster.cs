@@ -315,6 +315,33 @@ public sealed class GatewayEndpoint(ManagedProcess process, Uri address)
         return new Dictionary<string, string>(routes);
     }
 
+    /// <summary>
+    /// A key each of <paramref name="replicas"/> replicas owns, by replica name, from <paramref name="candidates"/>; waits
+    /// (up to a minute) until that many replicas are routed: external ones are once their first health check passed.
+    /// </summary>
+    public async Task<Dictionary<string, string>> KeyOfEachReplicaAsync(IReadOnlyList<string> candidates, int replicas, string path = "/home")
+    {
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                keys.Clear();
+                foreach (var key in candidates)
+                {
+                    keys.TryAdd(await RouteAsync(key, path), key);
+                }
+
+                return keys.Count == replicas;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), $"each of {replicas} replicas owns one of the keys");
+        return keys;
+    }
+
     public Task<HttpResponseMessage> AddAsync(string json, string? apiKey = null) => SendJsonAsync(HttpMethod.Post, "/add", json, apiKey);
 
     public Task<HttpResponseMessage> RemoveAsync(string json, string? apiKey = null) => SendJsonAsync(HttpMethod.Delete, "/rm", json, apiKey);

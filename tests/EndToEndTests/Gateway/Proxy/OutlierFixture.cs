@@ -32,7 +32,7 @@ public sealed class OutlierFixture : IAsyncLifetime
     public GatewayEndpoint Budgeted { get; private set; } = null!;
 
     /// <summary>A key each replica owns, by name.</summary>
-    public Dictionary<string, string> KeyOf { get; } = [];
+    public Dictionary<string, string> KeyOf { get; private set; } = [];
 
     public async Task InitializeAsync()
     {
@@ -65,24 +65,7 @@ public sealed class OutlierFixture : IAsyncLifetime
             ["Gateway__RetryBudget__Percent"] = $"{BudgetPercent}",
             ["Gateway__RetryBudget__MinRetries"] = $"{BudgetMinRetries}",
         });
-        // External replicas are routed once their first health check passed.
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                KeyOf.Clear();
-                foreach (var key in Candidates)
-                {
-                    KeyOf.TryAdd(await Ejecting.RouteAsync(key), key);
-                }
-
-                return KeyOf.Count == 3;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), "every replica owns one of the keys");
+        KeyOf = await Ejecting.KeyOfEachReplicaAsync(Candidates, 3);
     }
 
     public async Task DisposeAsync()

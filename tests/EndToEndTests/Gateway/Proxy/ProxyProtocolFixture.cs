@@ -38,7 +38,7 @@ public sealed class ProxyProtocolFixture : IAsyncLifetime
     public GatewayEndpoint IdleLimited { get; private set; } = null!;
 
     /// <summary>A key each replica owns, by name.</summary>
-    public Dictionary<string, string> KeyOf { get; } = [];
+    public Dictionary<string, string> KeyOf { get; private set; } = [];
 
     public async Task InitializeAsync()
     {
@@ -68,24 +68,7 @@ public sealed class ProxyProtocolFixture : IAsyncLifetime
             expectedReplicas: 3);
         Lean = await Cluster.StartGatewayAsync(new Dictionary<string, string>(gateway) { ["Gateway__UpstreamClient"] = "Lean" });
         IdleLimited = await Cluster.StartGatewayAsync(new Dictionary<string, string>(gateway) { ["Gateway__StreamIdleTimeout"] = "00:00:01" });
-        // External replicas are routed once their first health check passed.
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                KeyOf.Clear();
-                foreach (var key in Candidates)
-                {
-                    KeyOf.TryAdd(await Sockets.RouteAsync(key, PlainPath), key);
-                }
-
-                return KeyOf.Count == 3;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), "every replica owns one of the keys");
+        KeyOf = await Sockets.KeyOfEachReplicaAsync(Candidates, 3, PlainPath);
     }
 
     public async Task DisposeAsync()
