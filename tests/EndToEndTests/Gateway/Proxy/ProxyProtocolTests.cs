@@ -161,7 +161,8 @@ public sealed class ProxyProtocolTests(ProxyProtocolFixture fixture) : IClassFix
         await Assert.ThrowsAnyAsync<IOException>(() => body.CopyToAsync(received));
 
         Assert.Equal("data: first from app-a\n\n", Encoding.UTF8.GetString(received.ToArray()));
-        Assert.InRange(watch.Elapsed, ProxyProtocolFixture.StreamIdleLimit * 0.8, ProxyProtocolFixture.HeadersLimit + TimeSpan.FromSeconds(0.5));
+        // Only the first event arrived: the cut came within the gap. And not before the idle limit ran out.
+        Assert.True(watch.Elapsed >= ProxyProtocolFixture.StreamIdleLimit * 0.8, $"cut after {watch.Elapsed}, before the idle limit");
     }
 
     [Theory]
