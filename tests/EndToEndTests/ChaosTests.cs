@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 using Xunit.Abstractions;
@@ -58,10 +57,10 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
     public async Task Run_cluster_survives_each_silo_killed_in_turn_and_a_hand_over_of_both_gateways_without_a_failed_request()
     {
         await using var redis = await RedisServer.StartAsync();
-        var gatewayPort = FreeRun(2);
+        var gatewayPort = FreePort.Run(2);
         using var first = Client(gatewayPort);
         using var second = Client(gatewayPort + 1);
-        var siloPort = FreeRun(3);
+        var siloPort = FreePort.Run(3);
         try
         {
             await RunClusterAsync(redis, gatewayPort, siloPort, first, second);
@@ -87,8 +86,8 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
             ["REDIS_PORT"] = Text(redis.Port),
             ["GATEWAY_PORT"] = Text(gatewayPort),
             ["SILO_PORT"] = Text(siloPort),
-            ["SILO_GATEWAY_PORT"] = Text(FreeRun(3)),
-            ["SILO_HTTP_PORT"] = Text(FreeRun(3)),
+            ["SILO_GATEWAY_PORT"] = Text(FreePort.Run(3)),
+            ["SILO_HTTP_PORT"] = Text(FreePort.Run(3)),
         }))
         {
             await Eventually.TrueAsync(async () => (await ReplicaNamesAsync(first)).Count == 3 && (await ReplicaNamesAsync(second)).Count == 3,
@@ -222,33 +221,6 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         BaseAddress = new Uri($"http://127.0.0.1:{port}"),
         Timeout = TimeSpan.FromSeconds(30),
     };
-
-    /// <summary>The first of <paramref name="count"/> consecutive free loopback ports (the cluster script numbers its ports from one).</summary>
-    private static int FreeRun(int count)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var first = FreePort.Next();
-            if (Enumerable.Range(first + 1, count - 1).All(IsFree) || attempt > 50)
-            {
-                return first;
-            }
-        }
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
