@@ -13,7 +13,10 @@ internal sealed class RetryBudgetOptions
     [Range(0, 100)]
     public int Percent { get; set; } = 20;
 
-    /// <summary>Retries allowed in any 10 seconds whatever the traffic, so a quiet gateway still retries.</summary>
+    /// <summary>
+    /// Retries allowed in any 10 seconds whatever the traffic, so a quiet gateway, or one whose traffic just began, still
+    /// retries when a replica dies: 10 a second, as Finagle's retry budget (which this window design follows) allows.
+    /// </summary>
     [Range(0, 100_000)]
-    public int MinRetries { get; set; } = 3;
+    public int MinRetries { get; set; } = 100;
 }

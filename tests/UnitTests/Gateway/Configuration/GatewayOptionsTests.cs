@@ -98,7 +98,7 @@ public sealed class GatewayOptionsTests
         var options = new GatewayOptions().Validated(GatewayOptions.Section);
 
         Assert.Equal([502, 503, 504], RetryStatuses.Parse(options.RetryOnStatus));
-        Assert.Equal((20, 3), (options.RetryBudget.Percent, options.RetryBudget.MinRetries));
+        Assert.Equal((20, 100), (options.RetryBudget.Percent, options.RetryBudget.MinRetries));
         Assert.Equal((5, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5), 50),
             (options.Outlier.ConsecutiveFailures, options.Outlier.BaseEjectionTime, options.Outlier.MaxEjectionTime, options.Outlier.MaxEjectionPercent));
         var described = ReloadableSettings.Describe(options, new BalancingOptions(), "X-Request-Id");
