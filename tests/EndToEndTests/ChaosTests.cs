@@ -120,7 +120,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         var loads = gateways.Select(g => SteadyLoad.Start(g)).ToList();
         try
         {
-            await Task.Delay(1000);
+            await Task.Delay(500);
             var clock = Stopwatch.StartNew();
             inject();
             await Task.Delay(500);
@@ -135,7 +135,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
                 admin = $" (admin API {clock.Elapsed.TotalSeconds:0.0} s)";
             }
 
-            await Task.Delay(1000);
+            await Task.Delay(500);
             var results = await Task.WhenAll(loads.Select(l => l.StopAsync()));
             var (sent, failed) = (results.Sum(r => r.Sent), results.Sum(r => r.Failed));
             _rows.Add($"| {fault} | {sent} | {failed} | {back.TotalSeconds:0.0} s{admin} |");

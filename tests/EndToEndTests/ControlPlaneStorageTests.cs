@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 using Xunit.Abstractions;
@@ -14,6 +15,9 @@ public sealed class ControlPlaneStorageTests(ITestOutputHelper output) : IAsyncL
     private static readonly string[] Keys = Enumerable.Range(0, 200).Select(i => $"st-{i}").ToArray();
 
     private static readonly TimeSpan ReconcileInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long redis sleeps: the replacement takes 2–4 s, on a busy machine too.</summary>
+    private const int PauseSeconds = 10;
 
     private RedisServer _redis = null!;
     private LoadBalancerCluster _cluster = null!;
@@ -58,16 +62,16 @@ public sealed class ControlPlaneStorageTests(ITestOutputHelper output) : IAsyncL
         var victimPid = (await ControlPlaneProbe.ReplicasAsync(gateway)).Single(r => r.Name == victim).Pid;
         var versionBefore = await ControlPlaneProbe.RingVersionAsync(gateway);
 
-        var load = LoadRun.Start(gateway, requests: 300_000, clients: 16, cap: TimeSpan.FromSeconds(26), out var running);
+        var load = LoadRun.Start(gateway, requests: 300_000, clients: 16, cap: TimeSpan.FromSeconds(PauseSeconds + 4), out var running);
         await Task.Delay(300);
         var clock = Stopwatch.StartNew();
-        var pause = _redis.CommandAsync(TimeSpan.FromSeconds(40), "DEBUG", "SLEEP", "20");
+        var pause = _redis.CommandAsync(TimeSpan.FromSeconds(40), "DEBUG", "SLEEP", PauseSeconds.ToString(CultureInfo.InvariantCulture));
         TimeSpan? pauseEnded = null;
         _ = pause.ContinueWith(_ => pauseEnded = clock.Elapsed, TaskScheduler.Default);
         await Eventually.TrueAsync(async () => pause.IsCompleted || !await _redis.PingAsync(TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(5));
         if (pause.IsCompleted)
         {
-            Assert.Fail($"precondition: DEBUG SLEEP should pause redis for 20 s; it returned at once: {await pause}");
+            Assert.Fail($"precondition: DEBUG SLEEP should pause redis for {PauseSeconds} s; it returned at once: {await pause}");
         }
 
         await ControlPlaneProbe.KillAsync(victimPid);

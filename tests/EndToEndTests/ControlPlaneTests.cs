@@ -15,11 +15,19 @@ public sealed class ControlPlaneHealthLoopTests(ITestOutputHelper output) : IAsy
 
     private static readonly string[] Keys = Enumerable.Range(0, 300).Select(i => $"hl-{i}").ToArray();
 
+    /// <summary>How long the added replica's heartbeat says 503: the replacement takes 2–4 s, on a busy machine too.</summary>
+    private const int SlowHeartbeatSeconds = 8;
+
     private LoadBalancerCluster _cluster = null!;
 
     public async Task InitializeAsync() => _cluster = await LoadBalancerCluster.StartAsync(
         // Replicas inherit the silo's environment, so the switches reach them. The start timeout outlasts the slow heartbeat.
-        siloSettings: new Dictionary<string, string> { ["BACKEND_TEST_SWITCHES"] = "1", ["Replicas__StartTimeout"] = "00:00:40" },
+        siloSettings: new Dictionary<string, string>
+        {
+            ["BACKEND_TEST_SWITCHES"] = "1",
+            ["BACKEND_SLOW_HEARTBEAT_SECONDS"] = SlowHeartbeatSeconds.ToString(CultureInfo.InvariantCulture),
+            ["Replicas__StartTimeout"] = "00:00:40",
+        },
         // A suspect mark longer than the test: the victim's keys come back because the ring names a new address, not because the mark ran out.
         gatewaySettings: new Dictionary<string, string> { ["Gateway__ReplicaTimeout"] = "00:00:01", ["Gateway__SuspectFor"] = "00:00:30" });
 
@@ -37,7 +45,7 @@ public sealed class ControlPlaneHealthLoopTests(ITestOutputHelper output) : IAsy
         Assert.NotEmpty(victimKeys);
         var victimPid = (await ControlPlaneProbe.ReplicasAsync(gateway)).Single(r => r.Name == victim).Pid;
 
-        var load = LoadRun.Start(gateway, requests: 200_000, clients: 16, cap: TimeSpan.FromSeconds(30), out var running);
+        var load = LoadRun.Start(gateway, requests: 200_000, clients: 16, cap: TimeSpan.FromSeconds(SlowHeartbeatSeconds + 4), out var running);
         await Task.Delay(300);
         var clock = Stopwatch.StartNew();
         var add = gateway.AddAsync($$"""{"n": 1, "hostnames": ["{{SlowName}}"]}""");

@@ -86,7 +86,8 @@ public sealed class SlowStartTests(ITestOutputHelper output)
         }
 
         var version = (await gateway.GetJsonAsync("/ring")).RootElement.GetProperty("message").GetProperty("version").GetInt64();
-        await Task.Delay(TimeSpan.FromSeconds(7));
+        // A step comes every 0.67 s: four steps' time shows the ramp has ended.
+        await Task.Delay(TimeSpan.FromSeconds(2.7));
         Assert.Equal(version, (await gateway.GetJsonAsync("/ring")).RootElement.GetProperty("message").GetProperty("version").GetInt64());
         Assert.Equal(2.0, (await ReplicaWeightTests.RingReplicaAsync(gateway, "S5")).GetProperty("effectiveWeight").GetDouble());
     }
