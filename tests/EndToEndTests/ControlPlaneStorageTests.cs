@@ -164,7 +164,7 @@ public sealed class ControlPlaneStorageTests(ITestOutputHelper output) : IAsyncL
         Assert.True(ringKeys.Length > 0, $"precondition: no key of the RingGrain's state among {string.Join(", ", stored)}");
         output.WriteLine($"the ring's keys: {string.Join(", ", ringKeys)}");
 
-        var load = LoadRun.Start(gateway, requests: 200_000, clients: 16, cap: TimeSpan.FromSeconds(14), out var running);
+        var load = LoadRun.Start(gateway, requests: 200_000, clients: 16, cap: TimeSpan.FromSeconds(10), out var running);
         await Task.Delay(300);
         Assert.Equal(ringKeys.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), await _redis.CommandAsync(["DEL", .. ringKeys]));
         var (addStatus, addBody, addElapsed) = await ControlPlaneAdminInputTests.SendAsync(
