@@ -6,6 +6,8 @@ namespace Orleans.LoadBalancer.EndToEndTests;
 /// <summary>
 /// A cluster with two external replicas beside its three processes (one to stop, one that fails every request), and a
 /// real Prometheus that scrapes its gateway and silo every second with the rules of <c>deploy/prometheus/alerts.yml</c>.
+/// The gateway's retry budget is one retry per 10 s, so a few failures in a row make it refuse one (the metric of
+/// refusals appears only then), and an ejection lasts 100 ms, so the replica it ejects is soon routed to again.
 /// </summary>
 public sealed partial class AlertingFixture : IAsyncLifetime
 {
@@ -33,6 +35,12 @@ public sealed partial class AlertingFixture : IAsyncLifetime
                 ["Replicas__Static__0__Address"] = Stoppable.Address,
                 ["Replicas__Static__1__Name"] = "faulty",
                 ["Replicas__Static__1__Address"] = Faulty.Address,
+            },
+            gatewaySettings: new Dictionary<string, string>
+            {
+                ["Gateway__RetryBudget__Percent"] = "0",
+                ["Gateway__RetryBudget__MinRetries"] = "1",
+                ["Gateway__Outlier__BaseEjectionTime"] = "00:00:00.100",
             },
             expectedReplicas: 5);
         Prometheus = await PrometheusServer.StartAsync(new Dictionary<string, string>

@@ -35,7 +35,9 @@ public sealed partial class AlertingTests(AlertingFixture fixture, ITestOutputHe
         Assert.Equal([("ext-down", "firing")], alerts.Select(a => (a.Replica, a.State)));
 
         // No rule watches a metric the cluster does not export (a misspelt one would never fire). Counters appear with
-        // their first increment: a reset request is retried and marks a replica suspect.
+        // their first increment: the faulty replica's 502s are retried until the budget of one retry refuses, and five
+        // in a row eject it; then a reset marks it suspect (the 502s first: a suspect is skipped for 3 s).
+        await SendAsync(fixture.Cluster.Gateway, "/bad-gateway");
         await SendAsync(fixture.Cluster.Gateway, "/reset");
         var metrics = MetricName().Matches(await File.ReadAllTextAsync(AlertingFixture.RulesPath)).Select(m => m.Value).Distinct().ToList();
         Assert.Empty(await WithoutSeriesAsync(metrics.Select(m => (m, m)).ToList()));
@@ -45,10 +47,11 @@ public sealed partial class AlertingTests(AlertingFixture fixture, ITestOutputHe
     [Fact]
     public async Task Every_dashboard_query_is_valid_and_returns_series()
     {
-        // What the panels show: requests (some answered 500), resets that are retried and mark a replica suspect, a
-        // process replica that dies and is replaced.
+        // What the panels show: requests (some answered 500), 502s that are retried, then refused by the budget, and
+        // eject a replica, resets that mark it suspect, a process replica that dies and is replaced.
         var gateway = fixture.Cluster.Gateway;
         await SendAsync(gateway, "/home");
+        await SendAsync(gateway, "/bad-gateway");
         await SendAsync(gateway, "/reset");
         using (var replicas = await gateway.GetJsonAsync("/replicas"))
         {

@@ -7,7 +7,8 @@ namespace Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 
 /// <summary>
 /// An external backend that is healthy (<c>GET /</c> and <c>GET /healthz</c> answer 200, so it stays up in the ring) and fails every request:
-/// <c>/reset</c> drops the connection (the gateway retries elsewhere and marks it suspect), any other path answers 500.
+/// <c>/reset</c> drops the connection (the gateway retries elsewhere and marks it suspect), <c>/bad-gateway</c> answers 502
+/// (a failure for outlier detection, without a suspect mark), any other path answers 500.
 /// </summary>
 public sealed class FaultyBackend : IAsyncDisposable
 {
@@ -27,6 +28,7 @@ public sealed class FaultyBackend : IAsyncDisposable
         app.MapGet("/", () => Results.Ok());
         app.MapGet("/healthz", () => Results.Ok());
         app.Map("/reset", (HttpContext context) => context.Abort());
+        app.Map("/bad-gateway", () => Results.StatusCode(StatusCodes.Status502BadGateway));
         app.Map("/{**path}", () => Results.StatusCode(StatusCodes.Status500InternalServerError));
         await app.StartAsync();
         return new FaultyBackend(app, port);
