@@ -55,6 +55,8 @@ internal sealed class KeySelector
                 {
                     MaxAge = source.Ttl,
                     HttpOnly = true,
+                    // Over TLS the browser must never send it back in clear text.
+                    Secure = context.Request.IsHttps,
                     SameSite = SameSiteMode.Lax,
                     Path = "/",
                 });

@@ -44,7 +44,9 @@ public sealed partial class ProductionConfigurationTests(ProductionConfiguration
         // No cookie: the gateway makes up a key and issues it as the cookie; with it, every request goes to that replica.
         using var first = await fixture.Traffic.GetAsync("/home");
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        var cookie = first.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("lb-session=", StringComparison.Ordinal)).Split(';')[0];
+        var issued = first.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("lb-session=", StringComparison.Ordinal));
+        Assert.Contains("; secure", issued, StringComparison.OrdinalIgnoreCase);
+        var cookie = issued.Split(';')[0];
         var replica = first.Headers.GetValues("X-Replica").Single();
         for (var i = 0; i < 5; i++)
         {
