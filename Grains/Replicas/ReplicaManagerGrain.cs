@@ -97,7 +97,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         return InTurnAsync(
             ring => ReplicaSetRules.ValidateExternal(replicas)
                 ?? ReplicaSetRules.ValidateAdd(names.Count, names, Names(ring), _options.MaxCount, _runtime.NameKey),
-            ring => _changes.AddExternalAsync(Ring, replicas.Select(r => ReplicaSetRules.Canonical(ExternalReplicas.Of(r.Name, r.Address, r.Weight, r.Protocol))).ToList(), ring));
+            ring => _changes.AddExternalAsync(Ring, replicas.Select(r => ReplicaSetRules.Canonical(ExternalReplicas.Of(r.Name, r.Address, r.Weight, r.Protocol, r.HealthPath, r.HealthStatus))).ToList(), ring));
     }
 
     public async Task<AdminResult> SetDraining(string name, bool draining)
