@@ -12,7 +12,8 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 var switches = new TestSwitches(
     Environment.GetEnvironmentVariable("BACKEND_TEST_SWITCHES") == "1",
     Environment.GetEnvironmentVariable("BACKEND_HANG") == "1",
-    TestSwitches.SlowHeartbeatFor(Environment.GetEnvironmentVariable("BACKEND_SLOW_HEARTBEAT_SECONDS")));
+    TestSwitches.SlowHeartbeatFor(Environment.GetEnvironmentVariable("BACKEND_SLOW_HEARTBEAT_SECONDS")),
+    Environment.GetEnvironmentVariable("BACKEND_NO_IDENTITY") == "1");
 
 var app = builder.Build();
 app.Use(async (context, next) =>
@@ -54,7 +55,7 @@ if (switches.Enabled)
     });
 }
 
-if (Environment.GetEnvironmentVariable("BACKEND_ASSIGNABLE") == "1")
+if (Environment.GetEnvironmentVariable("BACKEND_ASSIGNABLE") == "1" && !switches.WithoutIdentity)
 {
     // A warm spare: started ahead of need, it takes its identity once, when it is put to work.
     app.MapPost("/admin/identity", async (HttpRequest request) =>

@@ -9,15 +9,20 @@ namespace Orleans.LoadBalancer.BackendServer;
 /// <item>A replica slow to become alive: while its name starts with <c>slow-heartbeat</c>, <c>GET /heartbeat</c> answers
 /// 503 until <c>BACKEND_SLOW_HEARTBEAT_SECONDS</c> (default 15) after it got that name — at start, or for a warm spare
 /// when <c>POST /admin/identity</c> names it. Everything else answers as usual.</item>
+/// <item>A program without <c>POST /admin/identity</c>: with <c>BACKEND_NO_IDENTITY=1</c> a warm spare does not map it
+/// (it answers 404, as a program that never heard of warm spares does).</item>
 /// </list>
 /// </summary>
-internal sealed class TestSwitches(bool enabled, bool hangFromStart, TimeSpan slowHeartbeatFor)
+internal sealed class TestSwitches(bool enabled, bool hangFromStart, TimeSpan slowHeartbeatFor, bool withoutIdentity = false)
 {
     public const string SlowHeartbeatPrefix = "slow-heartbeat";
 
     private volatile bool _hanging = hangFromStart;
 
     public bool Enabled { get; } = enabled;
+
+    /// <summary>Whether <c>POST /admin/identity</c> is left out, even on a warm spare.</summary>
+    public bool WithoutIdentity { get; } = enabled && withoutIdentity;
 
     public bool Hanging
     {

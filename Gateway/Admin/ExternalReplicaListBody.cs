@@ -7,13 +7,16 @@ namespace Orleans.LoadBalancer.Gateway.Admin;
 
 /// <summary>
 /// <c>POST /add {"replicas": [{"name": "api-7", "address": "http://10.0.0.7:8080", "weight": 2, "protocol": "h2c"}]}</c>:
-/// existing backends by address, each with the protocol the gateways speak to it (<c>http1</c> when not given). Errors name the entry and field (<c>'replicas[1].address'</c>); other members are ignored.
+/// existing backends by address, each with the protocol the gateways speak to it (<c>http1</c> when not given) and
+/// optionally its own health check, <c>"healthPath": "/ready", "healthStatus": 204</c> (a status as a number or a string,
+/// or a range, <c>"200-399"</c>; checked by <see cref="ReplicaSetRules"/>). Errors name the entry and field
+/// (<c>'replicas[1].address'</c>); other members are ignored.
 /// </summary>
 internal static class ExternalReplicaListBody
 {
     public const string NotList = "'replicas' must be a list of objects like {\"name\": \"api-7\", \"address\": \"http://10.0.0.7:8080\", \"weight\": 2}";
 
-    private static readonly string[] Members = ["name", "address", "weight", "protocol"];
+    private static readonly string[] Members = ["name", "address", "weight", "protocol", "healthPath", "healthStatus"];
 
     /// <summary>The request for the list, its addresses in canonical form, or the first error.</summary>
     public static (AdminRequest? Request, string? Error) Read(JsonElement list)
@@ -61,7 +64,12 @@ internal static class ExternalReplicaListBody
                 return (null, AdminJson.GivenTwice(field(known)));
             }
 
-            if (known != "weight" && member.Value.ValueKind != JsonValueKind.String)
+            if (known == "healthStatus" && member.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+            {
+                return (null, $"{field(known)} must be a status (204) or a range of them (\"200-399\")");
+            }
+
+            if (known is not ("weight" or "healthStatus") && member.Value.ValueKind != JsonValueKind.String)
             {
                 return (null, $"{field(known)} must be a string");
             }
@@ -96,6 +104,8 @@ internal static class ExternalReplicaListBody
 
         var weight = given.TryGetValue("weight", out var w) && AdminJson.ReadWeight(w, field("weight"), out var read) is null ? read : ReplicaSetRules.DefaultWeight;
         var (address, addressError) = ReplicaAddresses.Normalize(given.TryGetValue("address", out var a) ? AdminJson.Text(a) : null, field("address"));
-        return addressError is null ? (ExternalReplicas.Of(name, address!, weight, protocol), null) : (null, addressError);
+        var healthPath = given.TryGetValue("healthPath", out var p) ? AdminJson.Text(p) : "";
+        var healthStatus = !given.TryGetValue("healthStatus", out var s) ? "" : s.ValueKind == JsonValueKind.Number ? s.GetRawText() : AdminJson.Text(s);
+        return addressError is null ? (ExternalReplicas.Of(name, address!, weight, protocol, healthPath, healthStatus), null) : (null, addressError);
     }
 }

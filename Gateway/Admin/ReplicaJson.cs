@@ -54,6 +54,8 @@ internal static class ReplicaJson
         writer.WriteBoolean("draining", replica.Draining);
         writer.WriteString("host", replica.Host);
         writer.WriteString("protocol", ReplicaProtocols.Name(replica.Protocol));
+        writer.WriteString("healthPath", replica.HealthPath);
+        writer.WriteString("healthStatus", replica.HealthStatus);
         writer.WriteEndObject();
     }
 

@@ -14,8 +14,11 @@ public static class ExternalReplicas
     public const string RuntimeId = "external";
 
     /// <summary>A replica to register by address; whether it is up is found when it is registered.</summary>
-    public static ReplicaRecord Of(string name, string address, int weight = ReplicaSetRules.DefaultWeight, ReplicaProtocol protocol = ReplicaProtocol.Http1) =>
-        new(name, address, RuntimeId, IsUp: true, weight, Protocol: protocol);
+    /// <param name="healthPath">Its own health check path (<see cref="ExternalHealthCheck"/>); empty: <c>Replicas:ExternalHealthPath</c>.</param>
+    /// <param name="healthStatus">The statuses that count as healthy, <c>204</c> or <c>200-399</c>; empty: 2xx and 3xx.</param>
+    public static ReplicaRecord Of(
+        string name, string address, int weight = ReplicaSetRules.DefaultWeight, ReplicaProtocol protocol = ReplicaProtocol.Http1, string healthPath = "", string healthStatus = "") =>
+        new(name, address, RuntimeId, IsUp: true, weight, Protocol: protocol, HealthPath: healthPath, HealthStatus: healthStatus);
 
     public static bool Is(ReplicaRecord record)
     {

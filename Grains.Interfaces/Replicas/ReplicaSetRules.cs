@@ -200,7 +200,7 @@ public static class ReplicaSetRules
         return ReplicaAddresses.Normalize(replica.Address, "address").Address is { } address ? replica with { Address = address } : replica;
     }
 
-    /// <summary>One entry's rules in their order: its name, its weight, its address, its protocol against the address; <paramref name="field"/> names its fields.</summary>
+    /// <summary>One entry's rules in their order: its name, its weight, its address, its protocol against the address, its health check; <paramref name="field"/> names its fields.</summary>
     private static string? EntryError(ReplicaRecord replica, Func<string, string> field, bool showWeight)
     {
         ArgumentNullException.ThrowIfNull(replica);
@@ -215,7 +215,8 @@ public static class ReplicaSetRules
         }
 
         var (address, error) = ReplicaAddresses.Normalize(replica.Address, field("address"));
-        return error ?? ProtocolMismatch(field("protocol"), replica.Protocol, address!);
+        return error ?? ProtocolMismatch(field("protocol"), replica.Protocol, address!)
+            ?? ExternalHealthCheck.CheckPath(field("healthPath"), replica.HealthPath) ?? ExternalHealthCheck.CheckStatus(field("healthStatus"), replica.HealthStatus);
     }
 
     /// <summary><c>h2c</c> is HTTP/2 without TLS and needs an <c>http</c> address; <c>h2</c> is HTTP/2 over TLS and needs <c>https</c>.</summary>

@@ -2,7 +2,10 @@ using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Replicas;
 
-/// <summary>A replica's lifecycle as <c>GET /replicas</c> reports it.</summary>
+/// <summary>
+/// A replica's lifecycle as <c>GET /replicas</c> reports it, with the health check the manager makes of it: the path it
+/// asks and the statuses it counts as healthy (<see cref="HealthStatusRange"/>).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Replicas.ReplicaStatus")]
 public sealed record ReplicaStatus(
     [property: Id(0)] string Name,
@@ -15,4 +18,6 @@ public sealed record ReplicaStatus(
     [property: Id(7)] int Weight = 1,
     [property: Id(8)] bool Draining = false,
     [property: Id(9)] string Host = "",
-    [property: Id(10)] ReplicaProtocol Protocol = ReplicaProtocol.Http1);
+    [property: Id(10)] ReplicaProtocol Protocol = ReplicaProtocol.Http1,
+    [property: Id(11)] string HealthPath = "",
+    [property: Id(12)] string HealthStatus = "");

@@ -7,6 +7,8 @@ namespace Orleans.LoadBalancer.Ring;
 /// a draining replica takes no new keys but keeps its slots, so putting it back restores them.
 /// <see cref="Host"/> names the cluster host (silo) that runs it; empty for replicas nobody runs for us.
 /// <see cref="Protocol"/> is what the gateways speak to it (only external replicas are anything but HTTP/1.1).
+/// <see cref="HealthPath"/> and <see cref="HealthStatus"/> are an external replica's own health check
+/// (<see cref="Orleans.LoadBalancer.Replicas.ExternalHealthCheck"/>); empty: the cluster's.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Orleans.LoadBalancer.Ring.ReplicaRecord")]
 public sealed record ReplicaRecord(
@@ -17,4 +19,6 @@ public sealed record ReplicaRecord(
     [property: Id(4)] int Weight = 1,
     [property: Id(5)] bool Draining = false,
     [property: Id(6)] string Host = "",
-    [property: Id(7)] ReplicaProtocol Protocol = ReplicaProtocol.Http1);
+    [property: Id(7)] ReplicaProtocol Protocol = ReplicaProtocol.Http1,
+    [property: Id(8)] string HealthPath = "",
+    [property: Id(9)] string HealthStatus = "");

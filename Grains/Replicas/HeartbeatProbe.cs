@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Orleans.LoadBalancer.Replicas;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Grains.Replicas;
@@ -40,11 +41,11 @@ public sealed class HeartbeatProbe : IDisposable
 
     /// <summary>
     /// Probes once: alive, refused (nothing listens: the process is gone), or failed (error or no answer in time).
-    /// Alive means 2xx, or also 3xx with <paramref name="redirectIsAlive"/> (as nginx and HAProxy judge a backend).
+    /// Alive means a status in <paramref name="alive"/>, 2xx when not given.
     /// The probe speaks <paramref name="protocol"/>, as the gateways do to that replica: an HTTP/2-only server is probed over HTTP/2.
     /// </summary>
     public async Task<HeartbeatResult> ProbeAsync(
-        string address, string path, TimeSpan timeout, CancellationToken cancellationToken, bool redirectIsAlive = false, ReplicaProtocol protocol = ReplicaProtocol.Http1)
+        string address, string path, TimeSpan timeout, CancellationToken cancellationToken, HealthStatusRange? alive = null, ReplicaProtocol protocol = ReplicaProtocol.Http1)
     {
         if (string.IsNullOrEmpty(address))
         {
@@ -64,7 +65,7 @@ public sealed class HeartbeatProbe : IDisposable
 
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
             var status = (int)response.StatusCode;
-            return status is >= 200 and < 300 || (redirectIsAlive && status is >= 300 and < 400) ? HeartbeatResult.Alive : HeartbeatResult.Failed;
+            return (alive ?? HealthStatusRange.Success).Contains(status) ? HeartbeatResult.Alive : HeartbeatResult.Failed;
         }
         catch (HttpRequestException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
         {

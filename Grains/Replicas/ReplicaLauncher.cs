@@ -15,10 +15,11 @@ internal sealed class ReplicaLauncher(IReplicaRuntime runtime, HeartbeatProbe pr
     public Task<HeartbeatResult> ProbeAsync(string address, CancellationToken cancellationToken) =>
         probe.ProbeAsync(address, options.HeartbeatPath, options.HealthCheckTimeout, cancellationToken);
 
-    /// <summary>Probes a ring member: its heartbeat, or for an external replica <see cref="ReplicaOptions.ExternalHealthPath"/>.</summary>
+    /// <summary>Probes a ring member: its heartbeat, or an external replica's own health check (<see cref="ExternalHealthCheck"/>).</summary>
     public Task<HeartbeatResult> ProbeAsync(ReplicaRecord replica, CancellationToken cancellationToken) =>
         ExternalReplicas.Is(replica)
-            ? probe.ProbeAsync(replica.Address, options.ExternalHealthPath, options.HealthCheckTimeout, cancellationToken, redirectIsAlive: true, replica.Protocol)
+            ? probe.ProbeAsync(replica.Address, ExternalHealthCheck.PathOf(replica, options.ExternalHealthPath), options.HealthCheckTimeout, cancellationToken,
+                ExternalHealthCheck.StatusOf(replica), replica.Protocol)
             : ProbeAsync(replica.Address, cancellationToken);
 
     /// <summary>

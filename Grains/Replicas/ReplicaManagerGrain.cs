@@ -97,7 +97,7 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         return InTurnAsync(
             ring => ReplicaSetRules.ValidateExternal(replicas)
                 ?? ReplicaSetRules.ValidateAdd(names.Count, names, Names(ring), _options.MaxCount, _runtime.NameKey),
-            ring => _changes.AddExternalAsync(Ring, replicas.Select(r => ReplicaSetRules.Canonical(ExternalReplicas.Of(r.Name, r.Address, r.Weight, r.Protocol))).ToList(), ring));
+            ring => _changes.AddExternalAsync(Ring, replicas.Select(r => ReplicaSetRules.Canonical(ExternalReplicas.Of(r.Name, r.Address, r.Weight, r.Protocol, r.HealthPath, r.HealthStatus))).ToList(), ring));
     }
 
     public async Task<AdminResult> SetDraining(string name, bool draining)
@@ -152,7 +152,9 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
         var ring = await Ring.GetState();
         return ring.Replicas
             .Select((r, i) => new ReplicaStatus(r.Name, r.Address, ExternalReplicas.Is(r) ? ExternalReplicas.RuntimeId : _runtime.Kind, r.RuntimeId,
-                _tracker.StateOf(r), _tracker.RestartsOf(r.Name), ring.Shares[i], r.Weight, r.Draining, r.Host, r.Protocol))
+                _tracker.StateOf(r), _tracker.RestartsOf(r.Name), ring.Shares[i], r.Weight, r.Draining, r.Host, r.Protocol,
+                ExternalReplicas.Is(r) ? ExternalHealthCheck.PathOf(r, _options.ExternalHealthPath) : _options.HeartbeatPath,
+                (ExternalReplicas.Is(r) ? ExternalHealthCheck.StatusOf(r) : HealthStatusRange.Success).ToString()))
             .ToList();
     }
 

@@ -20,6 +20,12 @@ public sealed class StaticReplica
     /// <summary>What the gateways speak to it: <c>http1</c> (the default), <c>h2c</c> or <c>h2</c> (<see cref="ReplicaProtocols"/>).</summary>
     public string Protocol { get; set; } = ReplicaProtocols.Http1;
 
+    /// <summary>Its own health check path (<see cref="ExternalHealthCheck"/>); empty: <c>Replicas:ExternalHealthPath</c>.</summary>
+    public string HealthPath { get; set; } = "";
+
+    /// <summary>The statuses that count as healthy: <c>204</c> or <c>200-399</c>; empty: 2xx and 3xx.</summary>
+    public string HealthStatus { get; set; } = "";
+
     /// <summary>The error for <see cref="Protocol"/> when it names no protocol; null when it does.</summary>
     public string? ProtocolError => ReplicaProtocols.Parse(Protocol) is null ? ReplicaProtocols.Invalid("'protocol'") : null;
 
@@ -27,5 +33,5 @@ public sealed class StaticReplica
     public ReplicaRecord ToRecord() => ReplicaSetRules.Canonical(AsGiven());
 
     /// <summary>The entry as configured, for the start-up checks.</summary>
-    public ReplicaRecord AsGiven() => ExternalReplicas.Of(Name, Address, Weight, ReplicaProtocols.Parse(Protocol) ?? ReplicaProtocol.Http1);
+    public ReplicaRecord AsGiven() => ExternalReplicas.Of(Name, Address, Weight, ReplicaProtocols.Parse(Protocol) ?? ReplicaProtocol.Http1, HealthPath, HealthStatus);
 }

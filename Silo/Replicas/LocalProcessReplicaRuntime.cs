@@ -38,6 +38,9 @@ internal sealed class LocalProcessReplicaRuntime : IReplicaRuntime, IDisposable
 
     public string Kind => "process";
 
+    /// <summary>Warm spares started and waiting to be taken.</summary>
+    public int SparesWaiting => _spares.Waiting().Count;
+
     public async Task<ReplicaInstance> StartAsync(string name, long ordinal, CancellationToken cancellationToken)
     {
         var spare = await _spares.TakeAsync(name, s => StopAsync(s, CancellationToken.None), cancellationToken);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 using Orleans.LoadBalancer.Grains.Replicas;
 
@@ -8,7 +9,8 @@ namespace Orleans.LoadBalancer.Silo.Replicas;
 /// <summary>
 /// Replica processes started ahead of need (<see cref="ProcessReplicaOptions.WarmSpares"/>), listening and warmed up,
 /// so that a replica starts by naming one. Never adopted: they exit with a normal stop, and the next silo stops the
-/// spares of one that died.
+/// spares of one that died. Naming a spare (<c>POST /admin/identity</c>) is optional for the replica program: the first
+/// spare that answers 404, 405 or 501 turns spares off for this runtime, logged once, and replicas start cold.
 /// </summary>
 internal sealed class WarmSpares(ProcessReplicaOptions options, ReplicaProcessLauncher launcher, ProcessReplicaRegistry registry, ILogger logger)
 {
@@ -16,6 +18,7 @@ internal sealed class WarmSpares(ProcessReplicaOptions options, ReplicaProcessLa
 
     private readonly ConcurrentQueue<ReplicaInstance> _ready = new();
     private int _starting;
+    private volatile bool _unsupported;
 
     /// <summary>The runtime ids of the spares waiting to be taken.</summary>
     public HashSet<string> Waiting() => new(_ready.Select(s => s.RuntimeId), StringComparer.Ordinal);
@@ -28,6 +31,12 @@ internal sealed class WarmSpares(ProcessReplicaOptions options, ReplicaProcessLa
     {
         while (_ready.TryDequeue(out var spare))
         {
+            if (_unsupported)
+            {
+                await stop(spare);
+                continue;
+            }
+
             try
             {
                 using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -38,6 +47,14 @@ internal sealed class WarmSpares(ProcessReplicaOptions options, ReplicaProcessLa
                     registry.UnregisterSpare(int.Parse(spare.RuntimeId, CultureInfo.InvariantCulture));
                     logger.LogInformation("Replica {Replica} is the warm spare process {ProcessId} on {Address}", name, spare.RuntimeId, spare.Address);
                     return spare with { Name = name };
+                }
+
+                if (IsNotImplemented(response.StatusCode))
+                {
+                    _unsupported = true;
+                    logger.LogWarning(
+                        "The replica program answered POST /admin/identity with {Status}: it cannot take a name once started, so warm spares are off "
+                        + "and replicas start cold (set Replicas:Process:WarmSpares=0 to say so)", (int)response.StatusCode);
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
@@ -54,7 +71,7 @@ internal sealed class WarmSpares(ProcessReplicaOptions options, ReplicaProcessLa
     /// <summary>Starts spares in the background until <see cref="ProcessReplicaOptions.WarmSpares"/> are waiting.</summary>
     public void Replenish()
     {
-        while (_ready.Count + Volatile.Read(ref _starting) < options.WarmSpares)
+        while (!_unsupported && _ready.Count + Volatile.Read(ref _starting) < options.WarmSpares)
         {
             Interlocked.Increment(ref _starting);
             _ = Task.Run(async () =>
@@ -115,6 +132,9 @@ internal sealed class WarmSpares(ProcessReplicaOptions options, ReplicaProcessLa
             registry.DeleteQuietly(file);
         }
     }
+
+    private static bool IsNotImplemented(HttpStatusCode status) =>
+        status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented;
 
     private static bool IsListening(string address)
     {

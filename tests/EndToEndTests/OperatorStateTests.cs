@@ -51,6 +51,7 @@ public sealed class OperatorStateTests(OperatorStateFixture fixture, ITestOutput
         }
 
         await ExpectOkAsync(PutAsync("/replicas/Server%202/state", """{"state": "drain"}"""));
+        await AddWithOwnHealthChecksAsync();
         var before = await RingAsync();
         var routesBefore = await Gateway.RouteAllAsync(Keys);
         Assert.Equal("maglev", before.Algorithm);
@@ -78,6 +79,7 @@ public sealed class OperatorStateTests(OperatorStateFixture fixture, ITestOutput
         Assert.Equal(before.Replicas, after.Replicas);
         Assert.Equal(0, moved);
         Assert.Contains($"Ring activated at version {before.Version} (epoch", Cluster.Silo.Output, StringComparison.Ordinal);
+        await OwnHealthChecksSurvivedAsync();
     }
 
     [Fact]
@@ -176,6 +178,71 @@ public sealed class OperatorStateTests(OperatorStateFixture fixture, ITestOutput
         Assert.Equal("maglev", (await RingAsync()).Algorithm);
         using var any = await PutAsync("/ring/algorithm", """{"algorithm": "slots"}""", "*");
         Assert.Equal(HttpStatusCode.OK, any.StatusCode);
+    }
+
+    /// <summary>
+    /// Two replicas of the same server whose <c>/ready</c> answers 204, each with its own health check: with 204 expected
+    /// it is healthy, with 200 it is down. A check that breaks a rule is refused with 400.
+    /// </summary>
+    private async Task AddWithOwnHealthChecksAsync()
+    {
+        var address = fixture.External.Address;
+        fixture.External.ReadyStatus = 204;
+        using (var refused = await Gateway.AddAsync($$"""{"replicas": [{"name": "ext-bad", "address": "{{address}}", "healthPath": "ready"}]}"""))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal(
+                """{"message": "<Error> 'replicas[0].healthPath' must be a path that starts with '/', of at most 256 visible ASCII characters (no spaces or '#'), not 'ready'", "status": "failure"}""",
+                await refused.Content.ReadAsStringAsync());
+        }
+
+        if (!(await Gateway.GetReplicaNamesAsync()).Contains("ext-ready"))
+        {
+            await ExpectOkAsync(Gateway.AddAsync($$"""
+                {"replicas": [
+                  {"name": "ext-ready", "address": "{{address}}", "healthPath": "/ready", "healthStatus": 204},
+                  {"name": "ext-strict", "address": "{{address}}", "healthPath": "/ready", "healthStatus": "200"}]}
+                """));
+        }
+
+        await Eventually.TrueAsync(async () => await UpAsync("ext-ready") && !await UpAsync("ext-strict"), TimeSpan.FromSeconds(15), "ext-ready up, ext-strict down");
+    }
+
+    /// <summary>After the kill each keeps its check, shown by <c>GET /replicas</c>, and the loop uses it: a failing <c>/ready</c> marks it down.</summary>
+    private async Task OwnHealthChecksSurvivedAsync()
+    {
+        Assert.Equal(("/ready", "204"), await HealthCheckAsync("ext-ready"));
+        Assert.Equal(("/ready", "200"), await HealthCheckAsync("ext-strict"));
+        Assert.Equal(("/", "200-399"), await HealthCheckAsync("ext-state"));
+        Assert.Equal(("/heartbeat", "200-299"), await HealthCheckAsync("Server 1"));
+        Assert.True(await UpAsync("ext-ready"));
+
+        fixture.External.ReadyStatus = 503;
+        try
+        {
+            await Eventually.TrueAsync(async () => !await UpAsync("ext-ready"), TimeSpan.FromSeconds(15), "ext-ready is marked down when /ready fails");
+            Assert.True(await UpAsync("ext-state"), "the same server's GET / still answers 200: ext-state, on the default check, stays up");
+        }
+        finally
+        {
+            fixture.External.ReadyStatus = 204;
+        }
+
+        await ExpectOkAsync(Gateway.RemoveAsync("""{"n": 2, "hostnames": ["ext-ready", "ext-strict"]}"""));
+    }
+
+    private async Task<(string? Path, string? Status)> HealthCheckAsync(string name)
+    {
+        using var replicas = await Gateway.GetJsonAsync("/replicas");
+        var replica = replicas.RootElement.GetProperty("message").GetProperty("replicas").EnumerateArray().Single(r => r.GetProperty("name").GetString() == name);
+        return (replica.GetProperty("healthPath").GetString(), replica.GetProperty("healthStatus").GetString());
+    }
+
+    private async Task<bool> UpAsync(string name)
+    {
+        using var ring = await Gateway.GetJsonAsync("/ring");
+        return ring.RootElement.GetProperty("message").GetProperty("replicas").EnumerateArray()
+            .Single(r => r.GetProperty("name").GetString() == name).GetProperty("up").GetBoolean();
     }
 
     private async Task<bool> AdminAnswersAsync()

@@ -22,17 +22,22 @@ internal sealed record ReplicaSetChange(int? N, IReadOnlyList<string>? Hostnames
 
 /// <summary>
 /// A server that runs elsewhere, registered by <c>POST /add {"replicas": […]}</c>; <c>protocol</c> is how the gateways
-/// speak to it: <c>http1</c> (the default), <c>h2c</c> or <c>h2</c>.
+/// speak to it: <c>http1</c> (the default), <c>h2c</c> or <c>h2</c>. <c>healthPath</c> (starting with '/') and
+/// <c>healthStatus</c> (a status, <c>204</c>, also as a number, or a range, <c>"200-399"</c>) are its own health check;
+/// when not given, <c>Replicas:ExternalHealthPath</c> and 2xx/3xx.
 /// </summary>
-internal sealed record ExternalReplica(string Name, string Address, int? Weight, string? Protocol);
+internal sealed record ExternalReplica(string Name, string Address, int? Weight, string? Protocol, string? HealthPath, string? HealthStatus);
 
 /// <summary><c>GET /replicas</c>.</summary>
 internal sealed record ReplicaList([property: JsonPropertyName("N")] int N, IReadOnlyList<ReplicaEntry> Replicas);
 
-/// <summary>One replica as <c>GET /replicas</c> and <c>PUT /replicas/{name}/weight</c> show it.</summary>
+/// <summary>
+/// One replica as <c>GET /replicas</c> and <c>PUT /replicas/{name}/weight</c> show it; <c>healthPath</c> and
+/// <c>healthStatus</c> are the health check the manager makes of it (<c>"204"</c> or <c>"200-399"</c>).
+/// </summary>
 internal sealed record ReplicaEntry(
     string Name, string DnsName, string Address, string State, string Runtime, string RuntimeId, int Restarts, double Share,
-    int Weight, int EffectiveWeight, bool Draining, string Host, string Protocol);
+    int Weight, int EffectiveWeight, bool Draining, string Host, string Protocol, string HealthPath, string HealthStatus);
 
 /// <summary><c>GET /ring</c>: this gateway's routing snapshot.</summary>
 internal sealed record RingView(

@@ -12,13 +12,15 @@ namespace Orleans.LoadBalancer.EndToEndTests.Infrastructure;
 /// <c>/stream?gapMs=N</c> sends an event, waits N ms, then sends another; <c>POST /upload</c> reads the whole body before
 /// answering with its length; <c>/odd-headers</c> answers with UTF-8 bytes
 /// and a TAB in its header values. With <see cref="FailWith"/> set it answers every request but its health check
-/// (<c>GET /</c>) with that status, as an application whose database is gone.
+/// (<c>GET /</c>) with that status, as an application whose database is gone. <c>GET /ready</c> answers
+/// <see cref="ReadyStatus"/> (204 unless set), for a replica registered with its own health check.
 /// </summary>
 public sealed class ExternalBackend : IAsyncDisposable
 {
     private WebApplication? _app;
     private int _requests;
     private int _failWith;
+    private int _readyStatus = StatusCodes.Status204NoContent;
 
     private ExternalBackend(string name, int port) => (Name, Port) = (name, port);
 
@@ -40,6 +42,13 @@ public sealed class ExternalBackend : IAsyncDisposable
         set => Volatile.Write(ref _failWith, value);
     }
 
+    /// <summary>What <c>GET /ready</c> answers.</summary>
+    public int ReadyStatus
+    {
+        get => Volatile.Read(ref _readyStatus);
+        set => Volatile.Write(ref _readyStatus, value);
+    }
+
     public static async Task<ExternalBackend> StartAsync(string name)
     {
         var backend = new ExternalBackend(name, FreePort.Next());
@@ -59,7 +68,7 @@ public sealed class ExternalBackend : IAsyncDisposable
         app.Use((context, next) =>
         {
             Interlocked.Increment(ref _requests);
-            if (FailWith != 0 && context.Request.Path != "/")
+            if (FailWith != 0 && context.Request.Path != "/" && context.Request.Path != "/ready")
             {
                 context.Response.StatusCode = FailWith;
                 return context.Response.WriteAsync($"{Name} cannot serve now");
@@ -68,6 +77,7 @@ public sealed class ExternalBackend : IAsyncDisposable
             return next(context);
         });
         app.MapGet("/", () => Results.Ok());
+        app.MapGet("/ready", () => Results.StatusCode(ReadyStatus));
         app.Map("/ws", EchoAsync);
         app.MapGet("/stream", StreamAsync);
         app.MapPost("/upload", async (HttpContext context) =>

@@ -56,6 +56,55 @@ public sealed class LocalProcessReplicaRuntimeTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_state.FullName, _clusterId), "*.json"));
     }
 
+    [Fact]
+    public async Task A_program_without_admin_identity_gets_no_warm_spares_and_its_replicas_start_cold_and_serve()
+    {
+        // Someone else's program, as an executable: a script that execs BackendServer without POST /admin/identity.
+        var program = Path.Combine(_state.FullName, "own-program.sh");
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        await File.WriteAllTextAsync(program,
+            $"#!/bin/sh\nexport BACKEND_TEST_SWITCHES=1 BACKEND_NO_IDENTITY=1\nexec '{dotnet}' '{RepoPaths.BackendServer}' \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        using var runtime = new LocalProcessReplicaRuntime(
+            Options.Create(new ProcessReplicaOptions { Command = program, StateDirectory = _state.FullName, WarmSpares = 1 }),
+            Options.Create(new ClusterSettings { ClusterId = _clusterId }),
+            NullLogger<LocalProcessReplicaRuntime>.Instance);
+
+        // The first start is cold and starts a spare behind it; the second is offered that spare, which answers 404.
+        var first = await runtime.StartAsync("own-1", 1, CancellationToken.None);
+        await Eventually.TrueAsync(() => Task.FromResult(runtime.SparesWaiting == 1), TimeSpan.FromSeconds(30), "a warm spare is waiting");
+        var second = await runtime.StartAsync("own-2", 2, CancellationToken.None);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        foreach (var replica in new[] { first, second })
+        {
+            await Eventually.TrueAsync(
+                async () => await AnswersAsync(http, replica.Address) == replica.Name, TimeSpan.FromSeconds(30), $"{replica.Name} serves under its name");
+        }
+
+        // The spare was stopped and no other is started: the two replicas are all that runs.
+        await Eventually.TrueAsync(() => Task.FromResult(ClusterInspection.RuntimeProcesses(_clusterId).Count == 2), TimeSpan.FromSeconds(15), "only the replicas run");
+        await Task.Delay(1000);
+        Assert.Equal(2, ClusterInspection.RuntimeProcesses(_clusterId).Count);
+        Assert.Equal(0, runtime.SparesWaiting);
+    }
+
+    private static async Task<string?> AnswersAsync(HttpClient http, string address)
+    {
+        try
+        {
+            return ControlPlaneProbe.AnsweredBy(await http.GetStringAsync(address + "/home"));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
     private LocalProcessReplicaRuntime Runtime(bool keepOnStop) => new(
         Options.Create(new ProcessReplicaOptions { Command = RepoPaths.BackendServer, StateDirectory = _state.FullName, WarmSpares = 0, KeepOnStop = keepOnStop }),
         Options.Create(new ClusterSettings { ClusterId = _clusterId }),

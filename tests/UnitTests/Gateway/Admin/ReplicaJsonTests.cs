@@ -19,16 +19,18 @@ public sealed class ReplicaJsonTests
 
     // Its status says weight 2, but this gateway's table still holds it at 1: effectiveWeight comes from the table.
     private static readonly ReplicaStatus Weighted =
-        new("replica-2", "http://127.0.0.1:5002", "process", "4242", ReplicaHealth.Healthy, 1, 0.6, Weight: 2, Host: "silo-1");
+        new("replica-2", "http://127.0.0.1:5002", "process", "4242", ReplicaHealth.Healthy, 1, 0.6, Weight: 2, Host: "silo-1",
+            HealthPath: "/heartbeat", HealthStatus: "200-299");
 
     private static readonly ReplicaStatus External =
-        new("Zoë api", "https://backend.example.com", ExternalReplicas.RuntimeId, ExternalReplicas.RuntimeId, ReplicaHealth.Dead, 0, 1.0 / 3, Draining: true, Protocol: ReplicaProtocol.H2);
+        new("Zoë api", "https://backend.example.com", ExternalReplicas.RuntimeId, ExternalReplicas.RuntimeId, ReplicaHealth.Dead, 0, 1.0 / 3, Draining: true, Protocol: ReplicaProtocol.H2,
+            HealthPath: "/ready", HealthStatus: "204");
 
     private const string WeightedJson =
-        """{"name":"replica-2","dnsName":"replica-2","address":"http://127.0.0.1:5002","state":"healthy","runtime":"process","runtimeId":"4242","restarts":1,"share":0.6,"weight":2,"effectiveWeight":1,"draining":false,"host":"silo-1","protocol":"http1"}""";
+        """{"name":"replica-2","dnsName":"replica-2","address":"http://127.0.0.1:5002","state":"healthy","runtime":"process","runtimeId":"4242","restarts":1,"share":0.6,"weight":2,"effectiveWeight":1,"draining":false,"host":"silo-1","protocol":"http1","healthPath":"/heartbeat","healthStatus":"200-299"}""";
 
     private const string ExternalJson =
-        """{"name":"Zo\u00EB api","dnsName":"zo-api","address":"https://backend.example.com","state":"dead","runtime":"external","runtimeId":"external","restarts":0,"share":0.3333333333333333,"weight":1,"effectiveWeight":1,"draining":true,"host":"","protocol":"h2"}""";
+        """{"name":"Zo\u00EB api","dnsName":"zo-api","address":"https://backend.example.com","state":"dead","runtime":"external","runtimeId":"external","restarts":0,"share":0.3333333333333333,"weight":1,"effectiveWeight":1,"draining":true,"host":"","protocol":"h2","healthPath":"/ready","healthStatus":"204"}""";
 
     [Fact]
     public async Task The_list_carries_each_replica_in_the_seeds_envelope()
