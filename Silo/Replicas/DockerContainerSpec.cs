@@ -12,6 +12,9 @@ internal sealed class DockerContainerSpec(DockerReplicaOptions options)
     // Linux limits a host name to 64 bytes; a longer container name is shortened (with a hash, to stay distinct).
     private const int MaxHostnameLength = 63;
 
+    /// <summary>The variables the runtime sets itself; <c>Replicas:Docker:Environment</c> may not name them.</summary>
+    public static readonly IReadOnlyList<string> RuntimeVariables = ["SERVER_ID", "PORT"];
+
     private string Port => $"{options.ContainerPort}/tcp";
 
     /// <summary>"Server 1" becomes "orleans-lb-&lt;cluster&gt;-server-1": the slug is a valid DNS label and container name part.</summary>
@@ -26,7 +29,7 @@ internal sealed class DockerContainerSpec(DockerReplicaOptions options)
             Name = containerName,
             Hostname = Hostname(containerName),
             Image = options.Image,
-            Env = [$"SERVER_ID={name}", $"PORT={options.ContainerPort}"],
+            Env = [$"SERVER_ID={name}", $"PORT={options.ContainerPort}", .. options.Environment.Select(v => $"{v.Key}={v.Value}")],
             Labels = new Dictionary<string, string>
             {
                 [DockerReplicaRuntime.ClusterLabel] = options.ClusterId,
@@ -38,6 +41,9 @@ internal sealed class DockerContainerSpec(DockerReplicaOptions options)
             {
                 NetworkMode = options.Network,
                 RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.No },
+                Binds = [.. options.Mounts.Select(m => m.Bind)],
+                NanoCPUs = options.NanoCpus,
+                Memory = options.MemoryBytes,
                 PortBindings = options.AddressMode == DockerAddressMode.Loopback
                     ? new Dictionary<string, IList<PortBinding>> { [Port] = [new PortBinding { HostIP = "127.0.0.1", HostPort = "0" }] }
                     : null,

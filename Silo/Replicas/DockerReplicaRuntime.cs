@@ -26,6 +26,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
     private readonly DockerContainerSpec _spec;
     private readonly ILogger<DockerReplicaRuntime> _logger;
     private readonly DockerClient _client;
+    private readonly DockerImagePuller _images;
     private readonly SemaphoreSlim _networkLock = new(1, 1);
     private volatile bool _networkReady;
 
@@ -40,6 +41,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
         _spec = new DockerContainerSpec(_options);
         _logger = logger;
         _client = new DockerClientConfiguration(new Uri(_options.ResolveEndpoint())).CreateClient();
+        _images = new DockerImagePuller(_client, _options, logger);
     }
 
     public string Kind => "docker";
@@ -51,6 +53,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
             string? id = null;
             try
             {
+                await _images.EnsureAsync(cancellationToken);
                 await EnsureNetworkAsync(cancellationToken);
                 // Not cancelled half-way: the engine may create the container after the call is abandoned, and the
                 // id that comes back is what lets a cancelled start remove it.
@@ -303,7 +306,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
         }
     }
 
-    private static string DockerMessage(DockerApiException ex)
+    internal static string DockerMessage(DockerApiException ex)
     {
         var body = ex.ResponseBody;
         var match = MessageField().Match(body ?? "");

@@ -84,6 +84,27 @@ public sealed class ConfigurationCheckTests
     }
 
     [Fact]
+    public async Task The_docker_runtimes_settings_are_checked_without_asking_the_engine()
+    {
+        var (exit, output) = await CheckAsync("silo", new()
+        {
+            ["Replicas__Runtime"] = "Docker",
+            ["Replicas__Docker__Endpoint"] = "unix:///no/such/docker.sock",
+            ["Replicas__Docker__Environment__PORT"] = "80",
+            ["Replicas__Docker__Volumes__0"] = "data:/data:rx",
+            ["Replicas__Docker__Cpus"] = "0",
+            ["Replicas__Docker__Memory"] = "1m",
+        });
+
+        Assert.True(exit == 1, $"exit {exit}:\n{output}");
+        Assert.Contains("silo: Replicas:Docker:Environment:PORT: PORT is set by the runtime", output);
+        Assert.Contains("silo: Replicas:Docker:Volumes:0: 'data:/data:rx': the mode 'rx' is neither ro nor rw", output);
+        Assert.Contains("silo: Replicas:Docker:Cpus: ", output);
+        Assert.Contains("silo: Replicas:Docker:Memory: '1m' is less than the engine's minimum, 6m", output);
+        Assert.Contains("silo: configuration check failed: 4 problems", output);
+    }
+
+    [Fact]
     public async Task A_missing_certificate_of_an_https_endpoint_is_found_without_binding_it()
     {
         var (exit, output) = await CheckAsync("gateway", new()

@@ -1,3 +1,6 @@
+using System.Formats.Tar;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Grains.Replicas;
@@ -18,9 +21,14 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
 
     public Task DisposeAsync() => DockerEngine.CleanUpAsync(_clusterId, Network, [.. _imageTags]);
 
-    private DockerReplicaRuntime Runtime(string image = DockerEngine.Image) => new(
-        Options.Create(new DockerReplicaOptions { ClusterId = _clusterId, Network = Network, Image = image }),
-        NullLogger<DockerReplicaRuntime>.Instance);
+    private DockerReplicaRuntime Runtime(string image = DockerEngine.Image) => Runtime(new DockerReplicaOptions { Image = image });
+
+    private DockerReplicaRuntime Runtime(DockerReplicaOptions options, ILogger<DockerReplicaRuntime>? logger = null)
+    {
+        options.ClusterId = _clusterId;
+        options.Network = Network;
+        return new(Options.Create(options), logger ?? NullLogger<DockerReplicaRuntime>.Instance);
+    }
 
     [Fact]
     public async Task A_started_replica_serves_on_loopback_is_listed_and_is_gone_after_stop()
@@ -171,5 +179,114 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
         }
 
         Assert.True(cancelled > 0, "no start was cancelled");
+    }
+
+    [Fact]
+    public async Task A_container_gets_the_configured_environment_limits_and_volumes_from_an_image_present_without_a_pull()
+    {
+        var folder = Directory.CreateTempSubdirectory("orleans-lb-volume-");
+        try
+        {
+            // Readable by the image's non-root user, not only by the engine.
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "greeting.txt"), "hello from the host");
+            var log = new PullLog();
+            using var runtime = Runtime(new DockerReplicaOptions
+            {
+                Environment = new() { ["GREETING"] = "hello", ["Logging__LogLevel__Default"] = "Warning" },
+                Volumes = [$"{folder.FullName}:/data:ro"],
+                Cpus = 0.5,
+                Memory = "256m",
+            }, log);
+
+            var instance = await runtime.StartAsync("configured", 1, CancellationToken.None);
+
+            using var docker = DockerEngine.Connect();
+            var inspected = await docker.Containers.InspectContainerAsync(instance.RuntimeId);
+            Assert.Contains("GREETING=hello", inspected.Config.Env);
+            Assert.Contains("Logging__LogLevel__Default=Warning", inspected.Config.Env);
+            Assert.Contains("SERVER_ID=configured", inspected.Config.Env);
+            Assert.Equal(500_000_000L, inspected.HostConfig.NanoCPUs);
+            Assert.Equal(256L * 1024 * 1024, inspected.HostConfig.Memory);
+            var mount = Assert.Single(inspected.Mounts);
+            Assert.Equal((folder.FullName, "/data", false), (mount.Source, mount.Destination, mount.RW));
+            Assert.Equal("hello from the host", await ReadFileAsync(docker, instance.RuntimeId, "/data/greeting.txt"));
+            Assert.Equal(0, log.Pulls);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Never_with_a_missing_image_fails_naming_the_image_and_the_policy_and_leaves_nothing_behind()
+    {
+        using var runtime = Runtime(new DockerReplicaOptions { Image = "orleans-lb/no-such-image:never", PullPolicy = DockerPullPolicy.Never });
+
+        var error = await Assert.ThrowsAsync<ReplicaStartException>(() => runtime.StartAsync("never", 1, CancellationToken.None));
+
+        Assert.Equal(
+            "Could not start replica 'never' from image 'orleans-lb/no-such-image:never': the image is not on the Docker engine, and Replicas:Docker:PullPolicy is Never",
+            error.Message);
+        Assert.Empty(await DockerEngine.ContainersAsync(_clusterId));
+    }
+
+    [Fact]
+    public async Task A_pull_that_fails_is_reported_by_image_once_for_starts_that_need_it_together()
+    {
+        // No registry answers there: the pull fails at once, as one from an unreachable registry would.
+        const string image = "127.0.0.1:1/orleans-lb/unreachable:1";
+        var log = new PullLog();
+        using var runtime = Runtime(new DockerReplicaOptions { Image = image }, log);
+
+        var starts = Enumerable.Range(1, 3).Select(i => runtime.StartAsync($"pull-{i}", i, CancellationToken.None)).ToList();
+
+        foreach (var start in starts)
+        {
+            var error = await Assert.ThrowsAsync<ReplicaStartException>(() => start);
+            Assert.StartsWith($"Could not start replica 'pull-", error.Message);
+            Assert.Contains($"from image '{image}': pulling the image failed (Replicas:Docker:PullPolicy is IfNotPresent): ", error.Message);
+        }
+
+        Assert.Equal(1, log.Pulls);
+        Assert.Empty(await DockerEngine.ContainersAsync(_clusterId));
+    }
+
+    /// <summary>A file as the container sees it (the engine's archive of that path, mounts included).</summary>
+    private static async Task<string> ReadFileAsync(Docker.DotNet.DockerClient docker, string containerId, string path)
+    {
+        var archive = await docker.Containers.GetArchiveFromContainerAsync(containerId, new GetArchiveFromContainerParameters { Path = path }, statOnly: false);
+        using var stream = archive.Stream;
+        using var tar = new TarReader(stream);
+        var entry = await tar.GetNextEntryAsync() ?? throw new InvalidOperationException($"{path}: empty archive");
+        using var reader = new StreamReader(entry.DataStream!);
+        return await reader.ReadToEndAsync();
+    }
+
+    /// <summary>Counts the runtime's "Pulling image" lines.</summary>
+    private sealed class PullLog : ILogger<DockerReplicaRuntime>
+    {
+        private int _pulls;
+
+        public int Pulls => Volatile.Read(ref _pulls);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (formatter(state, exception).StartsWith("Pulling image ", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _pulls);
+            }
+        }
     }
 }
