@@ -17,6 +17,11 @@ internal sealed class HangupReload(IConfiguration configuration, ILogger<HangupR
     {
         if (configuration is IConfigurationRoot root)
         {
+            if (HangupSignal.TakeBack())
+            {
+                logger.LogInformation("SIGHUP was ignored when the gateway started (nohup); it reads the configuration again all the same");
+            }
+
             _registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true;

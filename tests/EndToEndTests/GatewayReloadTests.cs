@@ -38,10 +38,12 @@ public sealed class GatewayReloadTests(GatewayReloadTests.Fixture fixture) : ICl
     }
 
     [Fact]
-    public async Task SIGHUP_makes_a_gateway_that_does_not_watch_its_files_read_them_again()
+    public async Task SIGHUP_makes_a_gateway_that_does_not_watch_its_files_read_them_again_also_one_started_under_nohup()
     {
         using var file = new GatewayConfigFile();
-        var gateway = await fixture.Cluster.StartGatewayAsync(file.GatewaySettings(watch: false));
+        // nohup starts it with SIGHUP ignored, which .NET alone would keep: the gateway takes the signal back.
+        var gateway = await fixture.Cluster.StartGatewayAsync(file.GatewaySettings(watch: false), launcher: [ExternalTool.Require("nohup")]);
+        await LoggedAsync(gateway, "SIGHUP was ignored when the gateway started (nohup)");
         var (headerKey, headerReplica, queryKey, queryReplica) = await TwoKeysOnDifferentReplicasAsync(gateway);
 
         file.Write(settings => settings["Gateway"]!["KeySources"] = QueryThenHeader());

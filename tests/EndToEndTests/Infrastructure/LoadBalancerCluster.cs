@@ -115,7 +115,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
     /// Starts another gateway on this cluster and waits until it serves. Settings with <c>Kestrel:Endpoints</c> (which
     /// make Kestrel ignore <c>Urls</c>) get one more endpoint, <c>Traffic</c>, on the port <c>Urls</c> would have named.
     /// </summary>
-    public async Task<GatewayEndpoint> StartGatewayAsync(IReadOnlyDictionary<string, string>? settings = null)
+    public async Task<GatewayEndpoint> StartGatewayAsync(IReadOnlyDictionary<string, string>? settings = null, IReadOnlyList<string>? launcher = null)
     {
         var port = FreePort.Next();
         var environment = new Dictionary<string, string>(_clusterSettings)
@@ -133,7 +133,7 @@ public sealed class LoadBalancerCluster : IAsyncDisposable
             environment.TryAdd("Kestrel__Endpoints__Traffic__Url", environment["Urls"]);
         }
 
-        var process = ManagedProcess.StartDotnet($"gateway{Gateways.Count + 1}", RepoPaths.Gateway, environment);
+        var process = ManagedProcess.StartDotnet($"gateway{Gateways.Count + 1}", RepoPaths.Gateway, environment, launcher ?? []);
         _processes.Add(process);
         _gatewaySettings.Add(environment);
         var gateway = new GatewayEndpoint(process, new Uri($"http://127.0.0.1:{port}"));

@@ -41,15 +41,28 @@ public sealed class ManagedProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     /// <summary>Runs <c>dotnet <paramref name="dll"/></c> with <paramref name="environment"/> on top of this process's.</summary>
-    public static ManagedProcess StartDotnet(string name, string dll, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static ManagedProcess StartDotnet(string name, string dll, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        StartDotnet(name, dll, environment, launcher: [], arguments);
+
+    /// <summary>
+    /// Runs <c>dotnet <paramref name="dll"/></c> through <paramref name="launcher"/>, a program that runs its arguments
+    /// in its own place (<c>nohup</c>, say): the process is the one it becomes.
+    /// </summary>
+    public static ManagedProcess StartDotnet(string name, string dll, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> launcher, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var command = launcher.Append("dotnet").ToList();
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
+        foreach (var word in command.Skip(1))
+        {
+            start.ArgumentList.Add(word);
+        }
+
         start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
