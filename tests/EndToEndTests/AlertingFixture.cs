@@ -7,7 +7,8 @@ namespace Orleans.LoadBalancer.EndToEndTests;
 /// A cluster with two external replicas beside its three processes (one to stop, one that fails every request), and a
 /// real Prometheus that scrapes its gateway and silo every second with the rules of <c>deploy/prometheus/alerts.yml</c>.
 /// The gateway's retry budget is one retry per 10 s, so a few failures in a row make it refuse one (the metric of
-/// refusals appears only then), and an ejection lasts 100 ms, so the replica it ejects is soon routed to again.
+/// refusals appears only then), and an ejection lasts 100 ms however often it comes, so the replica it ejects is soon
+/// routed to again.
 /// </summary>
 public sealed partial class AlertingFixture : IAsyncLifetime
 {
@@ -41,6 +42,7 @@ public sealed partial class AlertingFixture : IAsyncLifetime
                 ["Gateway__RetryBudget__Percent"] = "0",
                 ["Gateway__RetryBudget__MinRetries"] = "1",
                 ["Gateway__Outlier__BaseEjectionTime"] = "00:00:00.100",
+                ["Gateway__Outlier__MaxEjectionTime"] = "00:00:00.100",
             },
             expectedReplicas: 5);
         Prometheus = await PrometheusServer.StartAsync(new Dictionary<string, string>
