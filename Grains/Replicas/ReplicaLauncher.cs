@@ -15,12 +15,26 @@ internal sealed class ReplicaLauncher(IReplicaRuntime runtime, HeartbeatProbe pr
     public Task<HeartbeatResult> ProbeAsync(string address, CancellationToken cancellationToken) =>
         probe.ProbeAsync(address, options.HeartbeatPath, options.HealthCheckTimeout, cancellationToken);
 
-    /// <summary>Probes a ring member: its heartbeat, or an external replica's own health check (<see cref="ExternalHealthCheck"/>).</summary>
-    public Task<HeartbeatResult> ProbeAsync(ReplicaRecord replica, CancellationToken cancellationToken) =>
+    /// <summary>Probes a ring member with its <see cref="HealthCheckOf"/>.</summary>
+    public Task<HeartbeatResult> ProbeAsync(ReplicaRecord replica, CancellationToken cancellationToken)
+    {
+        if (!ExternalReplicas.Is(replica))
+        {
+            return ProbeAsync(replica.Address, cancellationToken);
+        }
+
+        var (path, alive) = HealthCheckOf(replica);
+        return probe.ProbeAsync(replica.Address, path, options.HealthCheckTimeout, cancellationToken, alive, replica.Protocol);
+    }
+
+    /// <summary>
+    /// The check the health loop makes of a ring member: the heartbeat (2xx) of a replica run here, an external
+    /// replica's own path and statuses (<see cref="ExternalHealthCheck"/>).
+    /// </summary>
+    public (string Path, HealthStatusRange Alive) HealthCheckOf(ReplicaRecord replica) =>
         ExternalReplicas.Is(replica)
-            ? probe.ProbeAsync(replica.Address, ExternalHealthCheck.PathOf(replica, options.ExternalHealthPath), options.HealthCheckTimeout, cancellationToken,
-                ExternalHealthCheck.StatusOf(replica), replica.Protocol)
-            : ProbeAsync(replica.Address, cancellationToken);
+            ? (ExternalHealthCheck.PathOf(replica, options.ExternalHealthPath), ExternalHealthCheck.StatusOf(replica))
+            : (options.HeartbeatPath, HealthStatusRange.Success);
 
     /// <summary>
     /// Probes a ring member for the health round: as <see cref="ProbeAsync(ReplicaRecord, CancellationToken)"/>, and

@@ -151,10 +151,10 @@ public sealed class ReplicaManagerGrain : Grain, IReplicaManagerGrain
     {
         var ring = await Ring.GetState();
         return ring.Replicas
-            .Select((r, i) => new ReplicaStatus(r.Name, r.Address, ExternalReplicas.Is(r) ? ExternalReplicas.RuntimeId : _runtime.Kind, r.RuntimeId,
-                _tracker.StateOf(r), _tracker.RestartsOf(r.Name), ring.Shares[i], r.Weight, r.Draining, r.Host, r.Protocol,
-                ExternalReplicas.Is(r) ? ExternalHealthCheck.PathOf(r, _options.ExternalHealthPath) : _options.HeartbeatPath,
-                (ExternalReplicas.Is(r) ? ExternalHealthCheck.StatusOf(r) : HealthStatusRange.Success).ToString()))
+            .Select((r, i) => (Replica: r, Share: ring.Shares[i], Check: _launcher.HealthCheckOf(r)))
+            .Select(x => new ReplicaStatus(x.Replica.Name, x.Replica.Address, ExternalReplicas.Is(x.Replica) ? ExternalReplicas.RuntimeId : _runtime.Kind,
+                x.Replica.RuntimeId, _tracker.StateOf(x.Replica), _tracker.RestartsOf(x.Replica.Name), x.Share, x.Replica.Weight, x.Replica.Draining,
+                x.Replica.Host, x.Replica.Protocol, x.Check.Path, x.Check.Alive.ToString()))
             .ToList();
     }
 
