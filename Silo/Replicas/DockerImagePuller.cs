@@ -110,7 +110,7 @@ internal sealed class DockerImagePuller(DockerClient client, DockerReplicaOption
 
         public void Report(JSONMessage value)
         {
-            var error = value.Error?.Message is { Length: > 0 } message ? message : value.ErrorMessage;
+            var error = value.Error?.Message;
             if (Message is null && !string.IsNullOrWhiteSpace(error))
             {
                 Message = error.Trim();

@@ -27,8 +27,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
     private readonly ILogger<DockerReplicaRuntime> _logger;
     private readonly DockerClient _client;
     private readonly DockerImagePuller _images;
-    private readonly SemaphoreSlim _networkLock = new(1, 1);
-    private volatile bool _networkReady;
+    private readonly DockerNetwork _network;
 
     public DockerReplicaRuntime(IOptions<DockerReplicaOptions> options, ILogger<DockerReplicaRuntime> logger)
     {
@@ -40,8 +39,9 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
 
         _spec = new DockerContainerSpec(_options);
         _logger = logger;
-        _client = new DockerClientConfiguration(new Uri(_options.ResolveEndpoint())).CreateClient();
+        _client = DockerClientFactory.Create(_options.ResolveEndpoint());
         _images = new DockerImagePuller(_client, _options, logger);
+        _network = new DockerNetwork(_client, _options, logger);
     }
 
     public string Kind => "docker";
@@ -61,9 +61,9 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
                 cancellationToken.ThrowIfCancellationRequested();
                 await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken);
                 var container = await _client.Containers.InspectContainerAsync(id, cancellationToken);
-                if (container.State is { Running: false })
+                if (container.State is { Running: false } state)
                 {
-                    throw new ReplicaStartException(await ExitMessageAsync(name, container, cancellationToken));
+                    throw new ReplicaStartException(await ExitMessageAsync(name, id, state, cancellationToken));
                 }
 
                 var address = _spec.AddressOf(container, name)
@@ -75,7 +75,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
             {
                 // The network was removed behind our back (the flag still says it exists): create it again, once.
                 _logger.LogWarning("Docker network {Network} is gone; creating it again", _options.Network);
-                _networkReady = false;
+                _network.Forget();
                 await RemoveAsync(id, name);
             }
             catch (Exception ex)
@@ -121,7 +121,10 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
         var instances = new List<ReplicaInstance>();
         foreach (var container in containers)
         {
-            var name = container.Labels.TryGetValue(ReplicaLabel, out var label) ? label : container.Names.FirstOrDefault()?.TrimStart('/') ?? container.ID;
+            var labels = container.Labels;
+            var name = labels is not null && labels.TryGetValue(ReplicaLabel, out var label)
+                ? label
+                : container.Names?.FirstOrDefault()?.TrimStart('/') ?? container.ID;
             var address = "";
             if (container.State == "running")
             {
@@ -135,7 +138,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
                 }
             }
 
-            var ordinal = container.Labels.TryGetValue(OrdinalLabel, out var text)
+            var ordinal = labels is not null && labels.TryGetValue(OrdinalLabel, out var text)
                 && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : 0;
             instances.Add(new ReplicaInstance(name, address, container.ID, ordinal));
         }
@@ -148,7 +151,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
         try
         {
             var container = await _client.Containers.InspectContainerAsync(instance.RuntimeId, cancellationToken);
-            return container.State is { Running: false } ? await ExitMessageAsync(instance.Name, container, cancellationToken) : null;
+            return container.State is { Running: false } state ? await ExitMessageAsync(instance.Name, container.ID, state, cancellationToken) : null;
         }
         catch (DockerContainerNotFoundException)
         {
@@ -160,62 +163,17 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
     public string NameKey(string name) => ReplicaNames.Slug(name);
 
     /// <summary>Creates the bridge network when it is missing.</summary>
-    public async Task EnsureNetworkAsync(CancellationToken cancellationToken)
-    {
-        if (_networkReady)
-        {
-            return;
-        }
-
-        await _networkLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (_networkReady)
-            {
-                return;
-            }
-
-            var networks = await _client.Networks.ListNetworksAsync(new NetworksListParameters
-            {
-                Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [_options.Network] = true } },
-            }, cancellationToken);
-            if (!networks.Any(n => n.Name == _options.Network))
-            {
-                try
-                {
-                    await _client.Networks.CreateNetworkAsync(new NetworksCreateParameters
-                    {
-                        Name = _options.Network,
-                        Driver = "bridge",
-                        CheckDuplicate = true,
-                        Labels = new Dictionary<string, string> { [ClusterLabel] = _options.ClusterId },
-                    }, cancellationToken);
-                    _logger.LogInformation("Created Docker network {Network}", _options.Network);
-                }
-                catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
-                {
-                    // Another silo on this engine created it meanwhile.
-                }
-            }
-
-            _networkReady = true;
-        }
-        finally
-        {
-            _networkLock.Release();
-        }
-    }
+    public Task EnsureNetworkAsync(CancellationToken cancellationToken) => _network.EnsureAsync(cancellationToken);
 
     public void Dispose()
     {
         _client.Dispose();
-        _networkLock.Dispose();
+        _network.Dispose();
     }
 
     /// <summary>"exited with code N", Docker's own error if any, and the container's last lines of output.</summary>
-    private async Task<string> ExitMessageAsync(string name, ContainerInspectResponse container, CancellationToken cancellationToken)
+    private async Task<string> ExitMessageAsync(string name, string id, State state, CancellationToken cancellationToken)
     {
-        var state = container.State;
         var message = new StringBuilder($"Replica '{name}' exited with code {state.ExitCode} right after it started");
         if (state.OOMKilled)
         {
@@ -227,7 +185,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
             message.Append($" ({state.Error.Trim()})");
         }
 
-        if (await LastOutputAsync(container.ID, cancellationToken) is { Length: > 0 } output)
+        if (await LastOutputAsync(id, cancellationToken) is { Length: > 0 } output)
         {
             message.Append($"; last output: {output}");
         }
@@ -242,7 +200,7 @@ internal sealed partial class DockerReplicaRuntime : IReplicaRuntime, IDisposabl
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             cts.CancelAfter(TimeSpan.FromSeconds(2));
             using var stream = await _client.Containers.GetContainerLogsAsync(
-                id, tty: false, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = "10" }, cts.Token);
+                id, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = "10" }, cts.Token);
             var (stdout, stderr) = await stream.ReadOutputToEndAsync(cts.Token);
             var lines = (stdout + "\n" + stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var text = string.Join(" | ", lines.TakeLast(10));

@@ -83,18 +83,18 @@ public sealed partial class ComposeTests(ITestOutputHelper output) : IAsyncLifet
         foreach (var service in gateways.Select(g => g.Service).Concat(silos))
         {
             var container = await Project.InspectAsync(service);
-            Assert.Equal(AppUser, container.Config.User);
+            Assert.Equal(AppUser, container.Config?.User);
             // A gateway's own /healthz is on its admin port when Admin__Urls gives it one.
             string[] probe = gateways.Any(g => g.Service == service) ? ["/healthz", "--admin-first"] : ["/healthz"];
-            Assert.Equal(["CMD", "dotnet", "/healthprobe/Orleans.LoadBalancer.HealthProbe.dll", .. probe], container.Config.Healthcheck.Test);
+            Assert.Equal(["CMD", "dotnet", "/healthprobe/Orleans.LoadBalancer.HealthProbe.dll", .. probe], container.Config?.Healthcheck?.Test);
             AssertRestartsAndLoopbackOnly(service, container);
         }
 
         foreach (var service in others)
         {
             var container = await Project.InspectAsync(service);
-            Assert.NotEqual("", container.Config.User);
-            Assert.NotEqual("0", container.Config.User);
+            Assert.NotEqual("", container.Config?.User);
+            Assert.NotEqual("0", container.Config?.User);
             AssertRestartsAndLoopbackOnly(service, container);
         }
 
@@ -113,8 +113,8 @@ public sealed partial class ComposeTests(ITestOutputHelper output) : IAsyncLifet
 
             var replicaContainers = await Project.ReplicasAsync();
             Assert.Equal(3, replicaContainers.Count);
-            Assert.All(replicaContainers, r => Assert.Equal(AppUser, r.Config.User));
-            Assert.All(replicaContainers, r => Assert.Contains("/heartbeat", r.Config.Healthcheck.Test));
+            Assert.All(replicaContainers, r => Assert.Equal(AppUser, r.Config?.User));
+            Assert.All(replicaContainers, r => Assert.Contains("/heartbeat", r.Config?.Healthcheck?.Test ?? []));
 
             await BurstAsync([.. clients.Values], requests: 1_500, concurrency: 16);
 
@@ -126,14 +126,14 @@ public sealed partial class ComposeTests(ITestOutputHelper output) : IAsyncLifet
             // `docker kill` would not do: Docker counts it as a wanted stop and leaves the container stopped.
             var (victim, port) = gateways[0];
             var before = await Project.InspectAsync(victim);
-            using (var process = Process.GetProcessById((int)before.State.Pid))
+            using (var process = Process.GetProcessById((int)before.State!.Pid))
             {
                 process.Kill();
             }
 
             var killed = Stopwatch.StartNew();
             await Eventually.TrueAsync(
-                async () => (await Project.InspectAsync(victim)) is { State.Running: true } now && now.RestartCount > before.RestartCount && now.State.Pid != before.State.Pid,
+                async () => (await Project.InspectAsync(victim)) is { State.Running: true } now && now.RestartCount > before.RestartCount && now.State.Pid != before.State!.Pid,
                 StartTimeout, $"{victim} is restarted after its process was killed");
             await Eventually.TrueAsync(
                 async () => await HomeStatusAsync(clients[victim]) == HttpStatusCode.OK,
@@ -159,8 +159,8 @@ public sealed partial class ComposeTests(ITestOutputHelper output) : IAsyncLifet
 
     private static void AssertRestartsAndLoopbackOnly(string service, ContainerInspectResponse container)
     {
-        Assert.True(container.HostConfig.RestartPolicy.Name == RestartPolicyKind.UnlessStopped, $"{service}: restart policy {container.HostConfig.RestartPolicy.Name}");
-        foreach (var binding in (container.HostConfig.PortBindings ?? new Dictionary<string, IList<PortBinding>>()).Values.SelectMany(b => b))
+        Assert.True(container.HostConfig?.RestartPolicy.Name == RestartPolicyKind.UnlessStopped, $"{service}: restart policy {container.HostConfig?.RestartPolicy.Name}");
+        foreach (var binding in (container.HostConfig?.PortBindings ?? new Dictionary<string, IList<PortBinding>>()).Values.SelectMany(b => b))
         {
             Assert.True(binding.HostIP == "127.0.0.1", $"{service} publishes a port on '{binding.HostIP}'");
         }
@@ -277,10 +277,10 @@ public sealed partial class ComposeTests(ITestOutputHelper output) : IAsyncLifet
                     var containers = new List<(string Name, string? Health)>();
                     foreach (var service in services)
                     {
-                        containers.Add((service, (await Project.InspectAsync(service)).State.Health?.Status));
+                        containers.Add((service, (await Project.InspectAsync(service)).State?.Health?.Status));
                     }
 
-                    var replicas = (await Project.ReplicasAsync()).Select(r => (Name: r.Name.TrimStart('/'), Health: r.State.Health?.Status)).ToList();
+                    var replicas = (await Project.ReplicasAsync()).Select(r => (Name: r.Name.TrimStart('/'), Health: r.State?.Health?.Status)).ToList();
                     states = string.Join(", ", containers.Concat(replicas).Select(c => $"{c.Name}: {c.Health ?? "no health check"}"));
                     return containers.All(c => c.Health == "healthy") && replicas.All(r => r.Health is "healthy" or "starting");
                 },
@@ -296,7 +296,7 @@ public sealed partial class ComposeTests(ITestOutputHelper output) : IAsyncLifet
         // Docker's first run, run that very command in each replica now.
         foreach (var replica in await Project.ReplicasAsync())
         {
-            var (exit, text) = await DockerExecAsync(replica.ID, replica.Config.Healthcheck.Test.Skip(1));
+            var (exit, text) = await DockerExecAsync(replica.ID, (replica.Config?.Healthcheck?.Test ?? []).Skip(1));
             Assert.True(exit == 0, $"the health check of {replica.Name} failed ({exit}): {text}");
         }
     }

@@ -82,14 +82,14 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
             Labels = new Dictionary<string, string> { ["orleans-lb.cluster"] = _clusterId, ["orleans-lb.replica"] = "stray" },
         });
         await docker.Containers.StartContainerAsync(stray.ID, new Docker.DotNet.Models.ContainerStartParameters());
-        var victim = (await DockerEngine.ContainersAsync(_clusterId)).First(c => c.Labels["orleans-lb.replica"] == "D4");
+        var victim = (await DockerEngine.ContainersAsync(_clusterId)).First(c => c.Label("orleans-lb.replica") == "D4");
         await docker.Containers.RemoveContainerAsync(victim.ID, new Docker.DotNet.Models.ContainerRemoveParameters { Force = true });
 
         await Eventually.TrueAsync(async () =>
         {
             var now = await DockerEngine.ContainersAsync(_clusterId);
-            output.WriteLine(string.Join(", ", now.Select(c => $"{c.Labels["orleans-lb.replica"]}:{c.State}")));
-            return now.Count == 4 && now.All(c => c.Labels["orleans-lb.replica"] != "stray") && now.Any(c => c.Labels["orleans-lb.replica"] == "D4" && c.State == "running");
+            output.WriteLine(string.Join(", ", now.Select(c => $"{c.Label("orleans-lb.replica")}:{c.State}")));
+            return now.Count == 4 && now.All(c => c.Label("orleans-lb.replica") != "stray") && now.Any(c => c.Label("orleans-lb.replica") == "D4" && c.State == "running");
         }, TimeSpan.FromSeconds(90), "the stray is removed and D4 respawned");
         try
         {
@@ -125,8 +125,8 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         string[] names = ["Server 1", "Server 2", "Server 3", "Z9", "A1"];
         Assert.Equal(names, await gateway.GetReplicaNamesAsync());
         var ordinals = (await DockerEngine.ContainersAsync(_clusterId))
-            .OrderBy(c => long.Parse(c.Labels["orleans-lb.ordinal"], System.Globalization.CultureInfo.InvariantCulture))
-            .Select(c => c.Labels["orleans-lb.replica"]);
+            .OrderBy(c => long.Parse(c.Label("orleans-lb.ordinal"), System.Globalization.CultureInfo.InvariantCulture))
+            .Select(c => c.Label("orleans-lb.replica"));
         Assert.Equal(names, ordinals);
         var keys = Enumerable.Range(0, 300).Select(i => $"k{i}").ToList();
         var routes = await gateway.RouteAllAsync(keys);
@@ -193,7 +193,7 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         var gateway = (await StartClusterAsync(redis: true)).Gateway;
         var keys = Enumerable.Range(0, 300).Select(i => $"k{i}").ToList();
         var before = await gateway.RouteAllAsync(keys);
-        var victim = (await DockerEngine.ContainersAsync(_clusterId)).First(c => c.Labels["orleans-lb.replica"] == "Server 2");
+        var victim = (await DockerEngine.ContainersAsync(_clusterId)).First(c => c.Label("orleans-lb.replica") == "Server 2");
 
         var load = LoadRun.Start(gateway, requests: 20_000, clients: 32, cap: TimeSpan.FromSeconds(90), out var running);
         await Task.Delay(400);
@@ -201,7 +201,7 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         var clock = Stopwatch.StartNew();
         await docker.Containers.KillContainerAsync(victim.ID, new Docker.DotNet.Models.ContainerKillParameters());
         await Eventually.TrueAsync(async () =>
-            (await DockerEngine.ContainersAsync(_clusterId)).Any(c => c.Labels["orleans-lb.replica"] == "Server 2" && c.State == "running" && c.ID != victim.ID)
+            (await DockerEngine.ContainersAsync(_clusterId)).Any(c => c.Label("orleans-lb.replica") == "Server 2" && c.State == "running" && c.ID != victim.ID)
             && (await gateway.RouteAllAsync(keys)).OrderBy(k => k.Key).SequenceEqual(before.OrderBy(k => k.Key)),
             TimeSpan.FromSeconds(60), "the killed container's replacement serves its keys again");
         var serving = clock.Elapsed;
@@ -299,5 +299,5 @@ public sealed class DockerClusterTests(ITestOutputHelper output) : IAsyncLifetim
         (await DockerEngine.ContainersAsync(_clusterId)).Select(c => c.ID).Order().ToList();
 
     private async Task<List<string>> RunningReplicasAsync() =>
-        (await DockerEngine.ContainersAsync(_clusterId)).Where(c => c.State == "running").Select(c => c.Labels["orleans-lb.replica"]).Order().ToList();
+        (await DockerEngine.ContainersAsync(_clusterId)).Where(c => c.State == "running").Select(c => c.Label("orleans-lb.replica")).Order().ToList();
 }

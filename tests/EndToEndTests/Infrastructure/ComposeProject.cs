@@ -185,7 +185,7 @@ public sealed class ComposeProject : IAsyncDisposable
         var left = new List<string>();
         var containers = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = Labels($"{ProjectLabel}={Name}") });
         containers = [.. containers, .. await DockerEngine.ContainersAsync(Name)];
-        left.AddRange(containers.Select(c => "container " + c.Names.FirstOrDefault()?.TrimStart('/')));
+        left.AddRange(containers.Select(c => "container " + c.Names?.FirstOrDefault()?.TrimStart('/')));
         var networks = await client.Networks.ListNetworksAsync(new NetworksListParameters());
         left.AddRange(networks.Where(n => n.Name == Network || (n.Labels?.TryGetValue(ProjectLabel, out var p) ?? false) && p == Name).Select(n => "network " + n.Name));
         var volumes = await client.Volumes.ListAsync(new VolumesListParameters { Filters = Labels($"{ProjectLabel}={Name}") });
@@ -227,8 +227,8 @@ public sealed class ComposeProject : IAsyncDisposable
         using var client = DockerEngine.Connect();
         var containers = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = Labels(ProjectLabel) });
         var replicas = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = Labels(ReplicaClusterLabel) });
-        foreach (var container in containers.Where(c => matches(c.Labels[ProjectLabel]))
-            .Concat(replicas.Where(c => matches(c.Labels[ReplicaClusterLabel]))))
+        foreach (var container in containers.Where(c => matches(c.Label(ProjectLabel)))
+            .Concat(replicas.Where(c => matches(c.Label(ReplicaClusterLabel)))))
         {
             await QuietlyAsync(() => client.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }));
         }
@@ -242,7 +242,7 @@ public sealed class ComposeProject : IAsyncDisposable
         }
 
         var volumes = await client.Volumes.ListAsync(new VolumesListParameters { Filters = Labels(ProjectLabel) });
-        foreach (var volume in (volumes.Volumes ?? []).Where(v => matches(v.Labels[ProjectLabel])))
+        foreach (var volume in (volumes.Volumes ?? []).Where(v => matches(v.Labels?[ProjectLabel] ?? "")))
         {
             await QuietlyAsync(() => client.Volumes.RemoveAsync(volume.Name, force: true));
         }

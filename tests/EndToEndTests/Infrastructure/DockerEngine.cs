@@ -23,7 +23,11 @@ public static class DockerEngine
 
     private static readonly Lazy<Task> Swept = new(SweepStaleAsync);
 
-    public static DockerClient Connect() => new DockerClientConfiguration(new Uri("unix:///var/run/docker.sock")).CreateClient();
+    public static DockerClient Connect() => new DockerClientBuilder().WithEndpoint(new Uri("unix:///var/run/docker.sock")).Build();
+
+    /// <summary>The value of <paramref name="label"/> on <paramref name="container"/>, or "" when it has none.</summary>
+    public static string Label(this ContainerListResponse container, string label) =>
+        container.Labels is { } labels && labels.TryGetValue(label, out var value) ? value : "";
 
     /// <summary>A cluster id for one test: <c>lbtest-&lt;process id&gt;-&lt;random&gt;</c>.</summary>
     public static string NewClusterId() =>
@@ -136,11 +140,11 @@ public static class DockerEngine
             null,
             new Progress<JSONMessage>(m =>
             {
-                if (!string.IsNullOrEmpty(m.ErrorMessage))
+                if (m.Error?.Message is { Length: > 0 } error)
                 {
                     lock (errors)
                     {
-                        errors.Add(m.ErrorMessage);
+                        errors.Add(error);
                     }
                 }
             }));
@@ -159,7 +163,7 @@ public static class DockerEngine
     {
         using var client = Connect();
         var colon = tag.LastIndexOf(':');
-        await client.Images.TagImageAsync(image, new ImageTagParameters { RepositoryName = tag[..colon], Tag = tag[(colon + 1)..], Force = true });
+        await client.Images.TagImageAsync(image, new ImageTagParameters { RepositoryName = tag[..colon], Tag = tag[(colon + 1)..] });
     }
 
     public static async Task RemoveImageAsync(string tag)
@@ -182,7 +186,7 @@ public static class DockerEngine
         });
         foreach (var container in containers)
         {
-            if (container.Labels.TryGetValue(ClusterLabel, out var cluster) && IsStale(cluster, container.Created))
+            if (IsStale(container.Label(ClusterLabel), container.Created))
             {
                 await SweepAsync(() => RemoveContainerAsync(client, container.ID));
             }

@@ -48,13 +48,13 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
         Assert.Equal(("Server 1", instance.Address, instance.RuntimeId, 7L), (listed.Name, listed.Address, listed.RuntimeId, listed.Ordinal));
         var container = Assert.Single(await DockerEngine.ContainersAsync(_clusterId));
         var name = $"orleans-lb-{_clusterId}-server-1";
-        Assert.Equal("/" + name, container.Names.Single());
+        Assert.Equal("/" + name, Assert.Single(container.Names ?? []));
 
         // Reachable by its name on the network, and it knows itself by it.
         using var docker = DockerEngine.Connect();
         var inspected = await docker.Containers.InspectContainerAsync(instance.RuntimeId);
-        Assert.Equal(name, inspected.Config.Hostname);
-        Assert.Contains(name, inspected.NetworkSettings.Networks[Network].Aliases);
+        Assert.Equal(name, inspected.Config?.Hostname);
+        Assert.Contains(name, inspected.NetworkSettings?.Networks?[Network].Aliases ?? []);
 
         await runtime.StopAsync(instance, CancellationToken.None);
 
@@ -145,8 +145,25 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
         var after = await runtime.StartAsync("after", 1, CancellationToken.None);
 
         var inspected = await docker.Containers.InspectContainerAsync(after.RuntimeId);
-        Assert.True(inspected.State.Running);
-        Assert.Contains(Network, inspected.NetworkSettings.Networks.Keys);
+        Assert.True(inspected.State?.Running);
+        Assert.Contains(Network, inspected.NetworkSettings?.Networks?.Keys ?? []);
+    }
+
+    [Fact]
+    public async Task Runtimes_that_create_the_network_at_the_same_moment_leave_one_network_of_its_name()
+    {
+        var runtimes = Enumerable.Range(0, 4).Select(_ => Runtime()).ToList();
+        try
+        {
+            await Task.WhenAll(runtimes.Select(r => r.EnsureNetworkAsync(CancellationToken.None)));
+        }
+        finally
+        {
+            runtimes.ForEach(r => r.Dispose());
+        }
+
+        using var docker = DockerEngine.Connect();
+        Assert.Single(await docker.Networks.ListNetworksAsync(new NetworksListParameters()), n => n.Name == Network);
     }
 
     [Fact]
@@ -209,12 +226,13 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
 
             using var docker = DockerEngine.Connect();
             var inspected = await docker.Containers.InspectContainerAsync(instance.RuntimeId);
-            Assert.Contains("GREETING=hello", inspected.Config.Env);
-            Assert.Contains("Logging__LogLevel__Default=Warning", inspected.Config.Env);
-            Assert.Contains("SERVER_ID=configured", inspected.Config.Env);
-            Assert.Equal(500_000_000L, inspected.HostConfig.NanoCPUs);
-            Assert.Equal(256L * 1024 * 1024, inspected.HostConfig.Memory);
-            var mount = Assert.Single(inspected.Mounts);
+            var environment = inspected.Config?.Env ?? [];
+            Assert.Contains("GREETING=hello", environment);
+            Assert.Contains("Logging__LogLevel__Default=Warning", environment);
+            Assert.Contains("SERVER_ID=configured", environment);
+            Assert.Equal(500_000_000L, inspected.HostConfig?.NanoCPUs);
+            Assert.Equal(256L * 1024 * 1024, inspected.HostConfig?.Memory);
+            var mount = Assert.Single(inspected.Mounts ?? []);
             Assert.Equal((folder.FullName, "/data", false), (mount.Source, mount.Destination, mount.RW));
             Assert.Equal("hello from the host", await ReadFileAsync(docker, instance.RuntimeId, "/data/greeting.txt"));
             Assert.Equal(0, log.Pulls);
@@ -262,8 +280,8 @@ public sealed class DockerReplicaRuntimeTests : IAsyncLifetime
     /// <summary>A file as the container sees it (the engine's archive of that path, mounts included).</summary>
     private static async Task<string> ReadFileAsync(Docker.DotNet.DockerClient docker, string containerId, string path)
     {
-        var archive = await docker.Containers.GetArchiveFromContainerAsync(containerId, new GetArchiveFromContainerParameters { Path = path }, statOnly: false);
-        using var stream = archive.Stream;
+        var archive = await docker.Containers.GetArchiveFromContainerAsync(containerId, new ContainerPathStatParameters { Path = path }, statOnly: false);
+        using var stream = archive.Stream ?? throw new InvalidOperationException($"{path}: no archive");
         using var tar = new TarReader(stream);
         var entry = await tar.GetNextEntryAsync() ?? throw new InvalidOperationException($"{path}: empty archive");
         using var reader = new StreamReader(entry.DataStream!);
