@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text;
+using Orleans.LoadBalancer.Gateway.Http1;
 
 namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 
@@ -27,9 +27,6 @@ internal enum HeadStatus
 /// </summary>
 internal static class ResponseHeadParser
 {
-    private static readonly SearchValues<byte> TokenChars =
-        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
-
     /// <summary>Parses the head at the start of <paramref name="buffer"/>.</summary>
     /// <param name="requestWasHead">The request was HEAD: whatever the head says, no body follows.</param>
     /// <param name="maxHeadLength">A head longer than this is <see cref="HeadStatus.Invalid"/>.</param>
@@ -78,19 +75,19 @@ internal static class ResponseHeadParser
             var eol = rest.IndexOf("\r\n"u8);
             var line = rest[..eol];
             rest = rest[(eol + 2)..];
-            if (!TrySplitField(line, out var name, out var value))
+            if (!Http1Syntax.TrySplitField(line, out var name, out var value))
             {
                 return HeadStatus.Invalid;
             }
 
-            if (name.Length == 14 && Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
+            if (Http1Syntax.NameIs(name, "Content-Length"u8))
             {
-                if (contentLength >= 0 || !TryParseLength(value, out contentLength))
+                if (contentLength >= 0 || !Http1Syntax.TryParseLength(value, out contentLength))
                 {
                     return HeadStatus.Invalid;
                 }
             }
-            else if (name.Length == 17 && Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
+            else if (Http1Syntax.NameIs(name, "Transfer-Encoding"u8))
             {
                 transferEncodings++;
                 chunked = Ascii.EqualsIgnoreCase(value, "chunked"u8);
@@ -101,22 +98,22 @@ internal static class ResponseHeadParser
 
                 continue;
             }
-            else if (name.Length == 10 && Ascii.EqualsIgnoreCase(name, "Connection"u8))
+            else if (Http1Syntax.NameIs(name, "Connection"u8))
             {
-                if (HasToken(value, "close"u8))
+                if (Http1Syntax.HasToken(value, "close"u8))
                 {
                     close = true;
                 }
-                else if (minor == 0 && HasToken(value, "keep-alive"u8))
+                else if (minor == 0 && Http1Syntax.HasToken(value, "keep-alive"u8))
                 {
                     close = false;
                 }
 
                 continue;
             }
-            else if ((name.Length == 10 && Ascii.EqualsIgnoreCase(name, "Keep-Alive"u8))
-                || (name.Length == 16 && Ascii.EqualsIgnoreCase(name, "Proxy-Connection"u8))
-                || (name.Length == 7 && Ascii.EqualsIgnoreCase(name, "Upgrade"u8)))
+            else if (Http1Syntax.NameIs(name, "Keep-Alive"u8)
+                || Http1Syntax.NameIs(name, "Proxy-Connection"u8)
+                || Http1Syntax.NameIs(name, "Upgrade"u8))
             {
                 continue;
             }
@@ -205,7 +202,7 @@ internal static class ResponseHeadParser
         while (fields.Length > 0)
         {
             var eol = fields.IndexOf("\r\n"u8);
-            if (!TrySplitField(fields[..eol], out _, out _))
+            if (!Http1Syntax.TrySplitField(fields[..eol], out _, out _))
             {
                 return false;
             }
@@ -214,48 +211,5 @@ internal static class ResponseHeadParser
         }
 
         return true;
-    }
-
-    /// <summary><c>token ":" OWS value OWS</c>, with no CR, LF or NUL in the value.</summary>
-    private static bool TrySplitField(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
-    {
-        var colon = line.IndexOf((byte)':');
-        name = colon > 0 ? line[..colon] : default;
-        value = colon > 0 ? line[(colon + 1)..].Trim(" \t"u8) : default;
-        return colon > 0 && !name.ContainsAnyExcept(TokenChars) && value.IndexOfAny((byte)'\r', (byte)'\n', (byte)0) < 0;
-    }
-
-    private static bool TryParseLength(ReadOnlySpan<byte> value, out long length)
-    {
-        length = 0;
-        if (value.Length is 0 or > 18)
-        {
-            return false;
-        }
-
-        foreach (var b in value)
-        {
-            if (b is < (byte)'0' or > (byte)'9')
-            {
-                return false;
-            }
-
-            length = (length * 10) + b - '0';
-        }
-
-        return true;
-    }
-
-    private static bool HasToken(ReadOnlySpan<byte> value, ReadOnlySpan<byte> token)
-    {
-        foreach (var range in value.Split((byte)','))
-        {
-            if (Ascii.EqualsIgnoreCase(value[range].Trim(" \t"u8), token))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }
