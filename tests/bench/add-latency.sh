@@ -18,7 +18,7 @@ trap cleanup EXIT INT TERM
 dotnet build Silo/Silo.csproj -c Release --nologo -v q -clp:ErrorsOnly
 dotnet build Gateway/Gateway.csproj -c Release --nologo -v q -clp:ErrorsOnly
 [ "$runtime" = docker ] && bash deploy/build-images.sh backend >/dev/null
-env=(Cluster__ClusterId=bench Cluster__SiloPort=18411 Cluster__PrimarySiloPort=18411 Cluster__GatewayPort=18430 Logging__LogLevel__Default=Warning)
+env=(Cluster__ClusterId=bench Cluster__SiloPort=18411 Cluster__PrimarySiloPort=18411 Cluster__GatewayPort=18430 Cluster__StateDirectory="$work/state" Logging__LogLevel__Default=Warning)
 [ "$runtime" = docker ] && env+=(Replicas__Runtime=Docker Replicas__Docker__ClusterId=bench Replicas__Docker__Network=orleans-lb-bench)
 (cd Silo/bin/Release/net10.0 && exec env "${env[@]}" Urls=http://127.0.0.1:18480 dotnet Orleans.LoadBalancer.Silo.dll) >"$work/silo.log" 2>&1 &
 pids+=($!)

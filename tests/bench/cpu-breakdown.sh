@@ -16,7 +16,7 @@ trap cleanup EXIT INT TERM
 
 dotnet build Silo/Silo.csproj -c Release --nologo -v q -clp:ErrorsOnly
 dotnet build Gateway/Gateway.csproj -c Release --nologo -v q -clp:ErrorsOnly
-cluster=(Cluster__SiloPort=18611 Cluster__GatewayPort=18630 Cluster__PrimarySiloPort=18611 Cluster__ClusterId=breakdown Logging__LogLevel__Default=Warning)
+cluster=(Cluster__SiloPort=18611 Cluster__GatewayPort=18630 Cluster__PrimarySiloPort=18611 Cluster__ClusterId=breakdown Cluster__StateDirectory="$work/state" Logging__LogLevel__Default=Warning)
 (cd Silo/bin/Release/net10.0 && exec env "${cluster[@]}" Urls=http://127.0.0.1:18680 dotnet Orleans.LoadBalancer.Silo.dll) >"$work/silo.log" 2>&1 &
 pids+=($!)
 declare -A pid=() url=()

@@ -17,7 +17,7 @@ trap cleanup EXIT INT TERM
 
 dotnet build Silo/Silo.csproj -c Release --nologo -v q -clp:ErrorsOnly
 dotnet build Gateway/Gateway.csproj -c Release --nologo -v q -clp:ErrorsOnly
-env=(Cluster__ClusterId=hot Cluster__SiloPort=18511 Cluster__PrimarySiloPort=18511 Cluster__GatewayPort=18530 Logging__LogLevel__Default=Warning)
+env=(Cluster__ClusterId=hot Cluster__SiloPort=18511 Cluster__PrimarySiloPort=18511 Cluster__GatewayPort=18530 Cluster__StateDirectory="$work/state" Logging__LogLevel__Default=Warning)
 (cd Silo/bin/Release/net10.0 && exec env "${env[@]}" Urls=http://127.0.0.1:18580 dotnet Orleans.LoadBalancer.Silo.dll) >"$work/silo.log" 2>&1 &
 pids+=($!)
 (cd Gateway/bin/Release/net10.0 && exec env "${env[@]}" "${gateway_env[@]}" Urls=http://127.0.0.1:18501 dotnet Orleans.LoadBalancer.Gateway.dll) >"$work/plain.log" 2>&1 &

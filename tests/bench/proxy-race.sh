@@ -38,7 +38,7 @@ if [ -n "${BASELINE:-}" ]; then
   dotnet build "$work/baseline/Gateway/Gateway.csproj" -c Release --nologo -v q -clp:ErrorsOnly
 fi
 
-cluster=(Cluster__SiloPort=18111 Cluster__GatewayPort=18130 Cluster__PrimarySiloPort=18111 Cluster__ClusterId=race)
+cluster=(Cluster__SiloPort=18111 Cluster__GatewayPort=18130 Cluster__PrimarySiloPort=18111 Cluster__ClusterId=race Cluster__StateDirectory="$work/state")
 (cd Silo/bin/Release/net10.0 && exec env "${cluster[@]}" Urls=http://127.0.0.1:18180 Logging__LogLevel__Default=Warning \
   dotnet Orleans.LoadBalancer.Silo.dll) >"$work/silo.log" 2>&1 &
 pids+=($!)
