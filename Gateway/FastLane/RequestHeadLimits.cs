@@ -8,7 +8,4 @@ internal readonly record struct RequestHeadLimits(int MaxRequestLineSize, int Ma
 {
     /// <summary>Kestrel's defaults: 8 KiB request line, 32 KiB of header fields, 100 fields.</summary>
     public static RequestHeadLimits Kestrel { get; } = new(8 * 1024, 32 * 1024, 100);
-
-    /// <summary>The longest head within the limits, request line and final CRLF included.</summary>
-    public int MaxHeadLength => MaxRequestLineSize + MaxRequestHeadersTotalSize + 2;
 }

@@ -45,8 +45,12 @@ internal static class RequestHeadReader
     public static RequestHeadVerdict Read(ReadOnlySpan<byte> buffer, in RequestHeadLimits limits, out RequestHead head)
     {
         head = default;
-        var end = buffer.IndexOf("\r\n\r\n"u8);
-        var scanned = end < 0 ? buffer : buffer[..(end + 4)];
+
+        // A head within the limits is at most line + fields bytes long: looking one byte further is enough to know it is
+        // not, so a call's work is bounded by the limits, never by how much the client sent.
+        var window = buffer[..Math.Min(buffer.Length, limits.MaxRequestLineSize + limits.MaxRequestHeadersTotalSize + 1)];
+        var end = window.IndexOf("\r\n\r\n"u8);
+        var scanned = end < 0 ? window : window[..(end + 4)];
         if (scanned.ContainsAnyExcept(HeadBytes) || !LineEndsAreCrlf(scanned))
         {
             return RequestHeadVerdict.HandOver;
@@ -55,7 +59,7 @@ internal static class RequestHeadReader
         var lineEnd = scanned.IndexOf("\r\n"u8);
         if (lineEnd < 0)
         {
-            return buffer.Length > limits.MaxRequestLineSize ? RequestHeadVerdict.HandOver : RequestHeadVerdict.Incomplete;
+            return window.Length > limits.MaxRequestLineSize ? RequestHeadVerdict.HandOver : RequestHeadVerdict.Incomplete;
         }
 
         if (lineEnd + 2 > limits.MaxRequestLineSize || !TryReadRequestLine(scanned[..lineEnd], out var methodLength, out var target))
@@ -65,7 +69,7 @@ internal static class RequestHeadReader
 
         if (end < 0)
         {
-            return buffer.Length - (lineEnd + 2) > limits.MaxRequestHeadersTotalSize ? RequestHeadVerdict.HandOver : RequestHeadVerdict.Incomplete;
+            return window.Length - (lineEnd + 2) > limits.MaxRequestHeadersTotalSize ? RequestHeadVerdict.HandOver : RequestHeadVerdict.Incomplete;
         }
 
         var fieldsStart = lineEnd + 2;
@@ -74,14 +78,12 @@ internal static class RequestHeadReader
             return RequestHeadVerdict.HandOver;
         }
 
-        return TryReadFields(buffer, fieldsStart, end + 2, limits.MaxRequestHeaderCount, out var host, out var framing, out var length, out var close)
-            ? Take(out head, new RequestHead(end + 4, methodLength, target, host, framing, length, close))
-            : RequestHeadVerdict.HandOver;
-    }
+        if (!TryReadFields(buffer, fieldsStart, end + 2, limits.MaxRequestHeaderCount, out var host, out var framing, out var length, out var close))
+        {
+            return RequestHeadVerdict.HandOver;
+        }
 
-    private static RequestHeadVerdict Take(out RequestHead head, RequestHead read)
-    {
-        head = read;
+        head = new RequestHead(end + 4, methodLength, target, host, framing, length, close);
         return RequestHeadVerdict.Take;
     }
 

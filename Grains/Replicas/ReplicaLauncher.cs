@@ -18,11 +18,6 @@ internal sealed class ReplicaLauncher(IReplicaRuntime runtime, HeartbeatProbe pr
     /// <summary>Probes a ring member with its <see cref="HealthCheckOf"/>.</summary>
     public Task<HeartbeatResult> ProbeAsync(ReplicaRecord replica, CancellationToken cancellationToken)
     {
-        if (!ExternalReplicas.Is(replica))
-        {
-            return ProbeAsync(replica.Address, cancellationToken);
-        }
-
         var (path, alive) = HealthCheckOf(replica);
         return probe.ProbeAsync(replica.Address, path, options.HealthCheckTimeout, cancellationToken, alive, replica.Protocol);
     }
