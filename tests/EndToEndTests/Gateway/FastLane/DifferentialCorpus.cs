@@ -14,7 +14,7 @@ internal static class DifferentialCorpus
     private static readonly string[] Methods = ["GET", "GET", "GET", "GET", "HEAD", "POST", "POST", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
     private static readonly int[] Statuses = [200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 409, 422, 429, 500, 501, 502, 503, 504];
     private static readonly string[] Accepts = ["*/*", "application/json", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "image/avif,image/webp"];
-    private static readonly string[] Suffixes = ["", "", "", "", "?q=1", "?a=1&b=two&c=", "/extra/segment", "?x=%41%42", "/a%20b", "/./dot", "/x/../up", "//double", "?k=v;w"];
+    private static readonly string[] Suffixes = ["", "", "", "", "?q=1", "?a=1&b=two&c=", "/extra/segment", "?x=%41%42", "?x=%2F%3d%20y+z", "/a%20b", "/./dot", "/x/../up", "//double", "?k=v;w"];
 
     /// <summary>About <paramref name="count"/> requests, <paramref name="largeBodies"/> of them with a body of 1 to 8 MB (one of exactly 8 MB).</summary>
     public static List<ClientScript> Generate(int seed, int count, int largeBodies)

@@ -27,7 +27,7 @@ public sealed class FastLaneSmugglingTests(FastLaneFixture fixture, ITestOutputH
             from gateway in new[] { FastLaneFixture.FastName, FastLaneFixture.KestrelName }
             from smuggling in corpus
             select RunAsync(gateway, smuggling));
-        await Task.Delay(300);
+        await fixture.Replica.QuietAsync(TimeSpan.FromSeconds(5));
         output.WriteLine($"{corpus.Count} cases through each gateway in {clock.Elapsed.TotalSeconds:F1} s");
 
         // The silo's health checks aside.

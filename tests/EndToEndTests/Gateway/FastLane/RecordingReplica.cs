@@ -49,6 +49,21 @@ internal sealed class RecordingReplica : IAsyncDisposable
         return new RecordingReplica(name, listener);
     }
 
+    /// <summary>
+    /// Waits until nothing new has been recorded for a moment (at most <paramref name="limit"/>): a request a gateway
+    /// passes on, or abandons, may end here after its client has its answer.
+    /// </summary>
+    public async Task QuietAsync(TimeSpan limit)
+    {
+        var count = -1;
+        var deadline = DateTime.UtcNow + limit;
+        while (Received.Count != count && DateTime.UtcNow < deadline)
+        {
+            count = Received.Count;
+            await Task.Delay(300);
+        }
+    }
+
     /// <summary>The deterministic body of <c>/len/N</c>, <c>/chunked/N</c> and <c>/close/N</c>.</summary>
     public static byte[] Pattern(int length)
     {
