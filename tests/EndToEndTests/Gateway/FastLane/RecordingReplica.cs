@@ -20,7 +20,7 @@ internal sealed record ReceivedRequest(string Gateway, string Case, string Reque
 /// <c>Content-Length</c>, <c>/chunked/N</c> N bytes chunked, <c>/close/N</c> N bytes delimited by closing the
 /// connection, <c>/status/S</c> status S, <c>/</c> (the health check) and <c>/s/…</c> 200 with <c>ok</c>, anything else 404; HEAD the same heads
 /// without bodies. Every answer carries hop-by-hop fields (<c>Connection</c>, <c>Keep-Alive</c>), repeated ones
-/// (<c>Set-Cookie</c>, <c>X-Multi</c>) and the request body's hash (<c>X-Body-Sha256</c>).
+/// (<c>Set-Cookie</c>, <c>X-Multi</c>), an empty one, one padded with whitespace, and the request body's hash (<c>X-Body-Sha256</c>).
 /// </summary>
 internal sealed class RecordingReplica : IAsyncDisposable
 {
@@ -175,7 +175,7 @@ internal sealed class RecordingReplica : IAsyncDisposable
             .Append(System.Globalization.CultureInfo.InvariantCulture, $"X-Recorder: {Name}\r\n")
             .Append(System.Globalization.CultureInfo.InvariantCulture, $"X-Body-Sha256: {bodySha}\r\n")
             .Append("Set-Cookie: r=1; Path=/\r\nSet-Cookie: s=2; HttpOnly\r\n")
-            .Append("X-Multi: a\r\nX-Multi: b\r\n");
+            .Append("X-Multi: a\r\nX-Multi: b\r\nX-Empty:\r\nX-Spaced: \t spaced  value \t\r\n");
         response.Append(framing switch
         {
             "length" => $"Content-Length: {body.Length}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=60\r\n",
