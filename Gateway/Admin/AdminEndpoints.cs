@@ -34,6 +34,18 @@ internal static class AdminEndpoints
         return slash > 0 && ReplicaActions.Contains(rest[(slash + 1)..]);
     }
 
+    /// <summary>Whether a request for <paramref name="path"/> (decoded) is for the gateway itself, on a port that also proxies.</summary>
+    public static bool IsOwnPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return false;
+        }
+
+        var trimmed = path.Length > 1 && path[^1] == '/' ? path[..^1] : path;
+        return Paths.Contains(trimmed) || IsReplicaAction(trimmed);
+    }
+
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi();

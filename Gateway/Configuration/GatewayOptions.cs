@@ -138,6 +138,13 @@ internal sealed class GatewayOptions : IValidatableObject
     /// </summary>
     public bool SharePort { get; set; }
 
+    /// <summary>
+    /// The fast lane: plain HTTP/1.1 requests on the traffic port proxied on Kestrel's connection layer, without
+    /// ASP.NET Core's request pipeline; any other request, and every feature the lane leaves to it, goes through that
+    /// pipeline as before. Off by default.
+    /// </summary>
+    public bool FastLane { get; set; }
+
     /// <summary>On SIGTERM the gateway stops accepting and finishes its in-flight requests for at most this long.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.LoadBalancer.Gateway.Admin;
 using Orleans.LoadBalancer.Gateway.Configuration;
+using Orleans.LoadBalancer.Gateway.FastLane;
 using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Proxy;
 using Orleans.LoadBalancer.Gateway.Routing;
@@ -98,6 +99,7 @@ internal static class GatewayHostingExtensions
         }
 
         builder.UseHandOverListener(gateway);
+        builder.AddFastLane(gateway);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRingFollowing();
         builder.Services.AddReplicaProxy();

@@ -29,7 +29,7 @@ internal static class ReplicaProxyPipeline
         }
         else
         {
-            app.Use((context, next) => IsOwnPath(context.Request.Path) ? accessLog.InvokeAsync(context, next) : proxy.InvokeAsync(context));
+            app.Use((context, next) => AdminEndpoints.IsOwnPath(context.Request.Path.Value) ? accessLog.InvokeAsync(context, next) : proxy.InvokeAsync(context));
         }
 
         // Only the gateway's own requests get here: the proxy never calls on.
@@ -53,17 +53,5 @@ internal static class ReplicaProxyPipeline
         }
 
         return app;
-    }
-
-    private static bool IsOwnPath(PathString path)
-    {
-        var value = path.Value;
-        if (string.IsNullOrEmpty(value))
-        {
-            return false;
-        }
-
-        var trimmed = value.Length > 1 && value[^1] == '/' ? value[..^1] : value;
-        return AdminEndpoints.Paths.Contains(trimmed) || AdminEndpoints.IsReplicaAction(trimmed);
     }
 }

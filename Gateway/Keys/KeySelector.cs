@@ -32,20 +32,24 @@ internal sealed class KeySelector
             .OrderByDescending(r => r.PathPrefix.Length)
             .Select(r => (new PathString(r.PathPrefix.TrimEnd('/')), r.KeySources.ToArray()))
             .ToArray();
+        ReadsHeadOnly = _default.Concat(_routes.SelectMany(r => r.Sources)).All(s => s.Type is not (KeySourceType.Cookie or KeySourceType.Query));
     }
+
+    /// <summary>
+    /// Whether every configured source reads only the request head's plain parts (headers, the path, the peer): the
+    /// fast lane selects keys itself only then; cookie and query sources need Kestrel's parsing of them.
+    /// </summary>
+    public bool ReadsHeadOnly { get; }
 
     public RoutingKey Select(HttpContext context)
     {
         var sources = SourcesFor(context.Request.Path);
-        foreach (var source in sources)
+        if (TryFind(new HttpContextKeyRequest(context, _trustedProxies), sources, out var found))
         {
-            if (TryGet(context, source, out var value))
-            {
-                return new RoutingKey(value, Generated: false);
-            }
+            return new RoutingKey(found, Generated: false);
         }
 
-        var key = Random.Shared.Next(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
+        var key = NewKey();
         context.Request.Headers[_requestIdHeader] = key;
         foreach (var source in sources)
         {
@@ -66,6 +70,16 @@ internal sealed class KeySelector
         return new RoutingKey(key, Generated: true);
     }
 
+    /// <summary>
+    /// The key of a request outside Kestrel's pipeline (only when <see cref="ReadsHeadOnly"/>: no cookie is ever
+    /// issued); the caller sends a generated key on in the request id header.
+    /// </summary>
+    public RoutingKey Select<TRequest>(in TRequest request)
+        where TRequest : struct, IKeyRequest =>
+        TryFind(request, SourcesFor(request.Path), out var found) ? new RoutingKey(found, Generated: false) : new RoutingKey(NewKey(), Generated: true);
+
+    private static string NewKey() => Random.Shared.Next(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
+
     private KeySourceOptions[] SourcesFor(PathString path)
     {
         foreach (var (prefix, sources) in _routes)
@@ -79,18 +93,28 @@ internal sealed class KeySelector
         return _default;
     }
 
-    private bool TryGet(HttpContext context, KeySourceOptions source, out string value)
+    private static bool TryFind<TRequest>(in TRequest request, KeySourceOptions[] sources, out string value)
+        where TRequest : struct, IKeyRequest
     {
-        value = source.Type switch
+        foreach (var source in sources)
         {
-            KeySourceType.Header => context.Request.Headers[source.Name].ToString(),
-            KeySourceType.Cookie => context.Request.Cookies[source.Name] ?? "",
-            KeySourceType.Query => context.Request.Query[source.Name].ToString(),
-            KeySourceType.PathSegment => Segment(context.Request.Path.Value, source.Index),
-            KeySourceType.ClientIp => _trustedProxies.ClientOf(context)?.ToString() ?? "",
-            _ => "",
-        };
-        return value.Length > 0;
+            value = source.Type switch
+            {
+                KeySourceType.Header => request.Header(source.Name),
+                KeySourceType.Cookie => request.Cookie(source.Name),
+                KeySourceType.Query => request.Query(source.Name),
+                KeySourceType.PathSegment => Segment(request.Path.Value, source.Index),
+                KeySourceType.ClientIp => request.ClientIp(),
+                _ => "",
+            };
+            if (value.Length > 0)
+            {
+                return true;
+            }
+        }
+
+        value = "";
+        return false;
     }
 
     private static string Segment(string? path, int index)

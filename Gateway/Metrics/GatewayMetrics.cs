@@ -29,6 +29,8 @@ internal sealed class GatewayMetrics : IDisposable
     private readonly Counter<long> _accessLogDropped;
     private readonly Counter<long> _ejections;
     private readonly Counter<long> _retryBudgetSpent;
+    private readonly Counter<long> _fastLaneRequests;
+    private readonly Counter<long> _fastLaneHandOvers;
     private readonly RequestRateWindow _rates;
     private Func<RoutedReplica, bool> _isEjected = _ => false;
 
@@ -47,6 +49,10 @@ internal sealed class GatewayMetrics : IDisposable
             "Times this gateway ejected a replica from its routing after failures in a row (outlier detection)");
         _retryBudgetSpent = _meter.CreateCounter<long>("lb.gateway.retry_budget.exhausted", "{request}",
             "Retries not made because the retry budget was spent, by the replica that failed");
+        _fastLaneRequests = _meter.CreateCounter<long>("lb.gateway.fast_lane.requests", "{request}",
+            "Requests the fast lane proxied itself (Gateway:FastLane)");
+        _fastLaneHandOvers = _meter.CreateCounter<long>("lb.gateway.fast_lane.handovers", "{connection}",
+            "Connections the fast lane handed to Kestrel's HTTP pipeline, for a request it does not take");
         _meter.CreateObservableGauge("lb.gateway.outlier.ejected", () => Ejected(store), "1",
             "1 while this gateway holds a replica out of its routing (outlier detection), 0 otherwise");
         _meter.CreateObservableGauge("lb.ring.version", () => store.Current.Version, "{version}", "The routing snapshot version this gateway routes with");
@@ -81,6 +87,10 @@ internal sealed class GatewayMetrics : IDisposable
     public void Ejected(string replica) => _ejections.Add(1, new KeyValuePair<string, object?>("replica", replica));
 
     public void RetryBudgetExhausted(string failedReplica) => _retryBudgetSpent.Add(1, new KeyValuePair<string, object?>("replica", failedReplica));
+
+    public void FastLaneServed() => _fastLaneRequests.Add(1);
+
+    public void FastLaneHandedOver() => _fastLaneHandOvers.Add(1);
 
     /// <summary>Where the ejected gauge learns whether a replica is ejected now (outlier detection lives with the proxy).</summary>
     public void ObserveEjected(Func<RoutedReplica, bool> isEjected) => _isEjected = isEjected;

@@ -71,6 +71,9 @@ internal sealed class ReplicaProxy
         _transformer = new ReplicaTransformer(options.Value.RequestIdHeader, options.Value.RewriteNotFound, _trustedProxies, upgraded, via, _retries);
     }
 
+    /// <summary>What follows an attempt on a replica; the fast lane counts and retries by the same rules.</summary>
+    public ReplicaRetries Retries => _retries;
+
     public Task InvokeAsync(HttpContext context)
     {
         var settings = _settings.Current;

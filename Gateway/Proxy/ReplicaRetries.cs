@@ -45,7 +45,7 @@ internal sealed class ReplicaRetries(
         }
 
         var tried = TriedOf(decision);
-        if (!settings.Router.HasNext(decision.Snapshot, decision.Route, tried.AsSpan(0, decision.Attempts)) || !TakeRetry(settings, decision))
+        if (!settings.Router.HasNext(decision.Snapshot, decision.Route, tried.AsSpan(0, decision.Attempts)) || !TakeRetry(settings, decision.Replica))
         {
             return false;
         }
@@ -57,8 +57,14 @@ internal sealed class ReplicaRetries(
     /// <summary>The attempt on replica <paramref name="index"/> was answered: counted for outlier detection.</summary>
     public int Answered(HttpContext context, RoutingSnapshot snapshot, int index, GatewaySettings settings)
     {
-        var replica = snapshot.Replicas[index];
-        if (RetryRules.IsFailureStatus(context.Response.StatusCode))
+        CountAnswer(snapshot.Replicas[index], snapshot, settings, context.Response.StatusCode);
+        return index;
+    }
+
+    /// <summary>A replica answered <paramref name="status"/>: counted for outlier detection.</summary>
+    public void CountAnswer(RoutedReplica replica, RoutingSnapshot snapshot, GatewaySettings settings, int status)
+    {
+        if (RetryRules.IsFailureStatus(status))
         {
             outliers.Failed(replica, snapshot, settings.Outlier);
         }
@@ -66,8 +72,17 @@ internal sealed class ReplicaRetries(
         {
             outliers.Succeeded(replica);
         }
+    }
 
-        return index;
+    /// <summary>A replica failed (refused, reset, did not answer in time): marked suspect for <c>Gateway:SuspectFor</c> and counted.</summary>
+    public void CountFailure(RoutedReplica replica, RoutingSnapshot snapshot, GatewaySettings settings)
+    {
+        if (suspects.Mark(replica, settings.SuspectFor))
+        {
+            metrics.MarkedSuspect(replica.Name);
+        }
+
+        outliers.Failed(replica, snapshot, settings.Outlier);
     }
 
     /// <summary>After a failed or held-back attempt: retries while allowed; returns the replica that holds the request's place (-1: none).</summary>
@@ -120,28 +135,24 @@ internal sealed class ReplicaRetries(
         }
         else if (IsReplicaFailure(context, error))
         {
-            if (suspects.Mark(snapshot.Replicas[index], settings.SuspectFor))
-            {
-                metrics.MarkedSuspect(snapshot.Replicas[index].Name);
-            }
-
-            outliers.Failed(snapshot.Replicas[index], snapshot, settings.Outlier);
+            CountFailure(snapshot.Replicas[index], snapshot, settings);
         }
     }
 
     private bool MayRetryFailure(HttpContext context, GatewaySettings settings, ForwarderError error, ProxyOutcome decision) =>
         decision.Attempts <= settings.RetryAttempts && IsReplicaFailure(context, error) && !context.Response.HasStarted
         && RetryRules.MaySendAgainAfterFailure(context.Request.Method, context.Features.Get<IForwarderErrorFeature>()?.Exception)
-        && TakeRetry(settings, decision);
+        && TakeRetry(settings, decision.Replica);
 
-    private bool TakeRetry(GatewaySettings settings, ProxyOutcome decision)
+    /// <summary>Takes a retry from the budget; when it is spent, counted against <paramref name="replica"/>, which failed.</summary>
+    public bool TakeRetry(GatewaySettings settings, string replica)
     {
         if (budget.TryTakeRetry(Environment.TickCount64, settings.RetryBudget.Percent, settings.RetryBudget.MinRetries))
         {
             return true;
         }
 
-        metrics.RetryBudgetExhausted(decision.Replica);
+        metrics.RetryBudgetExhausted(replica);
         return false;
     }
 

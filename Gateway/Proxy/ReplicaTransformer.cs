@@ -16,7 +16,7 @@ internal sealed class ReplicaTransformer(
     string requestIdHeader, bool rewriteNotFound, TrustedProxies trustedProxies, UpgradedConnections upgraded, GatewayVia via, ReplicaRetries retries) : HttpTransformer
 {
     /// <summary>Headers that describe the replica's body or how to cache it: wrong for the body the gateway writes instead.</summary>
-    private static readonly string[] ReplicaBodyHeaders =
+    public static readonly string[] ReplicaBodyHeaders =
     [
         HeaderNames.ContentEncoding, HeaderNames.ContentLength, HeaderNames.ContentRange, HeaderNames.ContentLanguage,
         HeaderNames.ContentLocation, HeaderNames.ContentMD5, HeaderNames.ContentDisposition, HeaderNames.ETag,

@@ -21,9 +21,17 @@ internal sealed class RouteSelector(KeySelector keys, ReplicaSuspects suspects, 
         : throw new ArgumentOutOfRangeException(nameof(balanceFactor), balanceFactor, "The balance factor must be above 1, or 0 for off");
 
     /// <summary>Chooses the replica for <paramref name="context"/> and holds a place on it; index -1 when there is none.</summary>
-    public SelectedRoute Choose(HttpContext context, RoutingSnapshot snapshot)
+    public SelectedRoute Choose(HttpContext context, RoutingSnapshot snapshot) => Choose(keys.Select(context), snapshot);
+
+    /// <summary>The same for a request outside Kestrel's pipeline (<see cref="KeySelector.ReadsHeadOnly"/>).</summary>
+    public SelectedRoute Choose<TRequest>(in TRequest request, RoutingSnapshot snapshot)
+        where TRequest : struct, IKeyRequest => Choose(keys.Select(request), snapshot);
+
+    /// <summary>Whether <see cref="Choose{TRequest}"/> can read this configuration's key sources.</summary>
+    public bool ReadsHeadOnly => keys.ReadsHeadOnly;
+
+    private SelectedRoute Choose(RoutingKey key, RoutingSnapshot snapshot)
     {
-        var key = keys.Select(context);
         var hash = snapshot.Hash(key.Value);
         var counters = inFlight.For(snapshot);
         var index = _balanceFactor > 0 ? ChooseBounded(snapshot, hash, counters) : ChooseAndHold(snapshot, hash, counters, []);

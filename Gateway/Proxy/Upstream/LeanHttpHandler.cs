@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -16,22 +15,19 @@ namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 /// </summary>
 public sealed class LeanHttpHandler : HttpMessageHandler
 {
-    private readonly ConcurrentDictionary<string, LeanConnectionPool> _pools = new(StringComparer.Ordinal);
+    private readonly LeanConnectionPools _pools;
     private readonly LeanClientSettings _settings;
     private readonly HttpMessageInvoker _fallback;
-    private readonly ConcurrentDictionary<string, LeanConnectionPool>.AlternateLookup<ReadOnlySpan<char>> _poolsBySpan;
-    private Timer? _sweeper;
 
     public LeanHttpHandler(LeanClientSettings settings, HttpMessageHandler fallback)
     {
         _settings = settings;
+        _pools = new LeanConnectionPools(settings);
         _fallback = new HttpMessageInvoker(fallback);
-        _poolsBySpan = _pools.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Open and idle connections to a replica (<c>http://host:port</c>), for tests and metrics.</summary>
-    public (int Open, int Idle) ConnectionsTo(Uri replica) =>
-        _pools.TryGetValue(replica.GetLeftPart(UriPartial.Authority), out var pool) ? (pool.OpenConnections, pool.IdleConnections) : (0, 0);
+    public (int Open, int Idle) ConnectionsTo(Uri replica) => _pools.ConnectionsTo(replica);
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -172,37 +168,14 @@ public sealed class LeanHttpHandler : HttpMessageHandler
         // The forwarder builds a new Uri per request from the replica's address: key on its text, without a new string.
         var original = uri.OriginalString.AsSpan();
         var authorityEnd = original[7..].IndexOf('/');
-        var key = authorityEnd < 0 ? original : original[..(authorityEnd + 7)];
-        if (_poolsBySpan.TryGetValue(key, out var pool))
-        {
-            return pool;
-        }
-
-        lock (_pools)
-        {
-            _sweeper ??= new Timer(_ => Sweep(), null, _settings.IdleTimeout / 2, _settings.IdleTimeout / 2);
-            return _pools.GetOrAdd(key.ToString(), _ => new LeanConnectionPool(uri, _settings));
-        }
-    }
-
-    private void Sweep()
-    {
-        foreach (var pool in _pools.Values)
-        {
-            pool.CloseExpired();
-        }
+        return _pools.For(authorityEnd < 0 ? original : original[..(authorityEnd + 7)], uri);
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _sweeper?.Dispose();
-            foreach (var pool in _pools.Values)
-            {
-                pool.CloseAll();
-            }
-
+            _pools.Dispose();
             _fallback.Dispose();
         }
 
