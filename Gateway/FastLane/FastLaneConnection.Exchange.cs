@@ -112,7 +112,6 @@ internal sealed partial class FastLaneConnection
                 tried ??= Tried(settings, choice.Index);
                 var next = settings.Router.Retry(snapshot, choice, index, tried.AsSpan(0, attempts));
                 index = next;
-                lane.Metrics.Retried(replica.Name);
                 if (next < 0)
                 {
                     status = 502;
@@ -120,6 +119,7 @@ internal sealed partial class FastLaneConnection
                     return keepAlive;
                 }
 
+                lane.Metrics.Retried(replica.Name);
                 tried[attempts++] = next;
             }
         }

@@ -12,6 +12,7 @@
 #        VARIANTS="name:VAR=value,VAR=value;…"  more gateways from this build, each with its own settings
 #        BASELINE=REV                            one more gateway built from git revision REV ("gateway@REV")
 #        SECTION="…"                             the docs/benchmarks.md section to write ("" writes none)
+#        SYSCALLS=1                              also count system calls per request of each proxy (strace -c)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -135,6 +136,33 @@ for round in $(seq 1 "$rounds"); do
     echo "cpu ticks: user $((user_after - user)) system $((system_after - system)) of $(getconf CLK_TCK)" >> "$work/$target-$round.txt"
   done
 done
+
+# SYSCALLS=1: one more run per proxy under strace -c (all its threads and worker processes), for system calls per
+# request. strace slows every call, so these runs' throughput is not a figure; the counts per request are.
+if [ "${SYSCALLS:-0}" = 1 ]; then
+  command -v strace >/dev/null || { echo "strace is missing: run tests/setup.sh" >&2; exit 1; }
+  for target in "${targets[@]}"; do
+    [ "$target" = direct ] || [ "$target" = gateway-itself ] && continue
+    attach=(); for p in ${pid[$target]} $(pgrep -P "${pid[$target]}"); do attach+=(-p "$p"); done
+    strace -c -f -o "$work/$target.strace" "${attach[@]}" & tracer=$!
+    sleep 1
+    wrk -t"$threads" -c"$connections" -d4s -s "$script" "${url[$target]}/home" > "$work/$target-strace.wrk"
+    kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true
+    requests=$(awk '/requests in/{print $1}' "$work/$target-strace.wrk")
+    python3 - "$work/$target.strace" "$requests" "$target" <<'PY'
+import sys
+path, requests, target = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = []
+for line in open(path):
+    parts = line.split()
+    if len(parts) >= 5 and parts[0].replace('.', '').isdigit() and parts[-1] not in ('total',):
+        calls = int(parts[3]); rows.append((calls, parts[-1]))
+total = sum(c for c, _ in rows)
+top = ", ".join(f"{name} {calls / requests:.2f}" for calls, name in sorted(rows, reverse=True)[:6])
+print(f"syscalls per request, {target}: {total / requests:.2f} ({top}; {requests} requests)")
+PY
+  done
+fi
 
 command="ROUNDS=$rounds DURATION=$duration CONNECTIONS=$connections THREADS=$threads"
 [ -n "${VARIANTS:-}" ] && command+=" VARIANTS='$VARIANTS'"
