@@ -215,7 +215,9 @@ public sealed class FastLaneDifferentialTests(FastLaneFixture fixture, ITestOutp
             var text = new StringBuilder(r.RequestLine).Append('\n');
             foreach (var field in r.Head.Fields.GroupBy(f => f.Name.ToLowerInvariant()).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
-                var value = string.Join(", ", field.Select(f => f.Value));
+                // Joined as the Kestrel lane's client joins repeated fields into one line, whose ends the replica then trims
+                // ("a" and "" arrive as "a,"): an empty list element is no element (RFC 9110 §5.6.1).
+                var value = string.Join(", ", field.Select(f => f.Value)).Trim();
                 value = field.Key switch
                 {
                     "via" => value.Replace($"~{r.Gateway}", "~(gateway)", StringComparison.Ordinal),
