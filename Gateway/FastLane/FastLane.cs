@@ -55,7 +55,7 @@ internal sealed class FastLane : IDisposable
         KeepAliveTimeout = limits.KeepAliveTimeout;
         RequestHeadersTimeout = limits.RequestHeadersTimeout;
         MinBodyRate = limits.MinRequestBodyDataRate;
-        Pools = new LeanConnectionPools(new LeanClientSettings(gateway.ConnectTimeout, UpstreamInvoker.IdleTimeout, ReadAhead: true));
+        Pools = new LeanConnectionPools(new LeanClientSettings(gateway.ConnectTimeout, UpstreamInvoker.IdleTimeout));
     }
 
     public RingSnapshotStore Store { get; }

@@ -11,6 +11,11 @@ namespace Orleans.LoadBalancer.Gateway.FastLane;
 /// </summary>
 internal static class UpstreamHead
 {
+    private static readonly byte[] ForwardedHostName = System.Text.Encoding.ASCII.GetBytes(ForwardedHeaders.Host + ": ");
+
+    private static readonly byte[][] Replaced =
+        [.. new[] { "Host", ForwardedHeaders.For, ForwardedHeaders.Proto, ForwardedHeaders.Host }.Select(System.Text.Encoding.ASCII.GetBytes)];
+
     public static void Write(
         LeanConnection upstream, ReadOnlySpan<byte> head, in RequestHead request, byte[] hostLine, byte[] forwardedFor, byte[] via,
         ReadOnlySpan<byte> requestIdHeader, string? generatedKey)
@@ -33,7 +38,7 @@ internal static class UpstreamHead
         var host = head[request.Host];
         if (host.Length > 0)
         {
-            upstream.Write("X-Forwarded-Host: "u8);
+            upstream.Write(ForwardedHostName);
             upstream.Write(host);
             upstream.Write("\r\n"u8);
         }
@@ -63,9 +68,17 @@ internal static class UpstreamHead
     private static bool SendsEmptyLength(ReadOnlySpan<byte> method) =>
         !method.SequenceEqual("GET"u8) && !method.SequenceEqual("HEAD"u8) && !method.SequenceEqual("OPTIONS"u8) && !method.SequenceEqual("DELETE"u8);
 
-    private static bool IsReplaced(ReadOnlySpan<byte> name) =>
-        System.Text.Ascii.EqualsIgnoreCase(name, "Host"u8)
-        || System.Text.Ascii.EqualsIgnoreCase(name, "X-Forwarded-For"u8)
-        || System.Text.Ascii.EqualsIgnoreCase(name, "X-Forwarded-Proto"u8)
-        || System.Text.Ascii.EqualsIgnoreCase(name, "X-Forwarded-Host"u8);
+    /// <summary>The client's <c>Host</c> and forwarded fields: the replica gets its own authority and <see cref="ForwardedHeaders"/>' values instead.</summary>
+    private static bool IsReplaced(ReadOnlySpan<byte> name)
+    {
+        foreach (var replaced in Replaced)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(name, replaced))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

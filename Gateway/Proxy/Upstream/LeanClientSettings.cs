@@ -5,10 +5,8 @@ namespace Orleans.LoadBalancer.Gateway.Proxy.Upstream;
 /// <param name="IdleTimeout">How long a pooled connection may sit idle (below Kestrel's 130 s keep-alive, as SocketsHttpHandler's was).</param>
 /// <param name="MaxIdleConnectionsPerReplica">Idle connections kept per replica; more are closed when they come back.</param>
 /// <param name="MaxResponseHeadLength">The largest response head taken (Kestrel's own request-head limit is 32 kB).</param>
-/// <param name="ReadAhead">Post a read on each idle connection (<see cref="LeanConnection.StartReadAhead"/>) instead of checking it at rent.</param>
 public sealed record LeanClientSettings(
     TimeSpan ConnectTimeout,
     TimeSpan IdleTimeout,
     int MaxIdleConnectionsPerReplica = 256,
-    int MaxResponseHeadLength = 64 * 1024,
-    bool ReadAhead = false);
+    int MaxResponseHeadLength = 64 * 1024);

@@ -16,8 +16,6 @@ internal sealed class LeanConnection(Socket socket, LeanConnectionPool pool) : I
     private byte[] _write = new byte[BufferSize];
     private int _writeLength;
     private int _disposed;
-    private ValueTask<int> _readAhead;
-    private bool _readAheadPending;
 
     public LeanConnectionPool Pool => pool;
 
@@ -40,21 +38,6 @@ internal sealed class LeanConnection(Socket socket, LeanConnectionPool pool) : I
     public ReadOnlySpan<byte> Buffered => _read.AsSpan(ReadStart, ReadEnd - ReadStart);
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
-
-    /// <summary>An idle connection's read-ahead completed: the replica sent bytes no request asked for, or closed it.</summary>
-    public bool ReadAheadCompleted => _readAheadPending && _readAhead.IsCompleted;
-
-    /// <summary>
-    /// Posts the next read as the connection goes idle, as SocketsHttpHandler does: bytes or a close arriving while it
-    /// is idle show at rent without a system call (<see cref="ReadAheadCompleted"/>), and the next response's first
-    /// bytes are read by it.
-    /// </summary>
-    public void StartReadAhead()
-    {
-        ReadStart = ReadEnd = 0;
-        _readAhead = socket.ReceiveAsync(_read.AsMemory(), SocketFlags.None, CancellationToken.None);
-        _readAheadPending = true;
-    }
 
     /// <summary>Starts a new request on it.</summary>
     public void BeginRequest()
@@ -141,27 +124,10 @@ internal sealed class LeanConnection(Socket socket, LeanConnectionPool pool) : I
             }
         }
 
-        var read = _readAheadPending
-            ? await ReadAheadAsync(cancellationToken).ConfigureAwait(false)
-            : await socket.ReceiveAsync(_read.AsMemory(ReadEnd), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        var read = await socket.ReceiveAsync(_read.AsMemory(ReadEnd), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         ReadEnd += read;
         Received += read;
         return read > 0;
-    }
-
-    /// <summary>The read posted while idle; cancelling closes the connection, the only way to end that read.</summary>
-    private async ValueTask<int> ReadAheadAsync(CancellationToken cancellationToken)
-    {
-        _readAheadPending = false;
-        using var cancel = cancellationToken.UnsafeRegister(static connection => ((LeanConnection)connection!).Dispose(), this);
-        try
-        {
-            return await _readAhead.ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException && cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The read was cancelled", e, cancellationToken);
-        }
     }
 
     /// <summary>Reads body bytes straight into <paramref name="destination"/> (the read buffer must be empty; the head came through <see cref="FillAsync"/>).</summary>

@@ -58,12 +58,8 @@ internal sealed class LeanConnectionPool
 
             var idleFor = now - connection!.IdleSince;
             // Bytes waiting on an idle connection were never asked for (the replica and the gateway disagree on framing):
-            // such a connection is never reused. With a read-ahead its completion tells, without a system call;
-            // otherwise one ioctl, and a close is polled for only after a longer idle spell.
-            var usable = _settings.ReadAhead
-                ? !connection.ReadAheadCompleted
-                : !connection.HasStray() && (idleFor < PollAfterIdleMs || !connection.HasClosedOrStray());
-            if (idleFor < _settings.IdleTimeout.TotalMilliseconds && usable)
+            // such a connection is never reused. One ioctl; a close is polled for only after a longer idle spell.
+            if (idleFor < _settings.IdleTimeout.TotalMilliseconds && !connection.HasStray() && (idleFor < PollAfterIdleMs || !connection.HasClosedOrStray()))
             {
                 connection.Reused = true;
                 return connection;
@@ -77,11 +73,6 @@ internal sealed class LeanConnectionPool
     public void Return(LeanConnection connection)
     {
         connection.IdleSince = Environment.TickCount64;
-        if (_settings.ReadAhead)
-        {
-            connection.StartReadAhead();
-        }
-
         lock (_idle)
         {
             if (_idleCount < _idle.Length)
