@@ -5,12 +5,12 @@
 # per replica every 50 ms and counts requests per replica.
 # Usage: tests/bench/hot-keys.sh   (env: DURATION=10
 #        GATEWAY_ENV="VAR=value …"   more settings for both gateways, say Gateway__UpstreamClient=Lean
-#        SECTION="…"                 the docs/benchmarks.md section to write)
+#        SECTION="…"                 the docs/benchmarks.md section to write; "" writes none)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
 read -ra gateway_env <<<"${GATEWAY_ENV:-}"
-section=${SECTION:-Hot keys and bounded loads}
+section=${SECTION-Hot keys and bounded loads}
 work=$(mktemp -d); pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
@@ -109,7 +109,8 @@ table = "\n".join(rows) + "\n"
 print(table)
 sys.path.insert(0, "tests/bench")
 from docsection import write_section
-write_section(section, "Command: `" + command + "`\n\nZipf (s = 1.1) keys over 10,000 keys, 64 connections, "
+if section:
+  write_section(section, "Command: `" + command + "`\n\nZipf (s = 1.1) keys over 10,000 keys, 64 connections, "
               "requests that take 5 ms (`/work?ms=5`), the same three replicas behind each target; in-flight load per replica "
               "sampled every 50 ms (the gateway's own counts, HAProxy's `scur`), requests per replica counted over the run. "
               "A max/mean of 1.25 is reachable only in samples where ⌈T/n⌉ ≤ 1.25·T/n (T requests in flight on n replicas); "
