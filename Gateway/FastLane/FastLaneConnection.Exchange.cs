@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -8,7 +6,6 @@ using Microsoft.AspNetCore.WebUtilities;
 using Orleans.LoadBalancer.Gateway.Metrics;
 using Orleans.LoadBalancer.Gateway.Proxy;
 using Orleans.LoadBalancer.Gateway.Proxy.Upstream;
-using Orleans.LoadBalancer.Gateway.Responses;
 using Orleans.LoadBalancer.Routing;
 
 namespace Orleans.LoadBalancer.Gateway.FastLane;
