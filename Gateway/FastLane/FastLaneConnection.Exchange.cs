@@ -33,7 +33,8 @@ internal sealed partial class FastLaneConnection
         var keepAlive = !head.Close && !lane.Lifetime.ApplicationStopping.IsCancellationRequested;
         var method = MethodOf(_head.AsSpan(0, head.MethodLength));
         _isHead = HttpMethods.IsHead(method);
-        var hasBody = head.ContentLength > 0;
+        var hasBody = head.ContentLength > 0 || head.Framing == BodyFraming.Chunked;
+        _bodyFault = 0;
         var generated = choice.GeneratedKey;
         if (choice.Index < 0)
         {
@@ -64,7 +65,14 @@ internal sealed partial class FastLaneConnection
                 {
                     lane.Logger.LogInformation(
                         "The request from {Client} to replica {Replica} failed on the client's side: {Error} ({Reason})",
-                        _peer, replica.Name, "RequestBodyClient", "the client went away or sent its body too slowly");
+                        _peer, replica.Name, "RequestBodyClient", BodyFaultMessage(_bodyFault));
+                    if (_bodyFault != 0)
+                    {
+                        // As the Kestrel lane answers a body it could not read: nothing of the replica's, and the connection ends.
+                        status = _bodyFault;
+                        await WriteFailureAsync(_bodyFault, BodyFaultMessage(_bodyFault), null, null, keepAlive: false);
+                    }
+
                     return false;
                 }
 
@@ -168,10 +176,10 @@ internal sealed partial class FastLaneConnection
             var bodyStarted = false;
             try
             {
-                if (sendBody && head.ContentLength > 0)
+                if (sendBody && (head.ContentLength > 0 || head.Framing == BodyFraming.Chunked))
                 {
                     bodyStarted = true;
-                    if (!await SendBodyAsync(upstream, head.ContentLength))
+                    if (!await (head.Framing == BodyFraming.Chunked ? SendChunkedBodyAsync(upstream) : SendBodyAsync(upstream, head.ContentLength)))
                     {
                         upstream.Dispose();
                         return (AttemptResult.ClientGone, null, default, null);
@@ -209,62 +217,6 @@ internal sealed partial class FastLaneConnection
                     ? new TimeoutException($"The replica sent no response head within {settings.ResponseHeadersTimeout}") : e);
             }
         }
-    }
-
-    /// <summary>Sends the composed head and <paramref name="length"/> body bytes from the client; false when the client did not send them in time.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> SendBodyAsync(LeanConnection upstream, long length)
-    {
-        var rate = lane.MinBodyRate;
-        var started = Environment.TickCount64;
-        var received = 0L;
-        while (received < length)
-        {
-            if (rate is not null)
-            {
-                // Kestrel's minimum data rate: a grace period, then the bytes so far must keep up with the rate.
-                var allowed = rate.GracePeriod + TimeSpan.FromSeconds(received / rate.BytesPerSecond);
-                Arm(allowed - TimeSpan.FromMilliseconds(Environment.TickCount64 - started) is var left && left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1));
-            }
-
-            ReadResult result;
-            try
-            {
-                result = await _input.ReadAsync(_timer.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-
-            var buffer = result.Buffer;
-            var take = (int)Math.Min(length - received, Math.Min(buffer.Length, BodyChunk * 4));
-            if (take == 0 && (result.IsCompleted || result.IsCanceled))
-            {
-                _input.AdvanceTo(buffer.Start);
-                return false;
-            }
-
-            foreach (var segment in buffer.Slice(0, take))
-            {
-                if (upstream.Pending + segment.Length <= BodyChunk)
-                {
-                    // A small body goes with the head in one send.
-                    upstream.Write(segment.Span);
-                }
-                else
-                {
-                    await upstream.SendAsync(segment, connection.ConnectionClosed);
-                }
-            }
-
-            received += take;
-            _input.AdvanceTo(buffer.GetPosition(take));
-        }
-
-        Disarm();
-        await upstream.FlushAsync(connection.ConnectionClosed);
-        return true;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

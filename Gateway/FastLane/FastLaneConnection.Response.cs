@@ -11,6 +11,8 @@ namespace Orleans.LoadBalancer.Gateway.FastLane;
 /// <summary>The lane's answers: a replica's response relayed, or the gateway's own error in the seed's shape.</summary>
 internal sealed partial class FastLaneConnection
 {
+    private bool _headOpen;
+
     /// <summary>
     /// Passes the replica's response on: its status and fields with the gateway's (<c>X-Replica</c>, <c>X-Attempts</c>, a
     /// generated request id), its body re-framed as Kestrel frames it (a length as given; chunks otherwise). A 404 becomes
@@ -29,15 +31,16 @@ internal sealed partial class FastLaneConnection
             return !(await _output.FlushAsync()).IsCompleted;
         }
 
-        var chunked = response.Framing is BodyFraming.Chunked or BodyFraming.UntilClose;
         WriteStatusLine(response.StatusCode, _reason);
         WriteGatewayFields(replica, attempts, generated, keepAlive, replicaFields: true, bodyReplaced: false);
-        if (chunked)
+        // A body of unknown length: the head is ended, and sent, with its first bytes, as Kestrel sends what the Kestrel
+        // lane's forwarder writes; a body that turns out empty goes as Content-Length: 0.
+        _headOpen = response.Framing is BodyFraming.Chunked or BodyFraming.UntilClose;
+        if (!_headOpen)
         {
-            _output.Write("Transfer-Encoding: chunked\r\n"u8);
+            _output.Write("\r\n"u8);
         }
 
-        _output.Write("\r\n"u8);
         var complete = response.Framing switch
         {
             BodyFraming.None => true,
@@ -102,12 +105,13 @@ internal sealed partial class FastLaneConnection
             switch (status)
             {
                 case ChunkedStatus.Done:
-                    _output.Write("0\r\n\r\n"u8);
+                    EndBody();
                     return true;
                 case ChunkedStatus.Invalid:
                     return false;
                 case ChunkedStatus.NeedMoreData:
-                    if ((await _output.FlushAsync()).IsCompleted || !await upstream.FillAsync(ChunkedDecoder.MaxTrailerLength + BodyChunk, connection.ConnectionClosed))
+                    if ((!_headOpen && (await _output.FlushAsync()).IsCompleted)
+                        || !await upstream.FillAsync(ChunkedDecoder.MaxTrailerLength + BodyChunk, connection.ConnectionClosed))
                     {
                         return false;
                     }
@@ -127,14 +131,14 @@ internal sealed partial class FastLaneConnection
                 upstream.ReadStart += upstream.Buffered.Length;
             }
 
-            if ((await _output.FlushAsync()).IsCompleted)
+            if (!_headOpen && (await _output.FlushAsync()).IsCompleted)
             {
                 return false;
             }
 
             if (!await upstream.FillAsync(BodyChunk, connection.ConnectionClosed))
             {
-                _output.Write("0\r\n\r\n"u8);
+                EndBody();
                 return true;
             }
         }
@@ -147,12 +151,25 @@ internal sealed partial class FastLaneConnection
             return;
         }
 
+        if (_headOpen)
+        {
+            _output.Write("Transfer-Encoding: chunked\r\n\r\n"u8);
+            _headOpen = false;
+        }
+
         var size = _output.GetSpan(10);
         data.Length.TryFormat(size, out var written, "x", CultureInfo.InvariantCulture);
         "\r\n"u8.CopyTo(size[written..]);
         _output.Advance(written + 2);
         _output.Write(data);
         _output.Write("\r\n"u8);
+    }
+
+    /// <summary>Ends a body of unknown length: the last chunk, or, when no byte of it came, the head with an empty length.</summary>
+    private void EndBody()
+    {
+        _output.Write(_headOpen ? "Content-Length: 0\r\n\r\n"u8 : "0\r\n\r\n"u8);
+        _headOpen = false;
     }
 
     /// <summary>The gateway's own answer, <c>{"message": "&lt;Error&gt; …", "status": "failure"}</c>, as <see cref="ApiEnvelope"/> writes it.</summary>

@@ -171,7 +171,6 @@ internal sealed partial class FastLaneConnection(FastLane lane, ConnectionContex
         && settings.RequestConfigs.ActivityTimeout == Timeout.InfiniteTimeSpan
         && settings.Router.ReadsHeadOnly
         && !ForwardingSpanHandler.Source.HasListeners()
-        && head.Framing != BodyFraming.Chunked
         && head.ContentLength <= lane.MaxRequestBodySize
         && _peer is not null && !lane.TrustedProxies.Trusts(_peer);
 

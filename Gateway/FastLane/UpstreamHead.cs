@@ -44,7 +44,12 @@ internal static class UpstreamHead
         }
 
         upstream.Write(via);
-        if (request.ContentLength < 0 && SendsEmptyLength(head[..request.MethodLength]))
+        if (request.Framing == BodyFraming.Chunked)
+        {
+            // The body goes on in chunks of the lane's own making, as the Kestrel lane's client sends a body of unknown length.
+            upstream.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+        else if (request.ContentLength < 0 && SendsEmptyLength(head[..request.MethodLength]))
         {
             upstream.Write("Content-Length: 0\r\n"u8);
         }

@@ -22,7 +22,7 @@ public sealed class FastLaneDifferentialTests(FastLaneFixture fixture, ITestOutp
     [Fact]
     public async Task Generated_requests_fare_the_same_through_both_lanes()
     {
-        var seed = Environment.GetEnvironmentVariable("FASTLANE_SEED") is { } given
+        var seed = Environment.GetEnvironmentVariable("FASTLANE_SEED") is { Length: > 0 } given
             ? int.Parse(given, System.Globalization.CultureInfo.InvariantCulture)
             : Random.Shared.Next();
         output.WriteLine($"seed {seed} (FASTLANE_SEED={seed} repeats this corpus)");
