@@ -140,7 +140,7 @@ done
 # SYSCALLS=1: one more run per proxy under strace -c (all its threads and worker processes), for system calls per
 # request. strace slows every call, so these runs' throughput is not a figure; the counts per request are.
 if [ "${SYSCALLS:-0}" = 1 ]; then
-  command -v strace >/dev/null || { echo "strace is missing: run tests/setup.sh" >&2; exit 1; }
+  command -v strace >/dev/null || { echo "SYSCALLS=1 needs strace, which tests/setup.sh does not install: apt-get install strace" >&2; exit 1; }
   for target in "${targets[@]}"; do
     [ "$target" = direct ] || [ "$target" = gateway-itself ] && continue
     attach=(); for p in ${pid[$target]} $(pgrep -P "${pid[$target]}"); do attach+=(-p "$p"); done
