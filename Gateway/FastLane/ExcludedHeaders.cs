@@ -7,24 +7,12 @@ namespace Orleans.LoadBalancer.Gateway.FastLane;
 /// </summary>
 internal static class ExcludedHeaders
 {
-    private static readonly byte[][] Names =
+    private static readonly FieldNameSet Names = new(
     [
-        "Connection"u8.ToArray(), "Transfer-Encoding"u8.ToArray(), "Keep-Alive"u8.ToArray(), "Upgrade"u8.ToArray(),
-        "Proxy-Connection"u8.ToArray(), "Proxy-Authenticate"u8.ToArray(), "Proxy-Authentication-Info"u8.ToArray(),
-        "Proxy-Authorization"u8.ToArray(), "Proxy-Features"u8.ToArray(), "Proxy-Instruction"u8.ToArray(),
-        "Security-Scheme"u8.ToArray(), "ALPN"u8.ToArray(), "Close"u8.ToArray(), "TE"u8.ToArray(), "Alt-Svc"u8.ToArray(),
-    ];
+        "Connection", "Transfer-Encoding", "Keep-Alive", "Upgrade", "Proxy-Connection", "Proxy-Authenticate",
+        "Proxy-Authentication-Info", "Proxy-Authorization", "Proxy-Features", "Proxy-Instruction", "Security-Scheme", "ALPN",
+        "Close", "TE", "Alt-Svc",
+    ]);
 
-    public static bool Contains(ReadOnlySpan<byte> name)
-    {
-        foreach (var excluded in Names)
-        {
-            if (excluded.Length == name.Length && System.Text.Ascii.EqualsIgnoreCase(name, excluded))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool Contains(ReadOnlySpan<byte> name) => Names.Contains(name);
 }

@@ -12,10 +12,9 @@ namespace Orleans.LoadBalancer.Gateway.FastLane;
 /// </summary>
 internal sealed class ReplicaResponseFields
 {
-    private static readonly byte[][] GatewayFields = ["X-Replica"u8.ToArray(), "X-Attempts"u8.ToArray()];
+    private static readonly FieldNameSet GatewayFields = new(["X-Replica", "X-Attempts"]);
 
-    private static readonly byte[][] BodyFields =
-        [.. ReplicaTransformer.ReplicaBodyHeaders.Select(Encoding.ASCII.GetBytes), "Content-Type"u8.ToArray()];
+    private static readonly FieldNameSet BodyFields = new([.. ReplicaTransformer.ReplicaBodyHeaders, "Content-Type"]);
 
     private byte[] _text = new byte[2048];
     private int _length;
@@ -67,26 +66,13 @@ internal sealed class ReplicaResponseFields
         {
             var (start, nameLength, length) = _lines[i];
             var name = _text.AsSpan(start, nameLength);
-            if (IsOneOf(name, GatewayFields) || (requestId.Length > 0 && Ascii.EqualsIgnoreCase(name, requestId))
-                || (bodyReplaced && IsOneOf(name, BodyFields)))
+            if (GatewayFields.Contains(name) || (requestId.Length > 0 && Ascii.EqualsIgnoreCase(name, requestId))
+                || (bodyReplaced && BodyFields.Contains(name)))
             {
                 continue;
             }
 
             output.Write(_text.AsSpan(start, length));
         }
-    }
-
-    private static bool IsOneOf(ReadOnlySpan<byte> name, byte[][] names)
-    {
-        foreach (var candidate in names)
-        {
-            if (candidate.Length == name.Length && Ascii.EqualsIgnoreCase(name, candidate))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

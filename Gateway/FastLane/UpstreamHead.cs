@@ -13,8 +13,8 @@ internal static class UpstreamHead
 {
     private static readonly byte[] ForwardedHostName = System.Text.Encoding.ASCII.GetBytes(ForwardedHeaders.Host + ": ");
 
-    private static readonly byte[][] Replaced =
-        [.. new[] { "Host", ForwardedHeaders.For, ForwardedHeaders.Proto, ForwardedHeaders.Host }.Select(System.Text.Encoding.ASCII.GetBytes)];
+    /// <summary>The client's <c>Host</c> and forwarded fields: the replica gets its own authority and <see cref="ForwardedHeaders"/>' values instead.</summary>
+    private static readonly FieldNameSet Replaced = new(["Host", ForwardedHeaders.For, ForwardedHeaders.Proto, ForwardedHeaders.Host]);
 
     public static void Write(
         LeanConnection upstream, ReadOnlySpan<byte> head, in RequestHead request, byte[] hostLine, byte[] forwardedFor, byte[] via,
@@ -26,7 +26,7 @@ internal static class UpstreamHead
         foreach (var field in new HeadFields(head))
         {
             var name = head[field.Name];
-            if (IsReplaced(name) || ExcludedHeaders.Contains(name) || (generatedKey is not null && System.Text.Ascii.EqualsIgnoreCase(name, requestIdHeader)))
+            if (Replaced.Contains(name) || ExcludedHeaders.Contains(name) || (generatedKey is not null && System.Text.Ascii.EqualsIgnoreCase(name, requestIdHeader)))
             {
                 continue;
             }
@@ -72,18 +72,4 @@ internal static class UpstreamHead
     /// </summary>
     private static bool SendsEmptyLength(ReadOnlySpan<byte> method) =>
         !method.SequenceEqual("GET"u8) && !method.SequenceEqual("HEAD"u8) && !method.SequenceEqual("OPTIONS"u8) && !method.SequenceEqual("DELETE"u8);
-
-    /// <summary>The client's <c>Host</c> and forwarded fields: the replica gets its own authority and <see cref="ForwardedHeaders"/>' values instead.</summary>
-    private static bool IsReplaced(ReadOnlySpan<byte> name)
-    {
-        foreach (var replaced in Replaced)
-        {
-            if (System.Text.Ascii.EqualsIgnoreCase(name, replaced))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }
