@@ -155,12 +155,13 @@ internal sealed partial class FastLaneConnection
     private async ValueTask<(AttemptResult, LeanConnection?, ResponseHead, Exception?)> AttemptAsync(
         LeanConnectionPool pool, RequestHead head, string? generated, GatewaySettings settings, bool isHead, bool sendBody)
     {
+        var withBody = sendBody && (head.ContentLength > 0 || head.Framing == BodyFraming.Chunked);
         while (true)
         {
             LeanConnection upstream;
             try
             {
-                upstream = pool.TryRent() ?? await pool.ConnectAsync(connection.ConnectionClosed);
+                upstream = pool.TryRent(probe: withBody) ?? await pool.ConnectAsync(connection.ConnectionClosed);
             }
             catch (HttpRequestException e)
             {
@@ -176,7 +177,7 @@ internal sealed partial class FastLaneConnection
             var bodyStarted = false;
             try
             {
-                if (sendBody && (head.ContentLength > 0 || head.Framing == BodyFraming.Chunked))
+                if (withBody)
                 {
                     bodyStarted = true;
                     if (!await (head.Framing == BodyFraming.Chunked ? SendChunkedBodyAsync(upstream) : SendBodyAsync(upstream, head.ContentLength)))
@@ -184,13 +185,14 @@ internal sealed partial class FastLaneConnection
                         upstream.Dispose();
                         return (AttemptResult.ClientGone, null, default, null);
                     }
+
+                    Arm(settings.ResponseHeadersTimeout);
                 }
-                else
+                else if (!await SendHeadAsync(upstream, settings))
                 {
-                    await upstream.FlushAsync(connection.ConnectionClosed);
+                    continue;
                 }
 
-                Arm(settings.ResponseHeadersTimeout);
                 var response = await ReadResponseHeadAsync(upstream, isHead);
                 Disarm();
                 return (AttemptResult.Answered, upstream, response, null);
@@ -217,6 +219,34 @@ internal sealed partial class FastLaneConnection
                     ? new TimeoutException($"The replica sent no response head within {settings.ResponseHeadersTimeout}") : e);
             }
         }
+    }
+
+    /// <summary>
+    /// Sends a request without a body, with its response's first read posted before it: what that read finds at once
+    /// came unasked (stray bytes or a close), which is why the pool need not probe an idle connection at rent. False
+    /// when a pooled connection turns out stale that way; it is disposed, and another one is to be tried.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> SendHeadAsync(LeanConnection upstream, GatewaySettings settings)
+    {
+        Arm(settings.ResponseHeadersTimeout);
+        var first = upstream.FillAsync(lane.Pools.Settings.MaxResponseHeadLength, _timer.Token);
+        if (first.IsCompleted)
+        {
+            try
+            {
+                await first;
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+            {
+            }
+
+            upstream.Dispose();
+            return upstream.Reused ? false : throw new IOException("The replica sent bytes or closed the connection before it got a request");
+        }
+
+        await upstream.FlushAsync(connection.ConnectionClosed);
+        return await first ? true : throw new EndOfStreamException("The replica closed the connection before a complete response head");
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -38,8 +38,12 @@ internal sealed class LeanConnectionPool
 
     public int IdleConnections => Volatile.Read(ref _idleCount);
 
-    /// <summary>An idle connection, or null when there is none.</summary>
-    public LeanConnection? TryRent()
+    /// <summary>
+    /// An idle connection, or null when there is none. <paramref name="probe"/> false leaves the check for stray bytes
+    /// and a close to the caller, who posts the response's first read before sending the request: whatever that read
+    /// finds at once came unasked, and the socket engine's own first try of the read costs no extra system call.
+    /// </summary>
+    public LeanConnection? TryRent(bool probe = true)
     {
         var now = Environment.TickCount64;
         while (true)
@@ -59,7 +63,8 @@ internal sealed class LeanConnectionPool
             var idleFor = now - connection!.IdleSince;
             // Bytes waiting on an idle connection were never asked for (the replica and the gateway disagree on framing):
             // such a connection is never reused. One ioctl; a close is polled for only after a longer idle spell.
-            if (idleFor < _settings.IdleTimeout.TotalMilliseconds && !connection.HasStray() && (idleFor < PollAfterIdleMs || !connection.HasClosedOrStray()))
+            if (idleFor < _settings.IdleTimeout.TotalMilliseconds
+                && (!probe || (!connection.HasStray() && (idleFor < PollAfterIdleMs || !connection.HasClosedOrStray()))))
             {
                 connection.Reused = true;
                 return connection;

@@ -32,7 +32,7 @@ public sealed class FastLaneDifferentialTests(FastLaneFixture fixture, ITestOutp
             + $"{scripts.Sum(s => s.Groups.Count(g => g.Count > 1))} pipelined groups, {requests.Values.Count(r => r.Abort)} abandoned mid-body, {requests.Values.Count(r => r.Close)} with Connection: close");
 
         var before = fixture.Replica.Received.Count;
-        var laneBefore = await LaneRequestsAsync(fixture.Fast);
+        var laneBefore = await FastLaneMetrics.RequestsAsync(fixture.Fast);
         var clock = Stopwatch.StartNew();
         var answers = new ConcurrentDictionary<(string Gateway, string Case), string>();
         await Parallel.ForEachAsync(scripts, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (script, _) =>
@@ -100,25 +100,10 @@ public sealed class FastLaneDifferentialTests(FastLaneFixture fixture, ITestOutp
 
         // The comparison means something only if the lane served a good share itself (about a third: the corpus hands many
         // connections over on purpose), and the other gateway none.
-        var served = await LaneRequestsAsync(fixture.Fast) - laneBefore;
+        var served = await FastLaneMetrics.RequestsAsync(fixture.Fast) - laneBefore;
         output.WriteLine($"the fast lane served {served} of the {Requests} requests itself");
         Assert.True(served >= Requests / 4, $"The fast lane served only {served} of {Requests} requests itself");
-        Assert.Equal(0, await LaneRequestsAsync(fixture.Kestrel));
-    }
-
-    /// <summary><c>lb_gateway_fast_lane_requests_total</c> in the gateway's Prometheus text (0 before the first).</summary>
-    private static async Task<long> LaneRequestsAsync(GatewayEndpoint gateway)
-    {
-        const string Metric = "lb_gateway_fast_lane_requests_total";
-        var line = (await gateway.Http.GetStringAsync("/metrics")).Split('\n')
-            .SingleOrDefault(l => l.StartsWith(Metric + "{", StringComparison.Ordinal) || l.StartsWith(Metric + " ", StringComparison.Ordinal));
-        if (line is null)
-        {
-            return 0;
-        }
-
-        var value = line[(line.Contains('}', StringComparison.Ordinal) ? line.LastIndexOf('}') + 1 : Metric.Length)..].Trim().Split(' ')[0];
-        return (long)double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, await FastLaneMetrics.RequestsAsync(fixture.Kestrel));
     }
 
     /// <summary>Sends <paramref name="script"/> on one connection to <paramref name="gateway"/>, noting each answer by request.</summary>

@@ -135,6 +135,11 @@ public sealed class RawReplica : IAsyncDisposable
                 // Two bytes of body, then a whole second response nobody asked for, in one write.
                 await SendAsync(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nEVIL!");
                 return true;
+            case "ok-then-close":
+                // A keep-alive answer, then the replica closes the idle connection, as a keep-alive timeout does.
+                await SendAsync(socket, $"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+                await Task.Delay(50);
+                return false;
             case "smuggle-late":
                 await SendAsync(socket, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
                 await Task.Delay(50);
