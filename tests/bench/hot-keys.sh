@@ -3,12 +3,14 @@
 # replicas behind our gateway without bounded loads, our gateway with Routing:BalanceFactor=1.25, HAProxy with
 # hash-balance-factor 125, and HAProxy leastconn (no affinity: the floor any balancer meets). Samples in-flight load
 # per replica every 50 ms and counts requests per replica.
-# Usage: tests/bench/hot-keys.sh   (env: DURATION=10
+# With ROUNDS > 1 the four targets run again, interleaved with the order rotated each round; each row shows the
+# round with the target's median requests/s, all rounds' requests/s, and the median of the per-round ratios.
+# Usage: tests/bench/hot-keys.sh   (env: DURATION=10 ROUNDS=1 WARMUP=3 (seconds, each target before its first round)
 #        GATEWAY_ENV="VAR=value …"   more settings for both gateways, say Gateway__UpstreamClient=Lean
 #        SECTION="…"                 the docs/benchmarks.md section to write; "" writes none)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=${DURATION:-10}
+duration=${DURATION:-10}; rounds=${ROUNDS:-1}; warmup=${WARMUP:-3}
 read -ra gateway_env <<<"${GATEWAY_ENV:-}"
 section=${SECTION-Hot keys and bounded loads}
 work=$(mktemp -d); pids=()
@@ -60,52 +62,68 @@ counts() {
     *) metrics "${url[$1]}" ;;
   esac
 }
-for target in plain bounded haproxy leastconn; do
-  wrk -t2 -c64 -d3s -s tests/bench/zipf-keys.lua "${url[$target]}" >/dev/null   # warm-up
-  counts "$target" > "$work/$target-before.json"
-  wrk -t2 -c64 -d"${duration}s" -s tests/bench/zipf-keys.lua "${url[$target]}" > "$work/$target-wrk.txt" &
-  wrk_pid=$!
-  sleep 0.5
-  case $target in
-    haproxy|leastconn)
-      python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" $((duration - 2)) "be_$target" > "$work/$target-load.json" ;;
-    *)
-      # Which replica hot and cold keys reach, against their own replica (the other, idle gateway has the same ring).
-      owner=${url[plain]}; [ "$target" = plain ] && owner=${url[bounded]}
-      python3 tests/bench/hot-keys.py probe "${url[$target]}" "$owner" $((duration - 2)) > "$work/$target-probe.json" &
-      probe_pid=$!
-      python3 tests/bench/hot-keys.py gateway "${url[$target]}" $((duration - 2)) > "$work/$target-load.json"
-      wait "$probe_pid" ;;
-  esac
-  wait "$wrk_pid"
-  counts "$target" > "$work/$target-after.json"
+targets=(plain bounded haproxy leastconn)
+for round in $(seq 1 "$rounds"); do
+  shift=$(((round - 1) % ${#targets[@]}))
+  for target in "${targets[@]:shift}" "${targets[@]:0:shift}"; do
+    [ "$rounds" -gt 1 ] && echo "round $round: $target" >&2
+    [ "$round" = 1 ] && wrk -t2 -c64 -d"${warmup}s" -s tests/bench/zipf-keys.lua "${url[$target]}" >/dev/null   # warm-up
+    out="$work/$target-$round"
+    counts "$target" > "$out-before.json"
+    wrk -t2 -c64 -d"${duration}s" -s tests/bench/zipf-keys.lua "${url[$target]}" > "$out-wrk.txt" &
+    wrk_pid=$!
+    sleep 0.5
+    case $target in
+      haproxy|leastconn)
+        python3 tests/bench/hot-keys.py haproxy "$work/haproxy.sock" $((duration - 2)) "be_$target" > "$out-load.json" ;;
+      *)
+        # Which replica hot and cold keys reach, against their own replica (the other, idle gateway has the same ring).
+        owner=${url[plain]}; [ "$target" = plain ] && owner=${url[bounded]}
+        python3 tests/bench/hot-keys.py probe "${url[$target]}" "$owner" $((duration - 2)) > "$out-probe.json" &
+        probe_pid=$!
+        python3 tests/bench/hot-keys.py gateway "${url[$target]}" $((duration - 2)) > "$out-load.json"
+        wait "$probe_pid" ;;
+    esac
+    wait "$wrk_pid"
+    counts "$target" > "$out-after.json"
+  done
 done
 
 command="DURATION=$duration"
+[ "$rounds" = 1 ] || command+=" ROUNDS=$rounds"
+[ "$warmup" = 3 ] || command+=" WARMUP=$warmup"
 [ -n "${GATEWAY_ENV:-}" ] && command+=" GATEWAY_ENV='$GATEWAY_ENV'"
 [ "$section" = "Hot keys and bounded loads" ] || command+=" SECTION='$section'"
-python3 - "$work" "$command tests/bench/hot-keys.sh" "$section" <<'PY'
-import json, pathlib, re, sys
-work, command, section = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
-rows = ["| target | in-flight max/mean: worst sample (its loads) | p99 | median | worst where 1.25 is reachable (samples) | request rate max/mean | requests/s | diverted | hot keys away from their replica | cold keys away |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+python3 - "$work" "$command tests/bench/hot-keys.sh" "$section" "$rounds" <<'PY'
+import json, pathlib, re, statistics, sys
+work, command, section, rounds = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+def rps_of(target, round):
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", (work / f"{target}-{round}-wrk.txt").read_text()).group(1))
+runs = {t: [rps_of(t, r) for r in range(1, rounds + 1)] for t in ("plain", "bounded", "haproxy", "leastconn")}
+rows = ["| target | in-flight max/mean: worst sample (its loads) | p99 | median | worst where 1.25 is reachable (samples) | request rate max/mean | requests/s | diverted | hot keys away from their replica | cold keys away | runs (requests/s) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
 for target, label in (("plain", "gateway, no bounded loads"), ("bounded", "gateway, BalanceFactor 1.25"), ("haproxy", "HAProxy, hash-balance-factor 125"),
                       ("leastconn", "HAProxy, leastconn (no affinity)")):
-    load = json.loads((work / f"{target}-load.json").read_text())
-    before, after = (json.loads((work / f"{target}-{w}.json").read_text()) for w in ("before", "after"))
+    # The round whose requests/s is the target's median (the lower middle one for an even count) stands for it.
+    ranked = sorted(range(1, rounds + 1), key=lambda r: runs[target][r - 1])
+    round = ranked[(rounds - 1) // 2]
+    prefix = f"{target}-{round}"
+    load = json.loads((work / f"{prefix}-load.json").read_text())
+    before, after = (json.loads((work / f"{prefix}-{w}.json").read_text()) for w in ("before", "after"))
     counts = {k: after["requests"][k] - before["requests"].get(k, 0) for k in after["requests"]}
     total = sum(counts.values())
     rate = max(counts.values()) / (total / len(counts))
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", (work / f"{target}-wrk.txt").read_text()).group(1)
+    rps = runs[target][round - 1]
     diverted = f"{(after['diverted'] - before['diverted']) / total:.1%}" if "diverted" in after else "—"
-    probe_file = work / f"{target}-probe.json"
+    probe_file = work / f"{prefix}-probe.json"
     probe = json.loads(probe_file.read_text()) if probe_file.exists() else None
     hot = f"{probe['hot']['diverted']:.1%} of {probe['hot']['probes']}" if probe else "—"
     cold = f"{probe['cold']['diverted']:.1%} of {probe['cold']['probes']}" if probe else "—"
     reachable = f"{load['reachable']['worst']} ({load['reachable_samples']} of {load['samples']})"
     worst = f"{load['worst']} ({'/'.join(map(str, load['worst_loads']))})"
-    rows.append(f"| {label} | {worst} | {load['p99']} | {load['median']} | {reachable} | {rate:.3f} | {float(rps):,.0f} | {diverted} | {hot} | {cold} |")
-table = "\n".join(rows) + "\n"
+    rows.append(f"| {label} | {worst} | {load['p99']} | {load['median']} | {reachable} | {rate:.3f} | {rps:,.0f} | {diverted} | {hot} | {cold} | {', '.join(f'{r:,.0f}' for r in runs[target])} |")
+ratio = statistics.median(b / h for b, h in zip(runs["bounded"], runs["haproxy"]))
+table = "\n".join(rows) + f"\n\n- gateway with BalanceFactor 1.25 / HAProxy with hash-balance-factor 125: {ratio:.2f}× requests/s (median of {rounds} per-round ratios)\n"
 print(table)
 sys.path.insert(0, "tests/bench")
 from docsection import write_section

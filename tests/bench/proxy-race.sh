@@ -9,6 +9,8 @@
 #
 # Usage: tests/bench/proxy-race.sh
 #   env: ROUNDS=5 DURATION=8s CONNECTIONS=32 THREADS=1
+#        WARMUP=3s                               each target's warm-up before the rounds (a freshly started gateway
+#                                                compiles its hot path under load for tens of seconds on 2 cores)
 #        VARIANTS="name:VAR=value,VAR=value;…"  more gateways from this build, each with its own settings
 #        BASELINE=REV                            one more gateway built from git revision REV ("gateway@REV")
 #        SECTION="…"                             the docs/benchmarks.md section to write ("" writes none)
@@ -16,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-rounds=${ROUNDS:-5}; duration=${DURATION:-8s}; connections=${CONNECTIONS:-32}; threads=${THREADS:-1}
+rounds=${ROUNDS:-5}; duration=${DURATION:-8s}; connections=${CONNECTIONS:-32}; threads=${THREADS:-1}; warmup=${WARMUP:-3s}
 section=${SECTION-Proxy race: gateway vs nginx vs HAProxy}
 for tool in wrk nginx haproxy curl python3 git; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run tests/setup.sh" >&2; exit 1; }
@@ -122,7 +124,7 @@ cpu_ticks() {
 
 for target in "${targets[@]}"; do
   curl -sf -H 'X-Request-Id: 123456' "${url[$target]}/home" >/dev/null || { echo "$target does not answer"; exit 1; }
-  wrk -t"$threads" -c"$connections" -d3s -s "$script" "${url[$target]}${path[$target]:-/home}" >/dev/null   # warm-up, not counted
+  wrk -t"$threads" -c"$connections" -d"$warmup" -s "$script" "${url[$target]}${path[$target]:-/home}" >/dev/null   # warm-up, not counted
 done
 
 for round in $(seq 1 "$rounds"); do
@@ -165,6 +167,7 @@ PY
 fi
 
 command="ROUNDS=$rounds DURATION=$duration CONNECTIONS=$connections THREADS=$threads"
+[ "$warmup" = 3s ] || command+=" WARMUP=$warmup"
 [ -n "${VARIANTS:-}" ] && command+=" VARIANTS='$VARIANTS'"
 [ -n "${BASELINE:-}" ] && command+=" BASELINE=$BASELINE"
 [ "$section" = "Proxy race: gateway vs nginx vs HAProxy" ] || command+=" SECTION='$section'"
