@@ -41,7 +41,7 @@ internal sealed class LeanConnectionPool
     /// <summary>
     /// An idle connection, or null when there is none. <paramref name="probe"/> false leaves the check for stray bytes
     /// and a close to the caller, who posts the response's first read before sending the request: whatever that read
-    /// finds at once came unasked, and the socket engine's own first try of the read costs no extra system call.
+    /// finds at once came unasked. The socket engine's first try of that read stands in for the probe's ioctl.
     /// </summary>
     public LeanConnection? TryRent(bool probe = true)
     {
