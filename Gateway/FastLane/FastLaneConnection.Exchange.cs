@@ -33,7 +33,7 @@ internal sealed partial class FastLaneConnection
         var keepAlive = !head.Close && !lane.Lifetime.ApplicationStopping.IsCancellationRequested;
         var method = MethodOf(_head.AsSpan(0, head.MethodLength));
         _isHead = HttpMethods.IsHead(method);
-        var hasBody = head.ContentLength > 0 || head.Framing == BodyFraming.Chunked;
+        var hasBody = head.HasBody;
         _bodyFault = 0;
         var generated = choice.GeneratedKey;
         if (choice.Index < 0)
@@ -155,7 +155,7 @@ internal sealed partial class FastLaneConnection
     private async ValueTask<(AttemptResult, LeanConnection?, ResponseHead, Exception?)> AttemptAsync(
         LeanConnectionPool pool, RequestHead head, string? generated, GatewaySettings settings, bool isHead, bool sendBody)
     {
-        var withBody = sendBody && (head.ContentLength > 0 || head.Framing == BodyFraming.Chunked);
+        var withBody = sendBody && head.HasBody;
         while (true)
         {
             LeanConnection upstream;

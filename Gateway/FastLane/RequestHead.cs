@@ -15,4 +15,8 @@ internal readonly record struct RequestHead(
     Range Host,
     BodyFraming Framing,
     long ContentLength,
-    bool Close);
+    bool Close)
+{
+    /// <summary>Whether a body follows the head: a length above zero, or chunks (which may turn out empty).</summary>
+    public bool HasBody => ContentLength > 0 || Framing == BodyFraming.Chunked;
+}
